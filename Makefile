@@ -1,0 +1,54 @@
+# Beredskapsvarsling — every target bootstraps what it needs; `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-unit lint format bench clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/dispatch: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(BIN)/dispatch ## Create .venv with the locked dependencies
+
+run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults)
+	$(BIN)/dispatch demo
+	$(BIN)/dispatch serve --host 127.0.0.1 --port 8000
+
+test: install ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
+	$(BIN)/pytest
+
+test-unit: install ## Run only the unit tests (no servers needed)
+	$(BIN)/pytest tests/unit
+
+lint: install ## ruff check, ruff format --check, mypy --strict, import-linter contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Run the benchmarks (tests/bench) and write bench-results.json
+	$(BIN)/python -m tests.bench
+
+clean: ## Remove the environments and local data
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""The ``dispatch`` command: serve, migrate, create tokens and users, import, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch import logging as app_logging
+from dispatch.audit.service import CLI
+from dispatch.db.engine import create_engine, create_sessionmaker
+from dispatch.db.migrate import upgrade
+from dispatch.problems import DomainError
+from dispatch.settings import Settings, SettingsError, get_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction; a domain error becomes a clean message and exit code 1."""
+    settings = _settings()
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+@click.group()
+def main() -> None:
+    """Beredskapsvarsling: emergency alerts for the NIK, NONEMI and NIFS networks."""
+    settings = _settings()
+    app_logging.configure(level=settings.log_level, json=settings.log_json)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the API and web pages (and, on the embedded broker, the workers)."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"\nBeredskapsvarsling is starting on {url}\n"
+        f"  API documentation:  {url}/schema\n"
+        f"  Health:             {url}/health\n"
+        f"  Database:           {_safe_url(settings.database_url)}\n"
+        f"  Broker:             {settings.broker_url}\n"
+        "  Get an API token:   .venv/bin/dispatch token create --role coordinator --name me\n"
+        "  Then:               curl -H 'Authorization: Bearer <token>' "
+        f"{url}/api/v1/networks\n",
+        err=True,
+    )
+    uvicorn.run(
+        "dispatch.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Database at {_safe_url(settings.database_url)} is at revision {revision}.")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, help="admin, coordinator, translator or viewer")
+@click.option("--name", required=True, help="Who or what uses the token")
+def token_create(role: str, name: str) -> None:
+    """Create a token and print it as the last line; it is shown only this once."""
+    from dispatch.security.service import create_token, parse_role
+
+    async def work(session: AsyncSession) -> str:
+        row, plain = await create_token(session, name=name, role=parse_role(role), actor=CLI)
+        click.echo(f"Token {row.id} ({row.role}) for {row.name!r}; store it now, it is not kept:")
+        return plain
+
+    click.echo(_run_in_session(work))
+
+
+@main.group()
+def user() -> None:
+    """People who sign in to the web pages."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help="admin, coordinator, translator or viewer")
+def user_create(email: str, role: str) -> None:
+    """Create a user; the password is read as one line from standard input."""
+    from dispatch.security.service import create_user, parse_role
+
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def work(session: AsyncSession) -> int:
+        created = await create_user(
+            session, email=email, role=parse_role(role), password=password, actor=CLI
+        )
+        return created.id
+
+    user_id = _run_in_session(work)
+    click.echo(f"User {user_id} created with role {role}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+def import_(file: Path, dry_run: bool) -> None:
+    """Import organisations and contacts from a CSV file."""
+    from dispatch.directory.importer import import_directory
+
+    data = file.read_bytes()
+    outcome = _run_in_session(lambda s: import_directory(s, data=data, dry_run=dry_run, actor=CLI))
+    for row, errors in outcome.rejected:
+        click.echo(f"row {row}: " + "; ".join(errors), err=True)
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{verb} {outcome.created_organisations} organisation(s) and "
+        f"{outcome.created_contacts} contact(s); updated {outcome.updated_contacts} contact(s) "
+        f"and {outcome.updated_organisations} organisation(s); {outcome.unchanged_contacts} "
+        f"unchanged; {len(outcome.rejected)} row(s) rejected."
+    )
+    if outcome.rejected:
+        sys.exit(1)
+
+
+@main.command()
+def demo() -> None:
+    """Load demo organisations and contacts for the three networks (idempotent)."""
+    from dispatch.directory.demo import load_demo
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    outcome = _run_in_session(lambda s: load_demo(s, actor=CLI))
+    click.echo(
+        f"Demo directory: {outcome.created_organisations} organisation(s) and "
+        f"{outcome.created_contacts} contact(s) added, {outcome.unchanged_contacts} already there."
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""The members' directory: networks, organisations, their memberships, and contacts."""

@@ -1,0 +1,285 @@
+"""HTTP controllers for the directory: thin, they call the service and return schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from dispatch.db.session import DbSession
+from dispatch.directory import importer, service
+from dispatch.directory.models import Contact, Network, Organisation
+from dispatch.directory.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    ImportRejection,
+    ImportResult,
+    MembershipIO,
+    NetworkOut,
+    NetworkPatch,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationPatch,
+)
+from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.security.guards import READ, READ_PERSONAL, WRITE_DIRECTORY
+from dispatch.security.service import Principal
+
+AuthedRequest = Request[Principal, None, State]
+NetworkFilter = Annotated[
+    str | None, QueryParameter(name="network", description="Network code: NIK, NONEMI or NIFS.")
+]
+
+
+def network_out(network: Network) -> NetworkOut:
+    return NetworkOut(
+        code=network.code, name=network.name, teams_webhook_url=network.teams_webhook_url
+    )
+
+
+def organisation_out(organisation: Organisation) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.id,
+        name=organisation.name,
+        kind=organisation.kind,
+        organisation_number=organisation.organisation_number,
+        municipality_number=organisation.municipality_number,
+        teams_webhook_url=organisation.teams_webhook_url,
+        networks=[MembershipIO(code=m.network.code, role=m.role) for m in organisation.memberships],
+        created_at=organisation.created_at,
+        updated_at=organisation.updated_at,
+    )
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut(
+        id=contact.id,
+        organisation_id=contact.organisation_id,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        language=contact.language,
+        channels=list(contact.channels),
+        main_contact=contact.main_contact,
+        active=contact.active,
+        last_confirmed_at=contact.last_confirmed_at,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+    )
+
+
+def _principal(request: AuthedRequest) -> Principal:
+    return request.user
+
+
+class NetworkController(Controller):
+    path = "/networks"
+    tags = ("directory",)
+
+    @get("/", guards=[READ], summary="The three networks and their Teams webhooks")
+    async def list_networks(self, db_session: DbSession) -> list[NetworkOut]:
+        return [network_out(n) for n in await service.list_networks(db_session)]
+
+    @patch("/{code:str}", guards=[WRITE_DIRECTORY], summary="Set a network's Teams webhook")
+    async def update_network(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        code: FromPath[str],
+        data: JSONBody[NetworkPatch],
+    ) -> NetworkOut:
+        network = await service.update_network(
+            db_session,
+            code=code,
+            teams_webhook_url=data.teams_webhook_url,
+            actor=_principal(request).actor,
+        )
+        await db_session.commit()
+        return network_out(network)
+
+
+class OrganisationController(Controller):
+    path = "/organisations"
+    tags = ("directory",)
+
+    @get("/", guards=[READ], summary="Organisations, paged")
+    async def list_organisations(
+        self,
+        db_session: DbSession,
+        network: NetworkFilter = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 50,
+    ) -> Page[OrganisationOut]:
+        rows, total = await service.list_organisations(
+            db_session, network=network, page=page, page_size=page_size
+        )
+        return Page(
+            items=[organisation_out(o) for o in rows], total=total, page=page, page_size=page_size
+        )
+
+    @post("/", guards=[WRITE_DIRECTORY], summary="Add an organisation")
+    async def create_organisation(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        data: JSONBody[OrganisationIn],
+    ) -> OrganisationOut:
+        organisation = await service.create_organisation(
+            db_session, data=data, actor=_principal(request).actor
+        )
+        await db_session.commit()
+        return organisation_out(organisation)
+
+    @get("/{organisation_id:int}", guards=[READ], summary="One organisation")
+    async def get_organisation(
+        self, db_session: DbSession, organisation_id: FromPath[int]
+    ) -> OrganisationOut:
+        return organisation_out(await service.get_organisation(db_session, organisation_id))
+
+    @patch("/{organisation_id:int}", guards=[WRITE_DIRECTORY], summary="Change an organisation")
+    async def update_organisation(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        organisation_id: FromPath[int],
+        data: JSONBody[OrganisationPatch],
+    ) -> OrganisationOut:
+        organisation = await service.update_organisation(
+            db_session, organisation_id=organisation_id, patch=data, actor=_principal(request).actor
+        )
+        await db_session.commit()
+        return organisation_out(organisation)
+
+    @delete("/{organisation_id:int}", guards=[WRITE_DIRECTORY], summary="Remove an organisation")
+    async def delete_organisation(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        organisation_id: FromPath[int],
+        cascade: FromQuery[bool] = False,
+    ) -> None:
+        await service.delete_organisation(
+            db_session,
+            organisation_id=organisation_id,
+            cascade=cascade,
+            actor=_principal(request).actor,
+        )
+        await db_session.commit()
+
+
+class ContactController(Controller):
+    path = "/contacts"
+    tags = ("directory",)
+
+    @get("/", guards=[READ_PERSONAL], summary="Contacts, paged")
+    async def list_contacts(
+        self,
+        db_session: DbSession,
+        network: NetworkFilter = None,
+        organisation_id: FromQuery[int | None] = None,
+        active: FromQuery[bool | None] = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 50,
+    ) -> Page[ContactOut]:
+        rows, total = await service.list_contacts(
+            db_session,
+            network=network,
+            organisation_id=organisation_id,
+            active=active,
+            page=page,
+            page_size=page_size,
+        )
+        return Page(
+            items=[contact_out(c) for c in rows], total=total, page=page, page_size=page_size
+        )
+
+    @post("/", guards=[WRITE_DIRECTORY], summary="Add a contact")
+    async def create_contact(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        data: JSONBody[ContactIn],
+    ) -> ContactOut:
+        contact = await service.create_contact(
+            db_session, data=data, actor=_principal(request).actor
+        )
+        await db_session.commit()
+        return contact_out(contact)
+
+    @get("/{contact_id:int}", guards=[READ_PERSONAL], summary="One contact")
+    async def get_contact(self, db_session: DbSession, contact_id: FromPath[int]) -> ContactOut:
+        return contact_out(await service.get_contact(db_session, contact_id))
+
+    @patch("/{contact_id:int}", guards=[WRITE_DIRECTORY], summary="Change a contact")
+    async def update_contact(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        contact_id: FromPath[int],
+        data: JSONBody[ContactPatch],
+    ) -> ContactOut:
+        contact = await service.update_contact(
+            db_session, contact_id=contact_id, patch=data, actor=_principal(request).actor
+        )
+        await db_session.commit()
+        return contact_out(contact)
+
+    @delete("/{contact_id:int}", guards=[WRITE_DIRECTORY], summary="Remove a contact")
+    async def delete_contact(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        contact_id: FromPath[int],
+    ) -> None:
+        await service.delete_contact(
+            db_session, contact_id=contact_id, actor=_principal(request).actor
+        )
+        await db_session.commit()
+
+
+IMPORT_MAX_BYTES = 64 * 1024 * 1024
+
+
+class DirectoryImportController(Controller):
+    path = "/directory"
+    tags = ("directory",)
+
+    @post(
+        "/import",
+        guards=[WRITE_DIRECTORY],
+        status_code=200,
+        request_max_body_size=IMPORT_MAX_BYTES,
+        summary="Import organisations and contacts from CSV",
+        description=(
+            "A UTF-8 CSV body (text/csv) with the columns organisation_name, organisation_number, "
+            "organisation_kind, municipality_number, networks, contact_name, email, phone, "
+            "language, channels, main_contact. Each row is wholly imported or wholly rejected "
+            "with every reason; dry_run=true writes nothing."
+        ),
+    )
+    async def import_directory(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        dry_run: FromQuery[bool] = False,
+    ) -> ImportResult:
+        outcome = await importer.import_directory(
+            db_session, data=await request.body(), dry_run=dry_run, actor=_principal(request).actor
+        )
+        await db_session.commit()
+        return import_result(outcome)
+
+
+def import_result(outcome: importer.ImportOutcome) -> ImportResult:
+    return ImportResult(
+        created_organisations=outcome.created_organisations,
+        created_contacts=outcome.created_contacts,
+        updated_contacts=outcome.updated_contacts,
+        rejected=[ImportRejection(row=row, errors=errors) for row, errors in outcome.rejected],
+        updated_organisations=outcome.updated_organisations,
+        unchanged_contacts=outcome.unchanged_contacts,
+        dry_run=outcome.dry_run,
+    )

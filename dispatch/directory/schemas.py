@@ -1,0 +1,112 @@
+"""What the directory API reads and writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+
+class NetworkOut(msgspec.Struct):
+    code: str
+    name: str
+    teams_webhook_url: str | None
+
+
+class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
+    teams_webhook_url: str | None
+    """An https address of the network's Teams Workflows webhook, or null to remove it."""
+
+
+class MembershipIO(msgspec.Struct):
+    code: str
+    """Network code: NIK, NONEMI or NIFS."""
+    role: str = "member"
+    """``member`` or ``observer``."""
+
+
+class OrganisationIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    kind: str
+    organisation_number: str | None = None
+    municipality_number: str | None = None
+    teams_webhook_url: str | None = None
+    networks: list[MembershipIO] = msgspec.field(default_factory=list)
+
+
+class OrganisationPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | UnsetType = UNSET
+    kind: str | UnsetType = UNSET
+    organisation_number: str | UnsetType | None = UNSET
+    municipality_number: str | UnsetType | None = UNSET
+    teams_webhook_url: str | UnsetType | None = UNSET
+    networks: list[MembershipIO] | UnsetType = UNSET
+    """Replaces the organisation's memberships when given."""
+
+
+class OrganisationOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    organisation_number: str | None
+    municipality_number: str | None
+    teams_webhook_url: str | None
+    networks: list[MembershipIO]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
+    organisation_id: int
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "nb"
+    channels: list[str] | None = None
+    """``email`` and/or ``sms``; defaults to every channel the contact has an address for."""
+    main_contact: bool = False
+    active: bool = True
+
+
+class ContactPatch(msgspec.Struct, forbid_unknown_fields=True):
+    organisation_id: int | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    email: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    language: str | UnsetType = UNSET
+    channels: list[str] | UnsetType = UNSET
+    main_contact: bool | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class ContactOut(msgspec.Struct):
+    id: int
+    organisation_id: int
+    name: str
+    email: str | None
+    phone: str | None
+    language: str
+    channels: list[str]
+    main_contact: bool
+    active: bool
+    last_confirmed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImportRejection(msgspec.Struct):
+    row: int
+    """Data row number, counting from 1 (the header is not a row)."""
+    errors: list[str]
+
+
+class ImportResult(msgspec.Struct):
+    created_organisations: int
+    created_contacts: int
+    updated_contacts: int
+    rejected: list[ImportRejection]
+    updated_organisations: int = 0
+    """Existing organisations that gained a network membership."""
+    unchanged_contacts: int = 0
+    dry_run: bool = False

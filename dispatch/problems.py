@@ -1,0 +1,157 @@
+"""Errors as RFC 9457 problem details, with a ``detail`` sentence a coordinator understands.
+
+Exception tree:
+
+    DomainError                  raised by service functions; the HTTP layer maps it
+    ├── NotFoundError            404: the thing asked for does not exist
+    ├── ConflictError            409: it would clash with what exists (a duplicate number …)
+    └── InvalidInputError        422: the request is well-formed but its values are not
+                                 acceptable; ``errors`` lists every reason
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("dispatch.problems")
+
+
+class DomainError(Exception):
+    """An error a service function raises; ``detail`` is shown to the caller as it is."""
+
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+    title = "Not found"
+
+
+class ConflictError(DomainError):
+    status_code = 409
+    title = "Conflict"
+
+
+class InvalidInputError(DomainError):
+    status_code = 422
+    title = "Invalid input"
+
+    @classmethod
+    def from_errors(cls, errors: list[str]) -> InvalidInputError:
+        """One error is the detail; several are summed up and listed."""
+        if len(errors) == 1:
+            return cls(_sentence(errors[0]), errors=errors)
+        return cls(f"{len(errors)} problems: " + "; ".join(errors) + ".", errors=errors)
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    request: Request[Any, Any, Any],
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    """A problem+json response; ``extra`` adds members such as ``errors``."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    extra: dict[str, Any] = {"errors": exc.errors} if exc.errors else {}
+    return problem(exc.status_code, exc.title, exc.detail, request=request, **extra)
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    # Litestar reports body and parameter decoding errors as 400; they are 422 for us, with
+    # the msgspec message ("Expected `str`, got `int` - at `$.name`") turned into a sentence.
+    reasons = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            message = str(item.get("message", "")).strip()
+            key = item.get("key")
+            source = getattr(item.get("source"), "value", item.get("source"))
+            if key and key != "data":
+                where = "field" if source in (None, "body") else f"{source} parameter"
+                reasons.append(f"{where} '{key}': {message}")
+            else:
+                reasons.append(message)
+    if not reasons:
+        reasons.append(str(exc.detail))
+    detail = "The request could not be read: " + "; ".join(reasons)
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        _sentence(detail),
+        request=request,
+        errors=reasons,
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    detail = exc.detail or "The request could not be handled."
+    headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
+    return problem(
+        exc.status_code,
+        _TITLES.get(exc.status_code, "Error"),
+        _sentence(str(detail)),
+        request=request,
+        headers=headers,
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal server error",
+        "Something went wrong on our side and nothing was changed; the error has been logged.",
+        request=request,
+    )
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,1 @@
+"""Who may do what: API tokens, users of the web pages, roles and guards."""

@@ -1,0 +1,134 @@
+"""Settings read from ``DISPATCH_*`` environment variables.
+
+Every field has a default that makes the embedded mode work on a fresh machine: SQLite in
+``var/``, the in-process broker and sandbox channels. Production sets the variables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PREFIX = "DISPATCH_"
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+def _default_secret() -> str:
+    # The embedded default keeps one random key in var/ so links stay valid across restarts.
+    path = Path("var/secret_key")
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The service's configuration; see the README's Settings table."""
+
+    database_url: str = "sqlite+aiosqlite:///var/dispatch.sqlite3"
+    """SQLAlchemy URL: ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://…``."""
+
+    broker_url: str = "embedded"
+    """``embedded`` (in-memory broker, workers inside ``dispatch serve``) or ``redis://…``."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    """Public address of the service; links in messages and webhook signatures are built on it."""
+
+    secret_key: str = field(default="", repr=False)
+    """Key for session cookies and HMAC-derived tokens; generated into ``var/`` when unset."""
+
+    smtp_host: str = ""
+    """SMTP server; empty means e-mail goes to the sandbox."""
+
+    smtp_port: int = 587
+    """SMTP port."""
+
+    smtp_username: str = ""
+    """SMTP user name, if the server wants one."""
+
+    smtp_password: str = field(default="", repr=False)
+    """SMTP password."""
+
+    smtp_starttls: bool = True
+    """Upgrade the SMTP connection with STARTTLS."""
+
+    email_from: str = "beredskap@helsedir.example"
+    """Sender address of outgoing e-mail."""
+
+    twilio_account_sid: str = ""
+    """Twilio account SID; empty means SMS goes to the sandbox."""
+
+    twilio_auth_token: str = field(default="", repr=False)
+    """Twilio auth token; also checks the signature of Twilio's webhooks."""
+
+    twilio_from: str = ""
+    """Sender: an E.164 number or a messaging service SID (``MG…``)."""
+
+    twilio_api_base: str = ""
+    """Only for tests: points the Twilio SDK at a fake API (``http://127.0.0.1:PORT``)."""
+
+    log_level: str = "INFO"
+    """Log level of the JSON logs on stderr."""
+
+    log_json: bool = True
+    """JSON log lines (``true``) or readable console lines (``false``)."""
+
+    def __post_init__(self) -> None:
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", _default_secret())
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (the embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded_broker(self) -> bool:
+        """Whether workers run inside the server process on the in-memory broker."""
+        return self.broker_url == "embedded"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``DISPATCH_*`` variables, with a clear error for a bad value."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type == "bool":
+                lowered = raw.strip().lower()
+                if lowered not in _TRUE | _FALSE:
+                    raise SettingsError(
+                        f"{PREFIX}{f.name.upper()} must be true, false, 1 or 0, not {raw!r}"
+                    )
+                values[f.name] = lowered in _TRUE
+            elif f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise SettingsError(
+                        f"{PREFIX}{f.name.upper()} must be a whole number, not {raw!r}"
+                    ) from exc
+            else:
+                values[f.name] = raw.strip()
+        return cls(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings.from_env()
