@@ -15,7 +15,7 @@ from dispatch import logging as app_logging
 from dispatch.audit.service import CLI
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
-from dispatch.problems import DomainError
+from dispatch.errors import DomainError
 from dispatch.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")

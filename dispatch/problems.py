@@ -1,12 +1,6 @@
 """Errors as RFC 9457 problem details, with a ``detail`` sentence a coordinator understands.
 
-Exception tree:
-
-    DomainError                  raised by service functions; the HTTP layer maps it
-    ├── NotFoundError            404: the thing asked for does not exist
-    ├── ConflictError            409: it would clash with what exists (a duplicate number …)
-    └── InvalidInputError        422: the request is well-formed but its values are not
-                                 acceptable; ``errors`` lists every reason
+Maps the domain errors of ``dispatch.errors`` and Litestar's own exceptions to responses.
 """
 
 from __future__ import annotations
@@ -18,47 +12,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
+from dispatch.errors import DomainError, sentence
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("dispatch.problems")
-
-
-class DomainError(Exception):
-    """An error a service function raises; ``detail`` is shown to the caller as it is."""
-
-    status_code = 400
-    title = "Bad request"
-
-    def __init__(self, detail: str, *, errors: list[str] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
-
-
-class NotFoundError(DomainError):
-    status_code = 404
-    title = "Not found"
-
-
-class ConflictError(DomainError):
-    status_code = 409
-    title = "Conflict"
-
-
-class InvalidInputError(DomainError):
-    status_code = 422
-    title = "Invalid input"
-
-    @classmethod
-    def from_errors(cls, errors: list[str]) -> InvalidInputError:
-        """One error is the detail; several are summed up and listed."""
-        if len(errors) == 1:
-            return cls(_sentence(errors[0]), errors=errors)
-        return cls(f"{len(errors)} problems: " + "; ".join(errors) + ".", errors=errors)
-
-
-def _sentence(text: str) -> str:
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
 
 
 def problem(
@@ -107,7 +64,7 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     return problem(
         HTTP_422_UNPROCESSABLE_ENTITY,
         "Invalid input",
-        _sentence(detail),
+        sentence(detail),
         request=request,
         errors=reasons,
     )
@@ -119,7 +76,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return problem(
         exc.status_code,
         _TITLES.get(exc.status_code, "Error"),
-        _sentence(str(detail)),
+        sentence(str(detail)),
         request=request,
         headers=headers,
     )

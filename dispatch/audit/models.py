@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.db.base import Base, IdMixin, utcnow
+from dispatch.db.base import Base, IdMixin, UTCDateTime, utcnow
 
 
 class AuditEvent(IdMixin, Base):
@@ -17,7 +16,7 @@ class AuditEvent(IdMixin, Base):
 
     __tablename__ = "audit_events"
 
-    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64), index=True)
     entity_type: Mapped[str] = mapped_column(String(64))

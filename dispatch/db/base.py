@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Any
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Constraint names fixed by convention so migrations can refer to them on both databases.
 NAMING_CONVENTION = {
@@ -27,7 +27,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-Timestamp = Annotated[datetime, mapped_column(DateTimeUTC(timezone=True))]
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime kept in UTC; SQLite stores no offset, so it is added on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        assert isinstance(moment, datetime)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -45,9 +63,7 @@ class IdMixin:
 class TimestampMixin:
     """When a row was created and last changed."""
 
-    created_at: Mapped[datetime] = mapped_column(
-        DateTimeUTC(timezone=True), default=utcnow, nullable=False
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTimeUTC(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )

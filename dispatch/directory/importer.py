@@ -20,7 +20,7 @@ from dispatch.db.base import utcnow
 from dispatch.directory import validation
 from dispatch.directory.models import Contact, Membership, MembershipRole, Organisation
 from dispatch.directory.service import clean_contact, network_codes
-from dispatch.problems import InvalidInputError
+from dispatch.errors import InvalidInputError
 
 COLUMNS = (
     "organisation_name",

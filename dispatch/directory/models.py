@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin
+from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin, UTCDateTime
 
 
 class OrganisationKind(StrEnum):
@@ -104,6 +103,4 @@ class Contact(IdMixin, TimestampMixin, Base):
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     main_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    last_confirmed_at: Mapped[datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    last_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

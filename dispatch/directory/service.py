@@ -20,7 +20,7 @@ from dispatch.directory.schemas import (
     OrganisationIn,
     OrganisationPatch,
 )
-from dispatch.problems import ConflictError, InvalidInputError, NotFoundError
+from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 
 NAME_MAX = 200
 ORG_NAME_MAX = 300

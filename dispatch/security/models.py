@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.db.base import Base, IdMixin, TimestampMixin
+from dispatch.db.base import Base, IdMixin, TimestampMixin, UTCDateTime
 
 
 class Role(StrEnum):
@@ -30,8 +29,8 @@ class ApiToken(IdMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class User(IdMixin, TimestampMixin, Base):

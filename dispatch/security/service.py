@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.directory import validation
-from dispatch.problems import ConflictError, InvalidInputError
+from dispatch.errors import ConflictError, InvalidInputError
 from dispatch.security.models import ApiToken, Role, User
 
 TOKEN_PREFIX = "bv_"  # noqa: S105 - a marker that makes tokens recognisable, not a secret

@@ -1,0 +1,161 @@
+"""The ``dispatch`` command as a user runs it: a real process against a real database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.factories import directory_csv, row
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
+    env["DISPATCH_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    env["DISPATCH_SECRET_KEY"] = "cli-test-secret"
+    return env
+
+
+def run(
+    dispatch_bin: str, env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [dispatch_bin, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def db_path(env: dict[str, str]) -> str:
+    return env["DISPATCH_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+
+
+def test_db_upgrade_then_demo_is_idempotent(dispatch_bin: str, cli_env: dict[str, str]) -> None:
+    upgraded = run(dispatch_bin, cli_env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+
+    first = run(dispatch_bin, cli_env, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "added" in first.stdout
+    second = run(dispatch_bin, cli_env, "demo")
+    assert second.returncode == 0, second.stderr
+    assert "0 organisation(s) and 0 contact(s) added" in second.stdout
+
+    with sqlite3.connect(db_path(cli_env)) as db:
+        observers = db.execute(
+            "SELECT o.name, count(*) FROM organisations o JOIN memberships m "
+            "ON m.organisation_id = o.id WHERE m.role = 'observer' GROUP BY o.name ORDER BY o.name"
+        ).fetchall()
+        languages = {r[0] for r in db.execute("SELECT DISTINCT language FROM contacts")}
+    assert observers == [
+        ("Folkehelseinstituttet", 3),
+        ("Integrerings- og mangfoldsdirektoratet", 3),
+    ]
+    assert {"nb", "nn", "ar", "so", "ti", "fa-AF", "uk", "pl"} <= languages
+
+
+def test_token_create_prints_the_token_last_and_stores_only_its_hash(
+    dispatch_bin: str, cli_env: dict[str, str]
+) -> None:
+    run(dispatch_bin, cli_env, "db", "upgrade")
+    created = run(
+        dispatch_bin, cli_env, "token", "create", "--role", "coordinator", "--name", "ops"
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("bv_")
+    with sqlite3.connect(db_path(cli_env)) as db:
+        stored = db.execute("SELECT role, token_hash FROM api_tokens").fetchall()
+        audit = db.execute("SELECT action, actor FROM audit_events").fetchall()
+    assert len(stored) == 1
+    assert stored[0][0] == "coordinator"
+    assert token not in stored[0][1]
+    assert ("token.created", "cli") in audit
+
+    bad_role = run(dispatch_bin, cli_env, "token", "create", "--role", "boss", "--name", "x")
+    assert bad_role.returncode == 1
+    assert "Role 'boss' is not one of: admin, coordinator, translator, viewer" in bad_role.stderr
+
+
+def test_user_create_reads_the_password_from_stdin_and_hashes_it(
+    dispatch_bin: str, cli_env: dict[str, str]
+) -> None:
+    run(dispatch_bin, cli_env, "db", "upgrade")
+    password = "korrekt hest batteri stift"
+    created = run(
+        dispatch_bin,
+        cli_env,
+        "user",
+        "create",
+        "--email",
+        "koordinator@helsedir.example",
+        "--role",
+        "coordinator",
+        stdin=password + "\n",
+    )
+    assert created.returncode == 0, created.stderr
+    with sqlite3.connect(db_path(cli_env)) as db:
+        ((email, password_hash),) = db.execute("SELECT email, password_hash FROM users").fetchall()
+    assert email == "koordinator@helsedir.example"
+    assert password_hash.startswith("$argon2id$")
+    assert password not in password_hash
+
+    short = run(
+        dispatch_bin,
+        cli_env,
+        "user",
+        "create",
+        "--email",
+        "b@helsedir.example",
+        "--role",
+        "viewer",
+        stdin="kort\n",
+    )
+    assert short.returncode == 1
+    assert "at least 12 characters" in short.stderr
+
+    again = run(
+        dispatch_bin,
+        cli_env,
+        "user",
+        "create",
+        "--email",
+        "koordinator@helsedir.example",
+        "--role",
+        "viewer",
+        stdin=password + "\n",
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+def test_import_reports_rejected_rows_and_exits_non_zero(
+    dispatch_bin: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    run(dispatch_bin, cli_env, "db", "upgrade")
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_bytes(
+        directory_csv([row(), row(contact_name="Ola", email="ola@x.example", phone="123")])
+    )
+
+    dry = run(dispatch_bin, cli_env, "import", str(csv_file), "--dry-run")
+    assert dry.returncode == 1
+    assert (
+        "row 2: phone '123' is not a valid Norwegian or international mobile number" in dry.stderr
+    )
+    assert "would create 1 organisation(s) and 1 contact(s)" in dry.stdout
+    with sqlite3.connect(db_path(cli_env)) as db:
+        assert db.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+    real = run(dispatch_bin, cli_env, "import", str(csv_file))
+    assert real.returncode == 1
+    with sqlite3.connect(db_path(cli_env)) as db:
+        assert db.execute("SELECT count(*) FROM contacts").fetchone() == (1,)
+
+
+def test_a_bad_setting_is_a_clear_error(dispatch_bin: str, cli_env: dict[str, str]) -> None:
+    result = run(dispatch_bin, {**cli_env, "DISPATCH_SMTP_STARTTLS": "maybe"}, "db", "upgrade")
+    assert result.returncode != 0
+    assert "DISPATCH_SMTP_STARTTLS must be true, false, 1 or 0" in result.stderr

@@ -1,0 +1,89 @@
+"""``dispatch serve`` as a real process on a real socket, as the Quick start runs it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(dispatch_bin: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
+    env["DISPATCH_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}"
+    env["DISPATCH_SECRET_KEY"] = "serve-test-secret"
+    port = free_port()
+    log = tmp_path / "serve.log"
+    demo = subprocess.run([dispatch_bin, "demo"], env=env, capture_output=True, timeout=60)
+    assert demo.returncode == 0, demo.stderr
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [dispatch_bin, "serve", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "dispatch serve did not answer /health in 30 s"
+            time.sleep(0.2)
+        yield base, env, log
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_serve_answers_over_a_socket_and_logs_json_without_personal_data(
+    served: tuple[str, dict[str, str], Path], dispatch_bin: str
+) -> None:
+    base, env, log = served
+    created = subprocess.run(
+        [dispatch_bin, "token", "create", "--role", "coordinator", "--name", "me"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    token = created.stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    networks = httpx.get(f"{base}/api/v1/networks", headers=headers)
+    assert [n["code"] for n in networks.json()] == ["NIK", "NONEMI", "NIFS"]
+    contacts = httpx.get(f"{base}/api/v1/contacts", headers=headers, params={"network": "NIK"})
+    assert contacts.json()["total"] >= 10
+
+    # Given a request that fails on a contact's address, the log still holds no address.
+    everyone = httpx.get(f"{base}/api/v1/contacts", headers=headers, params={"page_size": 500})
+    kari = next(c for c in everyone.json()["items"] if c["email"] == "kari.nordmann@fhi.example")
+    bad = httpx.post(
+        f"{base}/api/v1/contacts",
+        headers=headers,
+        json={"organisation_id": kari["organisation_id"], "name": "K", "email": kari["email"]},
+    )
+    assert bad.status_code == 409
+
+    text = log.read_text()
+    assert "Beredskapsvarsling is starting" in text
+    assert "token create" in text
+    for secret in ("kari.nordmann@fhi.example", "+4791000200", token):
+        assert secret not in text
+    json_lines = [line for line in text.splitlines() if line.startswith("{")]
+    assert json_lines, "no JSON log lines"
