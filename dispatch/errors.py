@@ -43,7 +43,8 @@ class InvalidInputError(DomainError):
         """One error is the detail; several are summed up and listed."""
         if len(errors) == 1:
             return cls(sentence(errors[0]), errors=errors)
-        return cls(f"{len(errors)} problems: " + "; ".join(errors) + ".", errors=errors)
+        joined = "; ".join(error.rstrip(".") for error in errors)
+        return cls(f"{len(errors)} problems: {joined}.", errors=errors)
 
 
 def sentence(text: str) -> str:

@@ -15,24 +15,49 @@ from typing import Any
 import structlog
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w/=-])\+?\d[\d ()-]{6,}\d(?![\w/-])")
+# A run of digits with the separators people write in phone numbers; judged by _phone below.
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w/=.:-])(?:\(\+?\d{1,3}\)[ -]?|\+)?\d[\d ()-]{5,}\d(?![\w/-])"
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SECRET = re.compile(r"\bbv_[A-Za-z0-9_-]{10,}")
 _SENSITIVE_KEYS = {"password", "token", "authorization", "secret", "auth_token", "email", "phone"}
+_SCALARS = (int, float, bool, type(None))
+
+
+def _phone(match: re.Match[str]) -> str:
+    candidate = match.group(0)
+    digits = sum(ch.isdigit() for ch in candidate)
+    if digits < 8 or digits > 15 or _DATE.search(candidate):
+        return candidate
+    return "[phone]"
 
 
 def scrub(text: str) -> str:
     """Replace e-mail addresses, phone numbers and API tokens in a string."""
     text = _SECRET.sub("bv_[redacted]", text)
     text = _EMAIL.sub("[email]", text)
-    return _PHONE.sub("[phone]", text)
+    return _PHONE_CANDIDATE.sub(_phone, text)
+
+
+def _scrub_value(key: str, value: Any) -> Any:
+    if key.lower() in _SENSITIVE_KEYS:
+        return "[redacted]"
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub_value("", v) for v in value]
+    # Exceptions and other objects are rendered later; render them now, scrubbed.
+    return scrub(repr(value) if isinstance(value, BaseException) else str(value))
 
 
 def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
-        if key.lower() in _SENSITIVE_KEYS:
-            event[key] = "[redacted]"
-        elif isinstance(value, str):
-            event[key] = scrub(value)
+        event[key] = _scrub_value(key, value)
     return event
 
 
@@ -42,9 +67,9 @@ def configure(*, level: str = "INFO", json: bool = True) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
         _scrub_event,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(

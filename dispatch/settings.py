@@ -87,6 +87,10 @@ class Settings:
     """JSON log lines (``true``) or readable console lines (``false``)."""
 
     def __post_init__(self) -> None:
+        if not 0 < self.smtp_port < 65536:
+            raise SettingsError(
+                f"{PREFIX}SMTP_PORT must be between 1 and 65535, not {self.smtp_port}"
+            )
         if not self.secret_key:
             object.__setattr__(self, "secret_key", _default_secret())
 

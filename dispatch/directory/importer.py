@@ -77,7 +77,7 @@ class _Contact:
 
 def decode(data: bytes) -> str:
     """The file as text; only UTF-8 (with or without BOM) is accepted."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
         raise InvalidInputError(
             "The file is UTF-16, not UTF-8. In Excel choose 'Save as' → 'CSV UTF-8 (comma "
             "delimited)'; nothing was imported."
@@ -95,6 +95,7 @@ def decode(data: bytes) -> str:
 
 def parse(text: str) -> tuple[list[str], list[list[str]]]:
     """The header (lower-cased) and the records; a comma or semicolon as delimiter."""
+    text = text.lstrip("\r\n")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -43,7 +43,7 @@ def test_organisation_number_remainder_zero_gives_check_digit_zero() -> None:
 
 
 def test_organisation_number_rejects_wrong_check_digit() -> None:
-    with pytest.raises(InvalidValue, match="fails the check digit") as info:
+    with pytest.raises(InvalidValue, match=r"fails the check digit") as info:
         validation.organisation_number("974760674")
     assert "'974760674'" in str(info.value)
     assert "mistyped digit" in str(info.value)
@@ -54,7 +54,7 @@ def test_organisation_number_rejects_wrong_check_digit() -> None:
     ["97476067", "9747606730", "97476067X", "", "974-760-673", "٩٧٤٧٦٠٦٧٣", "９７４７６０６７３"],
 )
 def test_organisation_number_rejects_anything_but_nine_ascii_digits(raw: str) -> None:
-    with pytest.raises(InvalidValue, match="must be nine digits"):
+    with pytest.raises(InvalidValue, match=r"must be nine digits"):
         validation.organisation_number(raw)
 
 
@@ -81,7 +81,7 @@ def test_organisation_number_detects_every_single_digit_substitution(
     replacement = str((int(number[position]) + offset) % 10)
     mistyped = number[:position] + replacement + number[position + 1 :]
     assert mistyped != number
-    with pytest.raises(InvalidValue, match="fails the check digit"):
+    with pytest.raises(InvalidValue, match=r"fails the check digit"):
         validation.organisation_number(mistyped)
 
 
@@ -95,7 +95,7 @@ def test_organisation_number_base_with_check_ten_never_validates(prefix: str) ->
     base = f"{prefix}{last}"
     assert check_digit(base) == 10
     for last in "0123456789":
-        with pytest.raises(InvalidValue, match="fails the check digit"):
+        with pytest.raises(InvalidValue, match=r"fails the check digit"):
             validation.organisation_number(base + last)
 
 
@@ -111,7 +111,7 @@ def test_organisation_number_weights_detect_every_digit_change_exhaustively() ->
                 if digit == number[position]:
                     continue
                 mistyped = number[:position] + digit + number[position + 1 :]
-                with pytest.raises(InvalidValue, match="fails the check digit"):
+                with pytest.raises(InvalidValue, match=r"fails the check digit"):
                     validation.organisation_number(mistyped)
 
 
@@ -125,7 +125,7 @@ def test_municipality_number_accepts_four_digits(raw: str, expected: str) -> Non
 
 @pytest.mark.parametrize("raw", ["301", "03011", "03a1", "", "٠٣٠١"])
 def test_municipality_number_rejects_other_values(raw: str) -> None:
-    with pytest.raises(InvalidValue, match="must be four digits, e.g. 0301") as info:
+    with pytest.raises(InvalidValue, match=r"must be four digits, e.g. 0301") as info:
         validation.municipality_number(raw)
     assert f"'{raw}'" in str(info.value)
 
@@ -157,7 +157,7 @@ def test_membership_role_accepts_known_roles(raw: str, expected: MembershipRole)
 
 @pytest.mark.parametrize("raw", ["owner", ""])
 def test_membership_role_rejects_unknown_roles(raw: str) -> None:
-    with pytest.raises(InvalidValue, match="must be 'member' or 'observer'"):
+    with pytest.raises(InvalidValue, match=r"must be 'member' or 'observer'"):
         validation.membership_role(raw)
 
 
@@ -254,7 +254,7 @@ def test_language_rejects_unknown_tag_with_guidance() -> None:
 
 
 def test_language_rejects_empty_tag() -> None:
-    with pytest.raises(InvalidValue, match="^language the language is empty; use a BCP 47"):
+    with pytest.raises(InvalidValue, match=r"^language the language is empty; use a BCP 47"):
         validation.language("  ")
 
 
@@ -270,7 +270,7 @@ def test_channels_empty_list_stays_empty() -> None:
 
 
 def test_channels_rejects_unknown_channel() -> None:
-    with pytest.raises(InvalidValue, match="^channel 'teams' must be 'email' or 'sms'$"):
+    with pytest.raises(InvalidValue, match=r"^channel 'teams' must be 'email' or 'sms'$"):
         validation.channels(["email", "teams"])
 
 
@@ -345,11 +345,11 @@ def test_text_at_max_length_is_accepted() -> None:
 
 @pytest.mark.parametrize("raw", ["", "   ", "\t\n"])
 def test_text_rejects_empty(raw: str) -> None:
-    with pytest.raises(InvalidValue, match="^name is empty$"):
+    with pytest.raises(InvalidValue, match=r"^name is empty$"):
         validation.text(raw, field="name", max_length=10)
 
 
 def test_text_rejects_too_long_after_trimming() -> None:
     assert validation.text(" abcde ", field="name", max_length=5) == "abcde"
-    with pytest.raises(InvalidValue, match="^name is longer than 5 characters$"):
+    with pytest.raises(InvalidValue, match=r"^name is longer than 5 characters$"):
         validation.text("abcdef", field="name", max_length=5)
