@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -19,20 +21,44 @@ from dispatch.directory.api import (
     NetworkController,
     OrganisationController,
 )
+from dispatch.delivery.api import SandboxController, TwilioWebhookController
+from dispatch.delivery.ports import Enqueuer
 from dispatch.health import health, ready
+from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.problems import EXCEPTION_HANDLERS
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
+from translations.catalog import ensure_compiled
 
 API_PREFIX = "/api/v1"
 ENGINE_STATE_KEY = "dispatch_engine"
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the ASGI app for the given settings (the environment's by default)."""
+def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> Litestar:
+    """Build the ASGI app for the given settings (the environment's by default).
+
+    With ``enqueuer`` given, delivery ids go there and no workers start (tests of the API
+    alone); otherwise the embedded broker starts worker threads, or Redis receives the ids.
+    """
     settings = settings or get_settings()
     app_logging.configure(level=settings.log_level, json=settings.log_json)
+    ensure_compiled()
     engine = create_engine(settings.database_url)
+    on_startup: list[Any] = []
+    on_shutdown: list[Any] = []
+    if enqueuer is None:
+        if settings.embedded_broker:
+            from workers.embedded import EmbeddedWorkers
+
+            embedded = EmbeddedWorkers(settings)
+            enqueuer = embedded.enqueuer
+            on_startup.append(embedded.start)
+            on_shutdown.append(embedded.stop)
+        else:
+            from workers.broker import DramatiqEnqueuer, build_broker
+
+            enqueuer = DramatiqEnqueuer(build_broker(settings.broker_url))
+    on_shutdown.append(engine.dispose)
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -40,12 +66,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganisationController,
             ContactController,
             DirectoryImportController,
+            IncidentController,
+            SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
         security=[{"bearer": []}],
     )
     return Litestar(
-        route_handlers=[health, ready, api],
+        route_handlers=[health, ready, api, TwilioWebhookController],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
@@ -65,9 +93,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 ENGINE_STATE_KEY: engine,
                 SESSIONMAKER_STATE_KEY: create_sessionmaker(engine),
+                ENQUEUER_STATE_KEY: enqueuer,
             }
         ),
         logging_config=None,
-        on_shutdown=[engine.dispose],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         debug=False,
     )

@@ -86,6 +86,34 @@ def serve(host: str, port: int) -> None:
     )
 
 
+@main.command()
+@click.option("--processes", default=2, show_default=True, type=int, help="Worker processes")
+@click.option("--threads", default=None, type=int, help="Threads per process [DISPATCH_WORKER_THREADS]")
+def worker(processes: int, threads: int | None) -> None:
+    """Run Dramatiq workers against DISPATCH_BROKER_URL (Redis)."""
+    import dramatiq.cli
+
+    settings = _settings()
+    if settings.embedded_broker:
+        raise click.ClickException(
+            "DISPATCH_BROKER_URL is 'embedded': the workers run inside 'dispatch serve'. "
+            "Set DISPATCH_BROKER_URL=redis://… to run separate worker processes."
+        )
+    parser = dramatiq.cli.make_argument_parser()
+    args = parser.parse_args(
+        [
+            "workers.main",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads or settings.worker_threads),
+            "--queues",
+            "deliveries",
+        ]
+    )
+    sys.exit(dramatiq.cli.main(args))
+
+
 @main.group()
 def db() -> None:
     """Database migrations."""

@@ -80,6 +80,24 @@ class Settings:
     twilio_api_base: str = ""
     """Only for tests: points the Twilio SDK at a fake API (``http://127.0.0.1:PORT``)."""
 
+    worker_threads: int = 8
+    """Worker threads per ``dispatch worker`` process (and in the embedded mode)."""
+
+    worker_pool_size: int = 10
+    """Database connections per worker process."""
+
+    sms_rate_per_second: int = 10
+    """SMS handed to the provider per second, across all workers (Twilio's default per sender)."""
+
+    sweep_interval_seconds: float = 10.0
+    """How often each worker looks for deliveries the broker lost."""
+
+    requeue_after_seconds: float = 60.0
+    """A queued delivery not taken this long after it was enqueued is enqueued again."""
+
+    sending_timeout_seconds: float = 120.0
+    """A delivery ``sending`` this long belonged to a worker that died; it is retried."""
+
     log_level: str = "INFO"
     """Log level of the JSON logs on stderr."""
 
@@ -120,6 +138,13 @@ class Settings:
                         f"{PREFIX}{f.name.upper()} must be true, false, 1 or 0, not {raw!r}"
                     )
                 values[f.name] = lowered in _TRUE
+            elif f.type == "float":
+                try:
+                    values[f.name] = float(raw)
+                except ValueError as exc:
+                    raise SettingsError(
+                        f"{PREFIX}{f.name.upper()} must be a number, not {raw!r}"
+                    ) from exc
             elif f.type == "int":
                 try:
                     values[f.name] = int(raw)

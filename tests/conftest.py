@@ -10,7 +10,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -135,10 +135,29 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret-key", log_json=True)
 
 
+class RecordingEnqueuer:
+    """Keeps the delivery ids the API hands to the queue, for tests of the API alone."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[int], int]] = []
+
+    def enqueue(self, delivery_ids: Sequence[int], *, delay_ms: int = 0) -> None:
+        self.calls.append((list(delivery_ids), delay_ms))
+
+    @property
+    def ids(self) -> list[int]:
+        return [i for ids, _ in self.calls for i in ids]
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Litestar]:
-    """The app, served in the test's own event loop; its engine is disposed afterwards."""
-    app = create_app(settings)
+def enqueued() -> RecordingEnqueuer:
+    return RecordingEnqueuer()
+
+
+@pytest.fixture
+async def app(settings: Settings, enqueued: RecordingEnqueuer) -> AsyncIterator[Litestar]:
+    """The app without workers, served in the test's own event loop; ids go to ``enqueued``."""
+    app = create_app(settings, enqueuer=enqueued)
     yield app
     await app.state[ENGINE_STATE_KEY].dispose()
 

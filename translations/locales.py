@@ -1,13 +1,18 @@
-"""Language tags: parsing BCP 47 tags into forms Babel knows, and their canonical spelling.
+"""Language tags: their canonical spelling, the Babel locale behind them, which language to fall
+back to, which way the script runs, and dates in Norwegian time in the reader's language.
 
 A leaf: imports nothing from ``dispatch`` or ``workers``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from functools import lru_cache
+from typing import Literal
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, get_timezone
 
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
@@ -21,6 +26,14 @@ LANGUAGE_ALIASES = {
 DARI = "prs"
 # Babel files Tagalog's data under Filipino; we keep the tag people use.
 BABEL_LANGUAGE = {"tl": "fil"}
+# Northern Sami and Nynorsk readers read Bokmål more easily than English.
+NORWEGIAN_FALLBACK = {"nn": "nb", "se": "nb"}
+# Every chain ends here: English, then Bokmål, the language every message is written in first.
+LAST_RESORT = ("en", "nb")
+# Every time a member reads is Norwegian time, whatever their language.
+OSLO = get_timezone("Europe/Oslo")
+
+Direction = Literal["ltr", "rtl"]
 
 
 class UnknownLanguageError(ValueError):
@@ -68,3 +81,71 @@ def _parse(tag: str, original: str) -> Locale:
         return Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError, TypeError) as exc:
         raise UnknownLanguageError(f"'{original}' is not a language tag we know") from exc
+
+
+def fallback_chain(tag: str) -> list[str]:
+    """The languages to try for ``tag``, best first: ``fa-AF`` → ``[fa-AF, fa, en, nb]``.
+
+    The tag, then the tag without its region and script, then Bokmål for ``nn`` and ``se``,
+    then English, then Bokmål; each once. Raises ``UnknownLanguageError`` for an unknown tag.
+    """
+    canonical = canonical_tag(tag)
+    subtags = canonical.split("-")
+    chain = ["-".join(subtags[:end]) for end in range(len(subtags), 0, -1)]
+    if subtags[0] in NORWEGIAN_FALLBACK:
+        chain.append(NORWEGIAN_FALLBACK[subtags[0]])
+    chain.extend(LAST_RESORT)
+    return list(dict.fromkeys(chain))
+
+
+def choose_language(preferred: str, available: Collection[str]) -> tuple[str, bool]:
+    """Pick from ``available`` the best language for ``preferred``; ``True`` marks a fallback.
+
+    Anything but the preferred tag itself is a fallback. An unknown ``preferred`` tag falls back
+    to English, then Bokmål; if nothing in the chain is available, to the first available tag
+    in sorted order. Raises ``ValueError`` when ``available`` is empty.
+    """
+    if not available:
+        raise ValueError("no language is available")
+    by_canonical: dict[str, str] = {}
+    for tag in sorted(available):
+        try:
+            by_canonical.setdefault(canonical_tag(tag), tag)
+        except UnknownLanguageError:
+            by_canonical.setdefault(tag, tag)
+    try:
+        chain, known = fallback_chain(preferred), True
+    except UnknownLanguageError:
+        chain, known = list(LAST_RESORT), False
+    for position, tag in enumerate(chain):
+        if tag in by_canonical:
+            return by_canonical[tag], position > 0 or not known
+    return sorted(available)[0], True
+
+
+def text_direction(tag: str) -> Direction:
+    """``"rtl"`` for a language written right to left (Arabic, Persian, Urdu, …), else ``"ltr"``."""
+    return "rtl" if babel_locale(canonical_tag(tag)).text_direction == "rtl" else "ltr"
+
+
+def format_datetime_local(dt: datetime, tag: str, format: str = "medium") -> str:
+    """Format an aware ``dt`` in Norwegian time (Europe/Oslo) the way ``tag``'s readers write it.
+
+    ``format`` is ``short``, ``medium``, ``long``, ``full`` or a CLDR pattern. A naive ``dt``
+    is refused: an alert must never guess which clock a time was read from.
+    """
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("the datetime has no time zone")
+    return format_datetime(dt, format=format, tzinfo=OSLO, locale=babel_locale(canonical_tag(tag)))
+
+
+def language_name(tag: str) -> str:
+    """The language's name in its own language and script: ``ar`` → ``العربية``, ``fa-AF`` → ``دری``."""
+    canonical = canonical_tag(tag)
+    locale = babel_locale(canonical)
+    # CLDR names some regional variants on their own (fa_AF is Dari, en_GB British English).
+    for key in (canonical.replace("-", "_"), canonical.split("-")[0]):
+        name = locale.languages.get(key)
+        if isinstance(name, str) and name:
+            return name
+    return str(locale.get_display_name(locale))

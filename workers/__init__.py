@@ -1,0 +1,1 @@
+"""Dramatiq broker set-up and actors. Thin: actors call ``dispatch`` services and ``channels``."""

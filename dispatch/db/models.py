@@ -2,7 +2,11 @@
 
 from dispatch.audit.models import AuditEvent
 from dispatch.db.base import Base
+from dispatch.delivery.events import StatusEvent
+from dispatch.delivery.models import Delivery
+from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
+from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.security.models import ApiToken, User
 
 __all__ = [
@@ -10,8 +14,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Contact",
+    "Delivery",
+    "Incident",
     "Membership",
+    "MessageVersion",
     "Network",
     "Organisation",
+    "Recipient",
+    "SandboxMessage",
+    "StatusEvent",
     "User",
 ]

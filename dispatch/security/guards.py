@@ -68,4 +68,5 @@ def requires(*roles: Role) -> Guard:
 READ = requires(Role.COORDINATOR, Role.TRANSLATOR, Role.VIEWER)
 READ_PERSONAL = requires(Role.COORDINATOR)
 WRITE_DIRECTORY = requires(Role.COORDINATOR)
+WRITE_INCIDENTS = requires(Role.COORDINATOR)
 ADMIN_ONLY = requires()

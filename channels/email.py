@@ -1,0 +1,244 @@
+"""E-mail over SMTP (aiosmtplib), with a small pool of reused connections.
+
+How SMTP failures are classified:
+
+    server answered 5xx (address, sender, data, login)    PermanentChannelError, code "550" etc.
+    server answered 4xx                                   TransientChannelError, code "451" etc.
+    refused connection, timeout, disconnect               TransientChannelError
+    unbuildable message, feature the server lacks         PermanentChannelError
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import ClassVar
+
+import aiosmtplib
+
+from channels._redact import redact
+from channels.base import (
+    ChannelError,
+    ChannelKind,
+    OutgoingMessage,
+    PermanentChannelError,
+    Receipt,
+    TransientChannelError,
+)
+
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+
+# What the server refused, by the step that failed; the most specific class wins.
+_REFUSED_WHAT: dict[type[aiosmtplib.SMTPException], str] = {
+    aiosmtplib.SMTPRecipientRefused: "the mail server refused the address",
+    aiosmtplib.SMTPSenderRefused: "the mail server refused our sender address",
+    aiosmtplib.SMTPDataError: "the mail server refused the message",
+    aiosmtplib.SMTPAuthenticationError: "the mail server refused our login",
+    aiosmtplib.SMTPHeloError: "the mail server refused our greeting",
+    aiosmtplib.SMTPConnectResponseError: "the mail server refused the connection",
+    aiosmtplib.SMTPResponseException: "the mail server refused to take the message",
+}
+
+# A pooled connection idle for longer than this is checked with NOOP before it is reused.
+_CHECK_IDLE_AFTER = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """How to reach the outgoing mail server."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.EMAIL
+
+    host: str
+    port: int
+    username: str
+    """Empty for a server that does not ask for a login."""
+    password: str
+    starttls: bool
+    """Upgrade the connection with STARTTLS (port 587); port 465 uses TLS from the start."""
+    sender: str
+    """The From header, e.g. ``Beredskapsvarsling <varsel@example.no>``."""
+
+
+@dataclass(slots=True)
+class _Connection:
+    smtp: aiosmtplib.SMTP
+    idle_since: float
+
+
+class SmtpChannel:
+    """Sends e-mail through one SMTP server, reusing up to ``pool_size`` connections."""
+
+    kind: ChannelKind = ChannelKind.EMAIL
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        starttls: bool,
+        sender: str,
+        timeout: float = 15,
+        *,
+        pool_size: int = 4,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._username = username or None
+        self._password = password or None
+        self._starttls = starttls
+        self._sender = sender
+        self._timeout = timeout
+        self._idle: list[_Connection] = []
+        self._slots = asyncio.Semaphore(pool_size)
+
+    @classmethod
+    def from_settings(cls, settings: SmtpSettings) -> SmtpChannel:
+        """An adapter for the server the settings name."""
+        return cls(
+            settings.host,
+            settings.port,
+            settings.username,
+            settings.password,
+            settings.starttls,
+            settings.sender,
+        )
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        """Send one e-mail; the receipt's ``provider_id`` is its Message-ID."""
+        mail = self.compose(message)
+        async with self._slots:
+            connection = await self._checkout()
+            try:
+                await connection.smtp.send_message(mail, recipients=[message.to])
+            except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
+                # The server answered and aiosmtplib reset the envelope: the connection is fine.
+                self._checkin(connection)
+                raise _translate(exc) from exc
+            except ValueError as exc:
+                # aiosmtplib checks the addresses before it writes anything to the server.
+                self._checkin(connection)
+                raise PermanentChannelError("the e-mail address is not valid") from exc
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                connection.smtp.close()
+                raise _translate(exc) from exc
+            except BaseException:
+                connection.smtp.close()
+                raise
+            self._checkin(connection)
+        return Receipt(provider_id=str(mail["Message-ID"]), delivered=True)
+
+    def compose(self, message: OutgoingMessage) -> EmailMessage:
+        """The e-mail as it will be sent: text part, and an HTML alternative when there is one."""
+        mail = EmailMessage()
+        try:
+            mail["From"] = self._sender
+            mail["To"] = message.to
+            mail["Subject"] = message.subject
+            mail["Message-ID"] = make_msgid(domain=_domain_of(self._sender))
+            for name, value in message.headers.items():
+                mail[name] = value
+            mail.set_content(message.text)
+            if message.html:
+                mail.add_alternative(
+                    _with_html_element(message.html, message.language, message.direction),
+                    subtype="html",
+                )
+            # After the content: set_content() drops every Content-* header already there.
+            mail["Content-Language"] = message.language
+        except (ValueError, TypeError, IndexError) as exc:
+            raise PermanentChannelError(
+                f"the e-mail address or a header is not valid ({redact(str(exc))})"
+            ) from exc
+        return mail
+
+    async def close(self) -> None:
+        """Say goodbye to the server on every pooled connection."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            try:
+                await connection.smtp.quit(timeout=2)
+            except (aiosmtplib.SMTPException, OSError):
+                connection.smtp.close()
+
+    async def _checkout(self) -> _Connection:
+        while self._idle:
+            connection = self._idle.pop()
+            if await self._still_open(connection):
+                return connection
+            connection.smtp.close()
+        smtp = aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            # aiosmtplib wants one of the two; port 465 means TLS from the first byte.
+            start_tls=self._starttls,
+            use_tls=self._port == 465 and not self._starttls,
+            timeout=self._timeout,
+        )
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            smtp.close()
+            raise _translate(exc) from exc
+        return _Connection(smtp, time.monotonic())
+
+    def _checkin(self, connection: _Connection) -> None:
+        if connection.smtp.is_connected:
+            connection.idle_since = time.monotonic()
+            self._idle.append(connection)
+
+    async def _still_open(self, connection: _Connection) -> bool:
+        if not connection.smtp.is_connected:
+            return False
+        if time.monotonic() - connection.idle_since < _CHECK_IDLE_AFTER:
+            return True
+        try:
+            await connection.smtp.noop(timeout=self._timeout)
+        except (aiosmtplib.SMTPException, OSError):
+            return False
+        return True
+
+
+def _translate(exc: BaseException) -> ChannelError:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        # One recipient per message, so the first refusal is the refusal.
+        return _translate(exc.recipients[0])
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        what = next(_REFUSED_WHAT[cls] for cls in type(exc).__mro__ if cls in _REFUSED_WHAT)
+        answer = f"({exc.code} {redact(exc.message).strip()})"
+        if 500 <= exc.code < 600:
+            return PermanentChannelError(f"{what} {answer}", code=str(exc.code))
+        return TransientChannelError(f"{what} for now {answer}", code=str(exc.code))
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return PermanentChannelError(f"the mail server does not support what we need ({exc})")
+    if isinstance(exc, TimeoutError):
+        return TransientChannelError("the mail server did not answer in time")
+    return TransientChannelError(f"the mail server could not be reached ({exc})")
+
+
+def _domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip(" >") or "localhost"
+
+
+def _with_html_element(html: str, language: str, direction: str) -> str:
+    """The HTML with ``lang`` and ``dir`` on its ``<html>`` element, which is added if missing."""
+    tag = _HTML_TAG.search(html)
+    if tag is None:
+        return f'<html lang="{language}" dir="{direction}"><body>{html}</body></html>'
+    opening = tag.group(0)
+    missing = "".join(
+        f' {name}="{value}"'
+        for name, value in (("lang", language), ("dir", direction))
+        if not re.search(rf"\s{name}\s*=", opening, re.IGNORECASE)
+    )
+    if not missing:
+        return html
+    patched = opening[:5] + missing + opening[5:]
+    return html[: tag.start()] + patched + html[tag.end() :]

@@ -1,0 +1,279 @@
+"""SMS through Twilio's official SDK (its aiohttp-based async client).
+
+Errors when Twilio is asked to send (``SEND_ERRORS``; a code not listed falls back on HTTP status):
+
+    code          meaning                                          outcome
+    20003         our credentials were refused                     permanent
+    20429 / 429   Twilio asks us to slow down                      transient, retry_after
+    20500, 20503  Twilio is having trouble                         transient
+    21211, 21217  the number is not a valid (mobile) number        permanent
+    21265         the number is a short code                       permanent
+    21408         SMS to the region is not enabled                 permanent
+    21606, 21212  our sender cannot send SMS                       permanent
+    21608         trial account, number not verified               permanent
+    21610         the recipient replied STOP                       permanent
+    21612         the number cannot be reached by SMS              permanent
+    21614         the number is not a mobile number                permanent
+    21617         the text is too long                             permanent
+    other 4xx     Twilio refused the message                       permanent
+    5xx, network errors, timeouts                                  transient
+
+Status callbacks (``parse_status``; ``STATUS_STATES`` and ``DELIVERY_ERRORS``):
+
+    MessageStatus                          state
+    accepted, scheduled, queued, sending   None (ignored)
+    sent                                   "sent"
+    delivered, read                        "delivered"
+    undelivered                            "undeliverable"
+    failed, canceled                       "failed"
+
+    ErrorCode 30003 unreachable handset, 30004 blocked, 30005 unknown number, 30006 landline or
+    unreachable carrier, 30007 filtered as spam, 30008 unknown error: see ``DELIVERY_ERRORS``.
+"""
+
+from __future__ import annotations
+
+from base64 import b64encode
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, NamedTuple
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from channels._redact import redact
+from channels._retry_after import parse_retry_after
+from channels.base import (
+    ChannelError,
+    ChannelKind,
+    OutgoingMessage,
+    PermanentChannelError,
+    Receipt,
+    TransientChannelError,
+)
+
+DeliveryState = Literal["sent", "delivered", "undeliverable", "failed"]
+
+
+class _Meaning(NamedTuple):
+    permanent: bool
+    reason: str
+
+
+SEND_ERRORS: dict[int, _Meaning] = {
+    20003: _Meaning(True, "Twilio refused our credentials; check the account SID and auth token"),
+    20429: _Meaning(False, "Twilio asked us to send more slowly"),
+    20500: _Meaning(False, "Twilio had an internal error"),
+    20503: _Meaning(False, "Twilio is temporarily unavailable"),
+    21211: _Meaning(True, "the number is not a valid mobile number"),
+    21212: _Meaning(True, "our sender number is not valid"),
+    21217: _Meaning(True, "the number is not a valid phone number"),
+    21265: _Meaning(True, "the number is a short code, which cannot receive our SMS"),
+    21408: _Meaning(True, "SMS to this country or region is not enabled on our Twilio account"),
+    21606: _Meaning(True, "our sender number cannot send SMS"),
+    21608: _Meaning(True, "our Twilio trial account can only send to verified numbers"),
+    21610: _Meaning(True, "the recipient has opted out of SMS by replying STOP"),
+    21612: _Meaning(True, "the number cannot be reached by SMS from our sender"),
+    21614: _Meaning(True, "the number is not a mobile number"),
+    21617: _Meaning(True, "the text is longer than an SMS may be (1,600 characters)"),
+}
+
+STATUS_STATES: dict[str, DeliveryState | None] = {
+    "accepted": None,
+    "scheduled": None,
+    "queued": None,
+    "sending": None,
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undeliverable",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+DELIVERY_ERRORS: dict[str, str] = {
+    "30001": "Twilio's queue for our sender overflowed",
+    "30002": "our Twilio account is suspended",
+    "30003": "the phone was unreachable (switched off or out of coverage)",
+    "30004": "the message was blocked by the recipient or their carrier",
+    "30005": "the number is unknown or no longer in use",
+    "30006": "the number is a landline or its carrier cannot be reached",
+    "30007": "the carrier filtered the message as spam",
+    "30008": "the carrier reported an unknown error",
+}
+
+# Set by the HTTP client below for the response the awaiting task just got; a ContextVar so
+# that concurrent sends (each in its own task) never read each other's header.
+_retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    """How to reach Twilio."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.SMS
+
+    account_sid: str
+    auth_token: str
+    sender: str
+    """A phone number in E.164, an alphanumeric sender id, or a messaging service SID (``MG…``)."""
+    api_base: str = ""
+    """Only to point the SDK at a fake Twilio in tests; empty means Twilio itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """What a Twilio status callback says about one message."""
+
+    provider_id: str
+    state: DeliveryState | None
+    """``None`` for intermediate states we do not record (queued, sending, …)."""
+    error_code: str | None = None
+    reason: str | None = None
+    """A sentence for the coordinator when the message was not delivered."""
+
+
+def parse_status(form: Mapping[str, str]) -> StatusUpdate:
+    """Read the form Twilio POSTs to a message's StatusCallback URL."""
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    state = STATUS_STATES.get(status)
+    error_code = form.get("ErrorCode") or None
+    reason = None
+    if state in ("undeliverable", "failed"):
+        known = DELIVERY_ERRORS.get(error_code or "")
+        reason = known or f"Twilio reported the message as {status}"
+        if error_code:
+            reason = f"{reason} (Twilio {error_code})"
+    return StatusUpdate(
+        provider_id=form.get("MessageSid") or form.get("SmsSid") or "",
+        state=state,
+        error_code=error_code,
+        reason=reason,
+    )
+
+
+class TwilioSmsChannel:
+    """Sends SMS with Twilio; delivery is confirmed later by status callbacks."""
+
+    kind: ChannelKind = ChannelKind.SMS
+    parse_status = staticmethod(parse_status)
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        api_base: str = "",
+        *,
+        timeout: float = 10,
+    ) -> None:
+        self._account_sid = account_sid
+        self._auth_token = auth_token
+        self._sender = sender
+        self._api_base = api_base
+        self._timeout = timeout
+        self._client: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: TwilioSettings) -> TwilioSmsChannel:
+        """An adapter for the account the settings name."""
+        return cls(settings.account_sid, settings.auth_token, settings.sender, settings.api_base)
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        """Hand the SMS to Twilio; the receipt's ``provider_id`` is the message SID."""
+        arguments: dict[str, str] = {"to": message.to, "body": message.text}
+        if self._sender.startswith("MG"):
+            arguments["messaging_service_sid"] = self._sender
+        else:
+            arguments["from_"] = self._sender
+        if message.status_callback:
+            arguments["status_callback"] = message.status_callback
+        _retry_after.set(None)
+        try:
+            created = await self._twilio().messages.create_async(**arguments)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise _translate(exc, _retry_after.get()) from exc
+        except TimeoutError as exc:
+            raise TransientChannelError("Twilio did not answer in time") from exc
+        except aiohttp.ClientError as exc:
+            raise TransientChannelError(
+                f"Twilio could not be reached ({type(exc).__name__})"
+            ) from exc
+        return Receipt(provider_id=str(created.sid), delivered=False)
+
+    def verify_callback(self, url: str, form: Mapping[str, str], signature: str) -> bool:
+        """Whether a status callback really comes from Twilio (its ``X-Twilio-Signature``)."""
+        return bool(RequestValidator(self._auth_token).validate(url, dict(form), signature))
+
+    async def close(self) -> None:
+        """Close the SDK's aiohttp session."""
+        if self._client is not None:
+            await self._client.http_client.close()
+            self._client = None
+
+    def _twilio(self) -> Any:
+        # Created on first use because the aiohttp session must be made inside a running loop.
+        if self._client is None:
+            http_client = _HttpClient(timeout=self._timeout)
+            client = Client(self._account_sid, self._auth_token, http_client=http_client)
+            if self._api_base:
+                client.api.base_url = self._api_base.rstrip("/")
+            self._client = client
+        return self._client
+
+
+class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+    """The SDK's client, with our timeout, the ``Retry-After`` header kept, and no auth warning."""
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109  # the SDK's signature
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        headers = dict(headers or {})
+        if auth is not None:
+            # aiohttp deprecates its auth= argument; setting the header ourselves keeps it quiet.
+            credentials = b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {credentials}"
+        response = await super().request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            timeout=timeout if timeout is not None else self.timeout,
+            allow_redirects=allow_redirects,
+        )
+        _retry_after.set(parse_retry_after(response.headers.get("Retry-After")))
+        return response
+
+
+def _translate(exc: Any, retry_after: float | None) -> ChannelError:
+    status = int(exc.status)
+    code = int(exc.code) if exc.code is not None else None
+    known = SEND_ERRORS.get(code) if code is not None else None
+    if known is not None:
+        meaning = known
+    else:
+        detail = getattr(exc, "msg", None) or getattr(exc, "detail", None) or exc.title
+        detail = redact(str(detail).removeprefix("Unable to create record: "))
+        if status == 429 or status >= 500:
+            meaning = _Meaning(False, f"Twilio answered {status} and will be tried again: {detail}")
+        else:
+            meaning = _Meaning(True, f"Twilio refused the message: {detail}")
+    reason = f"{meaning.reason} (Twilio {code})" if code is not None else meaning.reason
+    code_text = str(code) if code is not None else str(status)
+    if meaning.permanent:
+        return PermanentChannelError(reason, code=code_text)
+    return TransientChannelError(reason, code=code_text, retry_after=retry_after)

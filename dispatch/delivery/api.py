@@ -1,0 +1,81 @@
+"""Provider webhooks and the sandbox outbox."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromQuery
+from twilio.request_validator import RequestValidator
+
+from channels.sms import parse_status
+from dispatch.db.session import DbSession
+from dispatch.delivery import events
+from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
+from dispatch.security.guards import READ_PERSONAL
+from dispatch.settings import Settings
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+async def verified_form(request: Request[object, object, State]) -> dict[str, str]:
+    """The form of a Twilio webhook whose ``X-Twilio-Signature`` is right, or a 403.
+
+    The URL is rebuilt from ``DISPATCH_BASE_URL``: behind a proxy the request's own URL is not
+    the one Twilio signed.
+    """
+    settings: Settings = request.app.state["settings"]
+    signature = request.headers.get("x-twilio-signature", "")
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    query = f"?{request.url.query}" if request.url.query else ""
+    url = settings.base_url.rstrip("/") + request.url.path + query
+    if not settings.twilio_auth_token or not signature:
+        raise PermissionDeniedException("The request has no valid Twilio signature")
+    if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        raise PermissionDeniedException("The request has no valid Twilio signature")
+    return form
+
+
+class TwilioWebhookController(Controller):
+    path = "/webhooks/twilio"
+    tags = ("webhooks",)
+    include_in_schema = False
+
+    @post("/status", status_code=200, summary="Twilio status callback")
+    async def status(self, request: Request[object, object, State], db_session: DbSession) -> Response[str]:
+        form = await verified_form(request)
+        update = parse_status(form)
+        if update.state is not None and update.provider_id:
+            await events.apply_status(
+                db_session, provider_id=update.provider_id, state=update.state, reason=update.reason
+            )
+            await db_session.commit()
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+class SandboxController(Controller):
+    path = "/sandbox"
+    tags = ("sandbox",)
+
+    @get("/messages", guards=[READ_PERSONAL], summary="What sandbox channels would have sent")
+    async def messages(
+        self,
+        db_session: DbSession,
+        channel: FromQuery[str | None] = None,
+        to: FromQuery[str | None] = None,
+    ) -> list[SandboxMessageOut]:
+        rows = await list_messages(db_session, channel=channel, to=to)
+        return [
+            SandboxMessageOut(
+                channel=m.channel,
+                to=m.to,
+                subject=m.subject,
+                body=m.body,
+                language=m.language,
+                sent_at=m.sent_at,
+                direction=m.direction,
+                link=m.link,
+                reference=m.reference,
+            )
+            for m in rows
+        ]

@@ -1,0 +1,91 @@
+"""Provider status updates (Twilio callbacks), moving deliveries forward only.
+
+A callback can arrive before the worker has committed the provider id it answers (the provider
+is fast, our commit comes after the batch). Such a callback is kept as a pending event and
+applied when the id is recorded, or by the sweeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.db.base import Base, IdMixin, UTCDateTime, utcnow
+from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.delivery.states import RANK, states_before
+
+
+class StatusEvent(IdMixin, Base):
+    """A provider's status report, kept until it has been applied."""
+
+    __tablename__ = "status_events"
+
+    provider_id: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+
+
+def _values(state: str, reason: str | None, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {"state": state}
+    if state == DeliveryState.SENT:
+        values["sent_at"] = now
+    elif state == DeliveryState.DELIVERED:
+        values["delivered_at"] = now
+    else:
+        values["failed_at"] = now
+        values["last_error"] = reason
+    return values
+
+
+async def apply_status(
+    session: AsyncSession, *, provider_id: str, state: str, reason: str | None
+) -> str:
+    """Apply one status; ``applied``, ``ignored`` (not forward) or ``pending`` (id not known yet)."""
+    now = utcnow()
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.provider_id == provider_id, Delivery.state.in_(states_before(state)))
+        .values(**_values(state, reason, now))
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return "applied"
+    known = await session.scalar(select(Delivery.id).where(Delivery.provider_id == provider_id))
+    if known is not None:
+        return "ignored"
+    session.add(StatusEvent(provider_id=provider_id, state=state, reason=reason, received_at=now))
+    return "pending"
+
+
+async def apply_pending(session: AsyncSession, provider_ids: Sequence[str] | None = None) -> int:
+    """Apply kept events whose provider id is now recorded; ``None`` means all of them."""
+    query = select(StatusEvent).where(StatusEvent.applied_at.is_(None))
+    if provider_ids is not None:
+        if not provider_ids:
+            return 0
+        query = query.where(StatusEvent.provider_id.in_(list(provider_ids)))
+    events = (await session.scalars(query)).all()
+    applied = 0
+    now = utcnow()
+    for event in sorted(events, key=lambda e: (RANK[DeliveryState(e.state)], e.id)):
+        exists = await session.scalar(
+            select(Delivery.id).where(Delivery.provider_id == event.provider_id)
+        )
+        if exists is None:
+            continue
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.provider_id == event.provider_id,
+                Delivery.state.in_(states_before(event.state)),
+            )
+            .values(**_values(event.state, event.reason, now))
+        )
+        event.applied_at = now
+        applied += 1
+    return applied

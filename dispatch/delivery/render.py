@@ -1,0 +1,105 @@
+"""Turning a message version into the text each channel sends, in the recipient's language.
+
+Every exercise message begins with the exercise marker in its language (ØVELSE, ØVING,
+EXERCISE, …) and every test message with TEST; the SMS ends with how to acknowledge by reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from dispatch.incidents.models import IncidentStatus
+from translations.catalog import translator
+from translations.locales import text_direction
+
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message's text for one channel and language."""
+
+    subject: str
+    text: str
+    html: str
+    direction: str
+
+
+def marker(status: str, lang: str) -> str:
+    """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident."""
+    t = translator(lang)
+    if status == IncidentStatus.EXERCISE:
+        return t.gettext("EXERCISE")
+    if status == IncidentStatus.TEST:
+        return t.gettext("TEST")
+    return ""
+
+
+def _prefixed(status: str, lang: str, text: str) -> str:
+    mark = marker(status, lang)
+    return f"{mark}: {text}" if mark else text
+
+
+def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool) -> str:
+    """The whole SMS as sent: marker, text, and the reply instruction."""
+    text = _prefixed(status, lang, sms)
+    if ack_required:
+        reply = translator(lang).gettext(
+            "Reply OK %(code)s to confirm you got this message.", code=code
+        )
+        text = f"{text}\n{reply}"
+    return text
+
+
+def email(
+    *,
+    status: str,
+    lang: str,
+    content: dict[str, str],
+    link: str,
+    organisation: str,
+    network: str,
+) -> Rendered:
+    """Subject, plain text and HTML of an e-mail, with ``lang`` and ``dir`` right."""
+    t = translator(lang)
+    direction = text_direction(lang)
+    subject = _prefixed(status, lang, content["subject"])
+    mark = marker(status, lang)
+    footer = t.gettext(
+        "You receive this as a contact for %(organisation)s in %(network)s.",
+        organisation=organisation,
+        network=network,
+    )
+    paragraphs = [p for p in (mark, content["body"], content.get("instruction", "")) if p]
+    text_parts = list(paragraphs)
+    if link:
+        text_parts.append(t.gettext("Confirm that you received this message: %(link)s", link=link))
+    text_parts.append("-- \n" + footer)
+    html_parts = [Markup("<p><strong>{}</strong></p>").format(mark)] if mark else []
+    html_parts += [
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(p).split("\n")))
+        for p in paragraphs[1 if mark else 0 :]
+    ]
+    if link:
+        html_parts.append(
+            Markup('<p><a href="{}" style="{}">{}</a></p>').format(
+                link,
+                "display:inline-block;padding:12px 20px;background:#0b5394;color:#fff;"
+                "text-decoration:none;border-radius:4px",
+                t.gettext("Confirm receipt"),
+            )
+        )
+    html_parts.append(Markup('<p style="color:#555;font-size:90%">{}</p>').format(footer))
+    html = Markup(
+        '<!DOCTYPE html><html lang="{}" dir="{}"><head><meta charset="utf-8"><title>{}</title>'
+        "</head><body>{}</body></html>"
+    ).format(lang, direction, subject, Markup("").join(html_parts))
+    return Rendered(subject=subject, text="\n\n".join(text_parts), html=str(html), direction=direction)
+
+
+def teams(*, status: str, lang: str, content: dict[str, str]) -> Rendered:
+    """Title and text of a Teams card; the card itself is built by the Teams channel."""
+    subject = _prefixed(status, lang, content.get("subject") or content.get("sms", ""))
+    text = "\n\n".join(p for p in (content.get("body") or content.get("sms", ""), content.get("instruction", "")) if p)
+    return Rendered(subject=subject, text=text, html="", direction=text_direction(lang))

@@ -1,0 +1,383 @@
+"""Sending a batch of deliveries: claim, render, send, record — with the session closed while
+providers are called, so a slow provider never holds a database connection.
+
+Every path ends in a recorded state: ``sent``/``delivered`` with the provider's id, ``queued``
+again with a time for the retry (transient errors), or ``failed`` with the reason (permanent
+errors, or too many attempts), after which the recipient's other channel is tried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channels.base import (
+    ChannelKind,
+    OutgoingMessage,
+    PermanentChannelError,
+    Receipt,
+    TransientChannelError,
+)
+from channels.registry import ChannelRegistry
+from dispatch.db.base import utcnow
+from dispatch.delivery import events, render
+from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.delivery.ports import Enqueuer, RateLimiter
+from dispatch.directory.models import Network, Organisation
+from dispatch.incidents.models import Incident, MessageVersion, Recipient
+
+log = structlog.get_logger("dispatch.delivery")
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 300.0
+RATE_LIMITED_DELAY_S = 1.0
+SEND_CONCURRENCY = 32
+
+
+@dataclass(slots=True)
+class Job:
+    """Everything needed to render and send one claimed delivery."""
+
+    id: int
+    channel: str
+    address: str
+    language: str
+    attempts: int
+    recipient_id: int | None
+    status: str
+    code: str
+    ack_required: bool
+    content: dict[str, str]
+    organisation: str
+    network: str
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What happened to a batch, for logs and tests."""
+
+    claimed: int = 0
+    sent: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    fallbacks: list[int] = field(default_factory=list)
+    retry_ids: list[int] = field(default_factory=list)
+    retry_delay_s: float = 0.0
+
+
+@dataclass(slots=True)
+class _Outcome:
+    job: Job
+    receipt: Receipt | None = None
+    transient: TransientChannelError | None = None
+    permanent: PermanentChannelError | None = None
+    rate_limited: bool = False
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before the next try: exponential with full jitter, at least ``retry_after``."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
+    return max(retry_after or 0.0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+
+async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
+    """Move due ``queued`` rows to ``sending``; a row another worker claimed is skipped."""
+    now = utcnow()
+    claimed = (
+        await session.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(list(ids)),
+                Delivery.state == DeliveryState.QUEUED,
+                (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
+            )
+            .values(state=DeliveryState.SENDING, sending_at=now, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id)
+        )
+    ).all()
+    if not claimed:
+        return []
+    rows = (
+        await session.execute(
+            select(Delivery, MessageVersion, Incident, Recipient)
+            .join(MessageVersion, MessageVersion.id == Delivery.message_version_id)
+            .join(Incident, Incident.id == Delivery.incident_id)
+            .outerjoin(Recipient, Recipient.id == Delivery.recipient_id)
+            .where(Delivery.id.in_(list(claimed)))
+        )
+    ).all()
+    org_ids = {r.organisation_ids[0] for _, _, _, r in rows if r is not None and r.organisation_ids}
+    org_names = dict(
+        (await session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))).all()
+    )
+    network_names = dict((await session.execute(select(Network.code, Network.name))).all())
+    jobs = []
+    for delivery, version, incident, recipient in rows:
+        network_code = delivery.network_code or (
+            recipient.network_codes[0] if recipient and recipient.network_codes else ""
+        )
+        organisation = ""
+        if recipient is not None and recipient.organisation_ids:
+            organisation = org_names.get(recipient.organisation_ids[0], "")
+        jobs.append(
+            Job(
+                id=delivery.id,
+                channel=delivery.channel,
+                address=delivery.address or "",
+                language=delivery.language,
+                attempts=delivery.attempts,
+                recipient_id=delivery.recipient_id,
+                status=incident.status,
+                code=incident.code,
+                ack_required=incident.ack_required,
+                content=version.content.get(delivery.language) or next(iter(version.content.values())),
+                organisation=organisation,
+                network=f"{network_code} – {network_names.get(network_code, '')}".strip(" –"),
+            )
+        )
+    return jobs
+
+
+def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMessage:
+    """The rendered message for one job."""
+    reference = str(job.id)
+    if job.channel == ChannelKind.SMS:
+        text = render.sms_text(
+            status=job.status, lang=job.language, sms=job.content["sms"], code=job.code,
+            ack_required=job.ack_required,
+        )
+        return OutgoingMessage(
+            channel=ChannelKind.SMS, to=job.address, text=text, language=job.language,
+            reference=reference, status_callback=f"{base_url}/webhooks/twilio/status",
+        )
+    if job.channel == ChannelKind.EMAIL:
+        mail = render.email(
+            status=job.status, lang=job.language, content=job.content, link=ack_link,
+            organisation=job.organisation, network=job.network,
+        )
+        return OutgoingMessage(
+            channel=ChannelKind.EMAIL, to=job.address, text=mail.text, html=mail.html,
+            subject=mail.subject, language=job.language, direction=mail.direction,
+            reference=reference, link=ack_link,
+        )
+    card = render.teams(status=job.status, lang=job.language, content=job.content)
+    return OutgoingMessage(
+        channel=ChannelKind.TEAMS, to=job.address, text=card.text, subject=card.subject,
+        language=job.language, direction=card.direction, reference=reference,
+    )
+
+
+async def _send(
+    job: Job,
+    *,
+    channels: ChannelRegistry,
+    limiter: RateLimiter,
+    base_url: str,
+    gate: asyncio.Semaphore,
+) -> _Outcome:
+    if not await limiter.acquire(job.channel):
+        return _Outcome(job, rate_limited=True)
+    message = build_message(job, base_url=base_url)
+    async with gate:
+        try:
+            receipt = await channels.get(ChannelKind(job.channel)).send(message)
+        except TransientChannelError as exc:
+            return _Outcome(job, transient=exc)
+        except PermanentChannelError as exc:
+            return _Outcome(job, permanent=exc)
+    return _Outcome(job, receipt=receipt)
+
+
+async def process_batch(
+    ids: Sequence[int],
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    channels: ChannelRegistry,
+    limiter: RateLimiter,
+    enqueuer: Enqueuer,
+    base_url: str,
+) -> BatchResult:
+    """Claim, send and record one batch; re-enqueue retries and fallbacks."""
+    async with sessionmaker() as session, session.begin():
+        jobs = await claim(session, ids)
+    result = BatchResult(claimed=len(jobs))
+    if not jobs:
+        return result
+    # The session is closed here on purpose: provider calls can take seconds.
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    outcomes = await asyncio.gather(
+        *(_send(j, channels=channels, limiter=limiter, base_url=base_url, gate=gate) for j in jobs)
+    )
+    async with sessionmaker() as session, session.begin():
+        await _record(session, outcomes, result)
+    for delay, group in _retry_groups(outcomes, result):
+        enqueuer.enqueue(group, delay_ms=int(delay * 1000))
+    if result.fallbacks:
+        enqueuer.enqueue(result.fallbacks)
+    log.info(
+        "batch_done",
+        claimed=result.claimed,
+        sent=result.sent,
+        delivered=result.delivered,
+        retried=result.retried,
+        failed=result.failed,
+        fallbacks=len(result.fallbacks),
+    )
+    return result
+
+
+def _retry_groups(outcomes: Sequence[_Outcome], result: BatchResult) -> list[tuple[float, list[int]]]:
+    if not result.retry_ids:
+        return []
+    return [(result.retry_delay_s, result.retry_ids)]
+
+
+async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: BatchResult) -> None:
+    now = utcnow()
+    table = Delivery.__table__
+    by_id = update(table).where(
+        table.c.id == bindparam("b_id"), table.c.state == DeliveryState.SENDING
+    )
+    done: list[dict[str, Any]] = []
+    retry: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    failed_jobs: list[Job] = []
+    longest = 0.0
+    for o in outcomes:
+        job = o.job
+        if o.receipt is not None:
+            delivered = o.receipt.delivered
+            done.append(
+                {
+                    "b_id": job.id,
+                    "state": DeliveryState.DELIVERED if delivered else DeliveryState.SENT,
+                    "provider_id": o.receipt.provider_id,
+                    "sent_at": now,
+                    "delivered_at": now if delivered else None,
+                    "last_error": None,
+                }
+            )
+            result.delivered += delivered
+            result.sent += not delivered
+        elif o.rate_limited or (o.transient is not None and job.attempts < MAX_ATTEMPTS):
+            delay = RATE_LIMITED_DELAY_S if o.rate_limited else backoff(
+                job.attempts, o.transient.retry_after if o.transient else None
+            )
+            longest = max(longest, delay)
+            reason = "waiting for the provider's rate limit" if o.rate_limited else o.transient.reason  # type: ignore[union-attr]
+            retry.append(
+                {
+                    "b_id": job.id,
+                    "state": DeliveryState.QUEUED,
+                    "not_before": now + timedelta(seconds=delay),
+                    "enqueued_at": now,
+                    "last_error": reason,
+                    # A rate-limited try was not an attempt at the provider.
+                    "attempts": job.attempts - 1 if o.rate_limited else job.attempts,
+                }
+            )
+            result.retry_ids.append(job.id)
+        else:
+            error = o.permanent or o.transient
+            assert error is not None
+            reason = error.reason
+            if o.transient is not None:
+                reason = f"gave up after {job.attempts} attempts: {reason}"
+            failed.append(
+                {"b_id": job.id, "state": DeliveryState.FAILED, "failed_at": now, "last_error": reason}
+            )
+            failed_jobs.append(job)
+    for rows in (done, retry, failed):
+        if rows:
+            keys = [k for k in rows[0] if k != "b_id"]
+            await session.execute(
+                by_id.values({k: bindparam(k) for k in keys}),
+                rows,
+                execution_options={"synchronize_session": False},
+            )
+    result.retried = len(retry)
+    result.failed = len(failed)
+    result.retry_delay_s = longest
+    if done:
+        await events.apply_pending(session, [r["provider_id"] for r in done])
+    if failed_jobs:
+        result.fallbacks = await _fallbacks(session, failed_jobs)
+
+
+OTHER_CHANNEL = {ChannelKind.SMS.value: ChannelKind.EMAIL.value, ChannelKind.EMAIL.value: ChannelKind.SMS.value}
+
+
+async def _fallbacks(session: AsyncSession, jobs: Sequence[Job]) -> list[int]:
+    """For each permanently failed personal delivery, a delivery on the recipient's other channel."""
+    personal = [j for j in jobs if j.recipient_id is not None and j.channel in OTHER_CHANNEL]
+    if not personal:
+        return []
+    failed = {
+        d.id: d
+        for d in (await session.scalars(select(Delivery).where(Delivery.id.in_([j.id for j in personal])))).all()
+    }
+    recipients = {
+        r.id: r
+        for r in (
+            await session.scalars(select(Recipient).where(Recipient.id.in_([j.recipient_id for j in personal])))
+        ).all()
+    }
+    now = utcnow()
+    rows = []
+    for job in personal:
+        original = failed[job.id]
+        recipient = recipients.get(job.recipient_id or -1)
+        other = OTHER_CHANNEL[job.channel]
+        address = None if recipient is None else (recipient.email if other == "email" else recipient.phone)
+        if not address:
+            continue
+        rows.append(
+            {
+                "incident_id": original.incident_id,
+                "message_version_id": original.message_version_id,
+                "recipient_id": original.recipient_id,
+                "channel": other,
+                "target": original.target,
+                "address": address,
+                "language": original.language,
+                "fallback": original.fallback,
+                "priority": original.priority,
+                "state": DeliveryState.QUEUED,
+                "fallback_of_id": original.id,
+                "created_at": now,
+                "enqueued_at": now,
+            }
+        )
+    return await insert_ignoring_duplicates(session, rows)
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert delivery rows; one that the unique key already has is skipped, not sent twice."""
+    if not rows:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(Delivery.__table__)
+        .on_conflict_do_nothing(index_elements=["message_version_id", "target", "channel"])
+        .returning(Delivery.__table__.c.id)
+    )
+    ids = []
+    for row in rows:
+        inserted = (await session.execute(statement, row)).scalar()
+        if inserted is not None:
+            ids.append(inserted)
+    return ids
+
+

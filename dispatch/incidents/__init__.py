@@ -1,0 +1,1 @@
+"""Incidents: declaring, updating and closing, their message versions, and their audience."""

@@ -1,0 +1,253 @@
+"""HTTP controllers for incidents: declare, preview, update, close, and watch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from dispatch.db.session import DbSession
+from dispatch.delivery.models import Delivery
+from dispatch.delivery.ports import Enqueuer
+from dispatch.incidents import service
+from dispatch.incidents.models import Incident, MessageKind
+from dispatch.incidents.schemas import (
+    CloseIn,
+    DeclaredOut,
+    DeliveryCounts,
+    DeliveryOut,
+    IncidentIn,
+    IncidentOut,
+    MessageIn,
+    Planned,
+    PreviewOut,
+    Stats,
+    VersionOut,
+)
+from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.security.guards import READ, WRITE_INCIDENTS
+from dispatch.security.service import Principal
+
+log = structlog.get_logger("dispatch.incidents")
+ENQUEUER_STATE_KEY = "dispatch_enqueuer"
+AuthedRequest = Request[Principal, None, State]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Repeat a declaration safely: the same key returns the first incident.",
+        max_length=200,
+    ),
+]
+
+
+def enqueuer_of(request: AuthedRequest) -> Enqueuer:
+    enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+    return enqueuer
+
+
+async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list[IncidentOut]:
+    ids = [i.id for i in incidents]
+    deliveries = await service.delivery_counts(db_session, ids)
+    recipients = await service.recipient_counts(db_session, ids)
+    return [
+        IncidentOut(
+            id=i.id,
+            code=i.code,
+            title=i.title,
+            state=i.state,
+            status=i.status,
+            severity=i.severity,
+            urgency=i.urgency,
+            certainty=i.certainty,
+            networks=list(i.networks),
+            channels=list(i.channels),
+            ack_required=i.ack_required,
+            ack_deadline_minutes=i.ack_deadline_minutes,
+            declared_by=i.declared_by,
+            declared_at=i.declared_at,
+            closed_at=i.closed_at,
+            stats=Stats(
+                recipients=recipients[i.id],
+                acknowledged=0,
+                deliveries=DeliveryCounts(**deliveries[i.id]),
+            ),
+        )
+        for i in incidents
+    ]
+
+
+class IncidentController(Controller):
+    path = "/incidents"
+    tags = ("incidents",)
+
+    @post("/preview", guards=[WRITE_INCIDENTS], status_code=200, summary="Who would get what")
+    async def preview(self, db_session: DbSession, data: JSONBody[IncidentIn]) -> PreviewOut:
+        return await service.preview(db_session, data)
+
+    @post("/", guards=[WRITE_INCIDENTS], summary="Declare an incident and send the alert")
+    async def declare(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        data: JSONBody[IncidentIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[DeclaredOut]:
+        try:
+            outcome = await service.declare(
+                db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
+            )
+            await db_session.commit()
+        except IntegrityError:
+            # Two declarations with the same key at once: the other one won; answer with it.
+            await db_session.rollback()
+            if not idempotency_key:
+                raise
+            outcome = await service.declare(
+                db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
+            )
+        if outcome.created:
+            # After the commit: a worker can only see rows that exist.
+            enqueuer_of(request).enqueue(outcome.delivery_ids)
+            log.info(
+                "incident_declared",
+                incident_id=outcome.incident.id,
+                recipients=outcome.recipients,
+                deliveries=len(outcome.delivery_ids),
+            )
+        planned = await db_session.scalar(
+            select(func.count()).where(Delivery.message_version_id == outcome.version.id)
+        )
+        body = DeclaredOut(
+            id=outcome.incident.id,
+            code=outcome.incident.code,
+            state=outcome.incident.state,
+            status=outcome.incident.status,
+            recipients=outcome.recipients,
+            deliveries=Planned(planned=planned or 0),
+        )
+        return Response(body, status_code=201 if outcome.created else 200)
+
+    @get("/", guards=[READ], summary="Incidents, newest first")
+    async def list_incidents(
+        self,
+        db_session: DbSession,
+        status: FromQuery[str | None] = None,
+        incident_state: Annotated[str | None, QueryParameter(name="state")] = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 50,
+    ) -> Page[IncidentOut]:
+        rows, total = await service.list_incidents(
+            db_session, status=status, state=incident_state, page=page, page_size=page_size
+        )
+        items = await incident_out(db_session, list(rows))
+        return Page(items=items, total=total, page=page, page_size=page_size)
+
+    @get("/{incident_id:int}", guards=[READ], summary="One incident with live counts")
+    async def get_incident(self, db_session: DbSession, incident_id: FromPath[int]) -> IncidentOut:
+        incident = await service.get_incident(db_session, incident_id)
+        return (await incident_out(db_session, [incident]))[0]
+
+    @post("/{incident_id:int}/updates", guards=[WRITE_INCIDENTS], summary="Send an update")
+    async def update(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        incident_id: FromPath[int],
+        data: JSONBody[MessageIn],
+    ) -> VersionOut:
+        outcome = await service.add_version(
+            db_session,
+            incident_id=incident_id,
+            message=data.message,
+            kind=MessageKind.UPDATE,
+            actor=request.user.actor,
+        )
+        await db_session.commit()
+        enqueuer_of(request).enqueue(outcome.delivery_ids)
+        return VersionOut(
+            id=outcome.version.id,
+            sequence=outcome.version.sequence,
+            kind=outcome.version.kind,
+            deliveries=Planned(planned=len(outcome.delivery_ids)),
+        )
+
+    @post(
+        "/{incident_id:int}/close",
+        guards=[WRITE_INCIDENTS],
+        status_code=200,
+        summary="Close the incident, optionally with a closing message",
+    )
+    async def close(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        incident_id: FromPath[int],
+        data: JSONBody[CloseIn | None] = None,
+    ) -> IncidentOut:
+        outcome = await service.close(
+            db_session,
+            incident_id=incident_id,
+            message=data.message if data else None,
+            actor=request.user.actor,
+        )
+        await db_session.commit()
+        if outcome is not None:
+            enqueuer_of(request).enqueue(outcome.delivery_ids)
+        incident = await service.get_incident(db_session, incident_id)
+        return (await incident_out(db_session, [incident]))[0]
+
+    @get("/{incident_id:int}/deliveries", guards=[READ], summary="Deliveries, paged")
+    async def deliveries(
+        self,
+        db_session: DbSession,
+        incident_id: FromPath[int],
+        status: FromQuery[str | None] = None,
+        channel: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 50,
+    ) -> Page[DeliveryOut]:
+        await service.get_incident(db_session, incident_id)
+        query = select(Delivery).where(Delivery.incident_id == incident_id)
+        if status:
+            query = query.where(Delivery.state == status)
+        if channel:
+            query = query.where(Delivery.channel == channel)
+        total = await db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = (
+            await db_session.scalars(
+                query.order_by(Delivery.id).limit(page_size).offset((page - 1) * page_size)
+            )
+        ).all()
+        return Page(
+            items=[
+                DeliveryOut(
+                    id=d.id,
+                    message_version_id=d.message_version_id,
+                    channel=d.channel,
+                    recipient_id=d.recipient_id,
+                    network_code=d.network_code,
+                    language=d.language,
+                    fallback=d.fallback,
+                    state=d.state,
+                    attempts=d.attempts,
+                    provider_id=d.provider_id,
+                    last_error=d.last_error,
+                    created_at=d.created_at,
+                    sent_at=d.sent_at,
+                    delivered_at=d.delivered_at,
+                    failed_at=d.failed_at,
+                )
+                for d in rows
+            ],
+            total=total,
+            page=page,
+            page_size=page_size,
+        )
+
+

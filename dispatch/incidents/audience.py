@@ -1,0 +1,114 @@
+"""Who an incident reaches: active contacts of the target networks, one entry per person.
+
+A person is identified by e-mail and mobile: two contact rows that share either are the same
+person (someone at two organisations, or in two networks), and get one message per channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.directory.models import Contact, Membership, Network
+
+
+@dataclass(slots=True)
+class Person:
+    """One recipient, merged from every contact row that names them."""
+
+    contact_ids: list[int]
+    organisation_ids: list[int]
+    network_codes: list[str]
+    email: str | None
+    phone: str | None
+    language: str
+    channels: list[str]
+    main_contact: bool
+
+    @property
+    def key(self) -> str:
+        """Stable identity within one incident."""
+        return f"{(self.email or '').lower()}|{self.phone or ''}"
+
+
+@dataclass(slots=True)
+class _Row:
+    contact_id: int
+    organisation_id: int
+    network: str
+    email: str | None
+    phone: str | None
+    language: str
+    channels: list[str]
+    main_contact: bool
+    group: list[int] = field(default_factory=list)
+
+
+async def resolve_audience(session: AsyncSession, networks: Sequence[str]) -> list[Person]:
+    """Active contacts of member and observer organisations in ``networks``, merged by person."""
+    query = (
+        select(
+            Contact.id,
+            Contact.organisation_id,
+            Network.code,
+            Contact.email,
+            Contact.phone,
+            Contact.language,
+            Contact.channels,
+            Contact.main_contact,
+        )
+        .join(Membership, Membership.organisation_id == Contact.organisation_id)
+        .join(Network, Network.id == Membership.network_id)
+        .where(Contact.active.is_(True), Network.code.in_(list(networks)))
+        .order_by(Contact.id)
+    )
+    rows = [_Row(*r) for r in (await session.execute(query)).all()]
+    return merge_people(rows)
+
+
+def merge_people(rows: Iterable[_Row]) -> list[Person]:
+    """Union contact rows that share an e-mail address or a mobile number."""
+    parent: dict[int, int] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows = list(rows)
+    owner: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        parent[index] = index
+        for key in (f"e:{row.email.lower()}" if row.email else None, f"p:{row.phone}" if row.phone else None):
+            if key is None:
+                continue
+            if key in owner:
+                parent[find(index)] = find(owner[key])
+            else:
+                owner[key] = index
+        if not row.email and not row.phone:
+            continue
+    groups: dict[int, list[_Row]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(find(index), []).append(row)
+    return [_person(group) for group in groups.values()]
+
+
+def _person(group: list[_Row]) -> Person:
+    # The main-contact row, else the first, decides the language; channels and addresses merge.
+    first = next((r for r in group if r.main_contact), group[0])
+    channels = sorted({c for r in group for c in r.channels}, key=("email", "sms").index)
+    return Person(
+        contact_ids=sorted({r.contact_id for r in group}),
+        organisation_ids=sorted({r.organisation_id for r in group}),
+        network_codes=sorted({r.network for r in group}),
+        email=first.email or next((r.email for r in group if r.email), None),
+        phone=first.phone or next((r.phone for r in group if r.phone), None),
+        language=first.language,
+        channels=channels,
+        main_contact=any(r.main_contact for r in group),
+    )

@@ -1,0 +1,134 @@
+"""What the incidents API reads and writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class LanguageContent(msgspec.Struct, forbid_unknown_fields=True):
+    """One language of a message. Which fields are needed depends on the channels."""
+
+    subject: str = ""
+    sms: str = ""
+    body: str = ""
+    instruction: str = ""
+
+
+class IncidentIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: str
+    networks: list[str]
+    message: dict[str, LanguageContent]
+    status: str = "actual"
+    severity: str = "severe"
+    urgency: str = "immediate"
+    certainty: str = "likely"
+    ack_required: bool = True
+    ack_deadline_minutes: int = 30
+    channels: list[str] = msgspec.field(default_factory=lambda: ["email", "sms", "teams"])
+
+
+class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
+    message: dict[str, LanguageContent]
+
+
+class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
+    message: dict[str, LanguageContent] | None = None
+
+
+class SmsLanguage(msgspec.Struct):
+    encoding: str
+    segments: int
+    characters: int
+    offenders: list[str] = msgspec.field(default_factory=list)
+    """Characters that force UCS-2 in otherwise GSM-7 text, with their position."""
+
+
+class SmsPreview(msgspec.Struct):
+    segments_total: int
+    per_language: dict[str, SmsLanguage]
+
+
+class PreviewOut(msgspec.Struct):
+    recipients: int
+    by_language: dict[str, int]
+    """Recipients by the language they will get."""
+    fallbacks: dict[str, str]
+    """Preferred language → the language sent instead, for languages the message lacks."""
+    sms: SmsPreview
+    deliveries: dict[str, int]
+    """Planned deliveries by channel."""
+    main_contacts: int
+
+
+class DeliveryCounts(msgspec.Struct):
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    undeliverable: int = 0
+
+
+class Stats(msgspec.Struct):
+    recipients: int
+    acknowledged: int
+    deliveries: DeliveryCounts
+
+
+class IncidentOut(msgspec.Struct):
+    id: int
+    code: str
+    title: str
+    state: str
+    status: str
+    severity: str
+    urgency: str
+    certainty: str
+    networks: list[str]
+    channels: list[str]
+    ack_required: bool
+    ack_deadline_minutes: int
+    declared_by: str
+    declared_at: datetime
+    closed_at: datetime | None
+    stats: Stats
+
+
+class Planned(msgspec.Struct):
+    planned: int
+
+
+class DeclaredOut(msgspec.Struct):
+    id: int
+    code: str
+    state: str
+    status: str
+    recipients: int
+    deliveries: Planned
+
+
+class VersionOut(msgspec.Struct):
+    id: int
+    sequence: int
+    kind: str
+    deliveries: Planned
+
+
+class DeliveryOut(msgspec.Struct):
+    id: int
+    message_version_id: int
+    channel: str
+    recipient_id: int | None
+    network_code: str | None
+    language: str
+    fallback: bool
+    state: str
+    attempts: int
+    provider_id: str | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None

@@ -1,0 +1,73 @@
+"""``python -m translations extract|update|init TAG|compile|status|check``: catalog upkeep.
+
+extract   write translations/messages.pot from the sources named in translations/babel.cfg
+update    merge messages.pot into every .po (keeps X-Review-Status and CLDR Plural-Forms)
+init TAG  start a .po for a new language (fails if it exists)
+compile   compile every .po whose .mo is missing or older (what the app does at start)
+status    print the coverage table of translations/README.md
+check     list every problem that would reach a member; exit 1 if there is one
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from translations import maintenance
+from translations.catalog import ensure_compiled
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one upkeep command; return the process exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m translations",
+        description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("extract", "update", "compile", "status", "check"):
+        commands.add_parser(name)
+    commands.add_parser("init").add_argument("tag", help="BCP 47 tag, e.g. fa-AF or so")
+    args = parser.parse_args(argv)
+
+    if args.command == "extract":
+        _say(f"{maintenance.extract()} messages in {maintenance.TEMPLATE}")
+    elif args.command == "update":
+        for path in maintenance.update():
+            _say(f"updated {path}")
+    elif args.command == "init":
+        _say(f"created {maintenance.init(args.tag)}")
+    elif args.command == "compile":
+        for path in ensure_compiled():
+            _say(f"compiled {path}")
+    elif args.command == "status":
+        _say(_status_table())
+    elif args.command == "check":
+        problems = maintenance.check()
+        for problem in problems:
+            _say(problem)
+        _say(f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    return 0
+
+
+def _status_table() -> str:
+    rows = [
+        "| language | tag | direction | member-facing coverage | review status |",
+        "|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| {row.name} | `{row.tag}` | {row.direction} | {row.translated}/{row.total} "
+        f"| {row.review_status} |"
+        for row in maintenance.status()
+    ]
+    return "\n".join(rows)
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The actors. They take ids, never objects, and are idempotent: a row already sent is skipped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import dramatiq
+import structlog
+
+from dispatch.delivery.service import process_batch
+from dispatch.delivery.sweeper import SweepPolicy, sweep
+from dispatch.settings import Settings
+from workers.broker import DELIVER_BATCH, DELIVERY_QUEUE
+from workers.runtime import Runtime, build_runtime
+
+log = structlog.get_logger("workers")
+
+
+class Actors:
+    """The actors declared on one broker, with the process's lazily built runtime."""
+
+    def __init__(self, broker: dramatiq.Broker, settings: Settings) -> None:
+        self.broker = broker
+        self.settings = settings
+        self._runtime: Runtime | None = None
+        self._lock = asyncio.Lock()
+        self.deliver_batch = dramatiq.actor(
+            self._deliver_batch,
+            actor_name=DELIVER_BATCH,
+            queue_name=DELIVERY_QUEUE,
+            broker=broker,
+            # A batch that fails as a whole (database down) is retried with back-off; rows
+            # already sent are skipped on the retry.
+            max_retries=20,
+            min_backoff=1_000,
+            max_backoff=60_000,
+            time_limit=300_000,
+        )
+
+    async def runtime(self) -> Runtime:
+        if self._runtime is None:
+            async with self._lock:
+                if self._runtime is None:
+                    self._runtime = build_runtime(self.settings, self.broker)
+        return self._runtime
+
+    async def _deliver_batch(self, delivery_ids: list[int]) -> None:
+        rt = await self.runtime()
+        await process_batch(
+            delivery_ids,
+            sessionmaker=rt.sessionmaker,
+            channels=rt.channels,
+            limiter=rt.limiter,
+            enqueuer=rt.enqueuer,
+            base_url=rt.settings.base_url,
+        )
+
+    async def sweep_once(self) -> int:
+        """Re-enqueue what the broker lost; returns how many ids were handed back."""
+        rt = await self.runtime()
+        policy = SweepPolicy(
+            requeue_after_s=self.settings.requeue_after_seconds,
+            sending_timeout_s=self.settings.sending_timeout_seconds,
+        )
+        async with rt.sessionmaker() as session, session.begin():
+            ids = await sweep(session, policy)
+        if ids:
+            log.info("sweeper_requeued", count=len(ids))
+            rt.enqueuer.enqueue(ids)
+        return len(ids)
+
+    async def sweep_forever(self, stopped: Callable[[], bool]) -> None:
+        """Sweep every ``sweep_interval_seconds`` until ``stopped()``."""
+        while not stopped():
+            try:
+                await self.sweep_once()
+            except Exception:  # noqa: BLE001 - the next round retries; the database may be down
+                log.warning("sweep_failed", exc_info=True)
+            await asyncio.sleep(self.settings.sweep_interval_seconds)
+
+    async def close(self) -> None:
+        if self._runtime is not None:
+            await self._runtime.close()
+            self._runtime = None

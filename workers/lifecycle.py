@@ -1,0 +1,36 @@
+"""Starting and stopping the sweeper with a worker, in the worker's own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware
+
+from workers.actors import Actors
+
+
+class SweeperMiddleware(Middleware):
+    """Runs ``Actors.sweep_forever`` while the worker runs; closes the runtime at shutdown."""
+
+    def __init__(self, actors: Actors) -> None:
+        self.actors = actors
+        self.stopping = False
+        self.future: concurrent.futures.Future[None] | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        thread = get_event_loop_thread()
+        assert thread is not None, "the AsyncIO middleware must come first"
+        self.future = asyncio.run_coroutine_threadsafe(
+            self.actors.sweep_forever(lambda: self.stopping), thread.loop
+        )
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.stopping = True
+        thread = get_event_loop_thread()
+        if self.future is not None:
+            self.future.cancel()
+        if thread is not None:
+            asyncio.run_coroutine_threadsafe(self.actors.close(), thread.loop).result(timeout=10)

@@ -1,0 +1,19 @@
+"""The module ``dispatch worker`` hands to Dramatiq's CLI: one broker from the settings,
+the actors on it, and the sweeper in every worker process."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from dispatch import logging as app_logging
+from dispatch.settings import get_settings
+from workers.actors import Actors
+from workers.broker import build_broker
+from workers.lifecycle import SweeperMiddleware
+
+settings = get_settings()
+app_logging.configure(level=settings.log_level, json=settings.log_json)
+broker = build_broker(settings.broker_url)
+dramatiq.set_broker(broker)
+actors = Actors(broker, settings)
+broker.add_middleware(SweeperMiddleware(actors))
