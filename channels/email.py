@@ -68,6 +68,7 @@ class SmtpSettings:
 class _Connection:
     smtp: aiosmtplib.SMTP
     idle_since: float
+    reused: bool = False
 
 
 class SmtpChannel:
@@ -115,23 +116,41 @@ class SmtpChannel:
         async with self._slots:
             connection = await self._checkout()
             try:
-                await connection.smtp.send_message(mail, recipients=[message.to])
-            except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
-                # The server answered and aiosmtplib reset the envelope: the connection is fine.
-                self._checkin(connection)
-                raise _translate(exc) from exc
-            except ValueError as exc:
-                # aiosmtplib checks the addresses before it writes anything to the server.
-                self._checkin(connection)
-                raise PermanentChannelError("the e-mail address is not valid") from exc
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                connection.smtp.close()
-                raise _translate(exc) from exc
-            except BaseException:
-                connection.smtp.close()
-                raise
-            self._checkin(connection)
+                await self._deliver(connection, mail, message.to)
+            except ConnectionError as exc:
+                if not connection.reused:
+                    raise _translate(exc) from exc
+                # A pooled connection the server closed while it sat idle, before this loop
+                # noticed. The caller would retry a transient error anyway: do it now, once.
+                connection = await self._connect()
+                try:
+                    await self._deliver(connection, mail, message.to)
+                except ConnectionError as again:
+                    raise _translate(again) from again
         return Receipt(provider_id=str(mail["Message-ID"]), delivered=True)
+
+    async def _deliver(self, connection: _Connection, mail: EmailMessage, to: str) -> None:
+        """Send on one connection; translate failures, except a lost connection (re-raised)."""
+        try:
+            await connection.smtp.send_message(mail, recipients=[to])
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
+            # The server answered and aiosmtplib reset the envelope: the connection is fine.
+            self._checkin(connection)
+            raise _translate(exc) from exc
+        except ValueError as exc:
+            # aiosmtplib checks the addresses before it writes anything to the server.
+            self._checkin(connection)
+            raise PermanentChannelError("the e-mail address is not valid") from exc
+        except ConnectionError:
+            connection.smtp.close()
+            raise
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            connection.smtp.close()
+            raise _translate(exc) from exc
+        except BaseException:
+            connection.smtp.close()
+            raise
+        self._checkin(connection)
 
     def compose(self, message: OutgoingMessage) -> EmailMessage:
         """The e-mail as it will be sent: text part, and an HTML alternative when there is one."""
@@ -170,8 +189,12 @@ class SmtpChannel:
         while self._idle:
             connection = self._idle.pop()
             if await self._still_open(connection):
+                connection.reused = True
                 return connection
             connection.smtp.close()
+        return await self._connect()
+
+    async def _connect(self) -> _Connection:
         smtp = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,

@@ -87,7 +87,7 @@ def build_card(message: OutgoingMessage, text: str | None = None) -> dict[str, A
         "type": "AdaptiveCard",
         "version": "1.4",
         "lang": message.language,
-        "rtl": False,
+        "rtl": message.direction == "rtl",
         "body": [
             {
                 "type": "TextBlock",

@@ -15,14 +15,14 @@ from litestar.openapi.spec import Components, SecurityScheme
 from dispatch import logging as app_logging
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
+from dispatch.delivery.api import SandboxController, TwilioWebhookController
+from dispatch.delivery.ports import Enqueuer
 from dispatch.directory.api import (
     ContactController,
     DirectoryImportController,
     NetworkController,
     OrganisationController,
 )
-from dispatch.delivery.api import SandboxController, TwilioWebhookController
-from dispatch.delivery.ports import Enqueuer
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.problems import EXCEPTION_HANDLERS

@@ -88,7 +88,9 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 @click.option("--processes", default=2, show_default=True, type=int, help="Worker processes")
-@click.option("--threads", default=None, type=int, help="Threads per process [DISPATCH_WORKER_THREADS]")
+@click.option(
+    "--threads", default=None, type=int, help="Threads per process [DISPATCH_WORKER_THREADS]"
+)
 def worker(processes: int, threads: int | None) -> None:
     """Run Dramatiq workers against DISPATCH_BROKER_URL (Redis)."""
     import dramatiq.cli

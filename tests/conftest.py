@@ -70,6 +70,29 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(_pg_admin(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis, emptied before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {TEST_REDIS_URL} ({exc})")
+    client.flushdb()
+    yield TEST_REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def clean_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, emptied for a test that uses real processes."""
+    asyncio.run(_reset_postgres(postgres_url))
+    return postgres_url
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""

@@ -54,11 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _status_table() -> str:
     rows = [
-        "| language | tag | direction | member-facing coverage | review status |",
-        "|---|---|---|---|---|",
+        "| language | in English | tag | direction | member-facing coverage | review status |",
+        "|---|---|---|---|---|---|",
     ]
     rows += [
-        f"| {row.name} | `{row.tag}` | {row.direction} | {row.translated}/{row.total} "
+        f"| {row.name} | {row.english_name} | `{row.tag}` | {row.direction} | {row.translated}/{row.total} "
         f"| {row.review_status} |"
         for row in maintenance.status()
     ]

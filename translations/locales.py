@@ -139,13 +139,16 @@ def format_datetime_local(dt: datetime, tag: str, format: str = "medium") -> str
     return format_datetime(dt, format=format, tzinfo=OSLO, locale=babel_locale(canonical_tag(tag)))
 
 
-def language_name(tag: str) -> str:
-    """The language's name in its own language and script: ``ar`` → ``العربية``, ``fa-AF`` → ``دری``."""
+def language_name(tag: str, display_in: str | None = None) -> str:
+    """The language's name in its own language (``ar`` → ``العربية``, ``fa-AF`` → ``دری``).
+
+    ``display_in`` names it in another language instead: ``language_name("fa-AF", "en")`` → Dari.
+    """
     canonical = canonical_tag(tag)
-    locale = babel_locale(canonical)
+    locale = babel_locale(canonical_tag(display_in) if display_in else canonical)
     # CLDR names some regional variants on their own (fa_AF is Dari, en_GB British English).
     for key in (canonical.replace("-", "_"), canonical.split("-")[0]):
         name = locale.languages.get(key)
         if isinstance(name, str) and name:
             return name
-    return str(locale.get_display_name(locale))
+    return str(babel_locale(canonical).get_display_name(locale))

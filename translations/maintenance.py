@@ -41,6 +41,7 @@ class CatalogStatus:
 
     tag: str
     name: str
+    english_name: str
     direction: str
     translated: int
     total: int
@@ -148,6 +149,7 @@ def status(locale_dir: Path = LOCALE_DIR) -> list[CatalogStatus]:
             CatalogStatus(
                 tag=tag,
                 name=language_name(tag),
+                english_name=language_name(tag, "en"),
                 direction=text_direction(tag),
                 translated=translated,
                 total=len(MEMBER_FACING),

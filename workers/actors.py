@@ -26,7 +26,6 @@ class Actors:
         self._runtime: Runtime | None = None
         self._lock = asyncio.Lock()
         self.deliver_batch = dramatiq.actor(
-            self._deliver_batch,
             actor_name=DELIVER_BATCH,
             queue_name=DELIVERY_QUEUE,
             broker=broker,
@@ -36,7 +35,7 @@ class Actors:
             min_backoff=1_000,
             max_backoff=60_000,
             time_limit=300_000,
-        )
+        )(self._deliver_batch)
 
     async def runtime(self) -> Runtime:
         if self._runtime is None:
@@ -75,7 +74,7 @@ class Actors:
         while not stopped():
             try:
                 await self.sweep_once()
-            except Exception:  # noqa: BLE001 - the next round retries; the database may be down
+            except Exception:
                 log.warning("sweep_failed", exc_info=True)
             await asyncio.sleep(self.settings.sweep_interval_seconds)
 

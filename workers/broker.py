@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -36,7 +37,7 @@ class DramatiqEnqueuer:
 
     def enqueue(self, delivery_ids: Sequence[int], *, delay_ms: int = 0) -> None:
         for batch in batches(delivery_ids):
-            message = dramatiq.Message(
+            message: dramatiq.Message[Any] = dramatiq.Message(
                 queue_name=DELIVERY_QUEUE,
                 actor_name=DELIVER_BATCH,
                 args=(batch,),

@@ -42,7 +42,9 @@ class TwilioWebhookController(Controller):
     include_in_schema = False
 
     @post("/status", status_code=200, summary="Twilio status callback")
-    async def status(self, request: Request[object, object, State], db_session: DbSession) -> Response[str]:
+    async def status(
+        self, request: Request[object, object, State], db_session: DbSession
+    ) -> Response[str]:
         form = await verified_form(request)
         update = parse_status(form)
         if update.state is not None and update.provider_id:

@@ -46,7 +46,7 @@ def _values(state: str, reason: str | None, now: datetime) -> dict[str, object]:
 async def apply_status(
     session: AsyncSession, *, provider_id: str, state: str, reason: str | None
 ) -> str:
-    """Apply one status; ``applied``, ``ignored`` (not forward) or ``pending`` (id not known yet)."""
+    """Apply one status: ``applied``, ``ignored`` (not forward) or ``pending`` (id unknown yet)."""
     now = utcnow()
     result = await session.execute(
         update(Delivery)

@@ -15,7 +15,6 @@ from translations.catalog import translator
 from translations.locales import text_direction
 
 
-
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A message's text for one channel and language."""
@@ -95,11 +94,17 @@ def email(
         '<!DOCTYPE html><html lang="{}" dir="{}"><head><meta charset="utf-8"><title>{}</title>'
         "</head><body>{}</body></html>"
     ).format(lang, direction, subject, Markup("").join(html_parts))
-    return Rendered(subject=subject, text="\n\n".join(text_parts), html=str(html), direction=direction)
+    return Rendered(
+        subject=subject, text="\n\n".join(text_parts), html=str(html), direction=direction
+    )
 
 
 def teams(*, status: str, lang: str, content: dict[str, str]) -> Rendered:
     """Title and text of a Teams card; the card itself is built by the Teams channel."""
     subject = _prefixed(status, lang, content.get("subject") or content.get("sms", ""))
-    text = "\n\n".join(p for p in (content.get("body") or content.get("sms", ""), content.get("instruction", "")) if p)
+    text = "\n\n".join(
+        p
+        for p in (content.get("body") or content.get("sms", ""), content.get("instruction", ""))
+        if p
+    )
     return Rendered(subject=subject, text=text, html="", direction=text_direction(lang))

@@ -12,11 +12,11 @@ import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +34,7 @@ from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
 from dispatch.directory.models import Network, Organisation
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from translations.locales import text_direction
 
 log = structlog.get_logger("dispatch.delivery")
 
@@ -119,7 +120,11 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
     ).all()
     org_ids = {r.organisation_ids[0] for _, _, _, r in rows if r is not None and r.organisation_ids}
     org_names = dict(
-        (await session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))).all()
+        (
+            await session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+            )
+        ).all()
     )
     network_names = dict((await session.execute(select(Network.code, Network.name))).all())
     jobs = []
@@ -141,7 +146,8 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 status=incident.status,
                 code=incident.code,
                 ack_required=incident.ack_required,
-                content=version.content.get(delivery.language) or next(iter(version.content.values())),
+                content=version.content.get(delivery.language)
+                or next(iter(version.content.values())),
                 organisation=organisation,
                 network=f"{network_code} – {network_names.get(network_code, '')}".strip(" –"),
             )
@@ -154,27 +160,50 @@ def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMes
     reference = str(job.id)
     if job.channel == ChannelKind.SMS:
         text = render.sms_text(
-            status=job.status, lang=job.language, sms=job.content["sms"], code=job.code,
+            status=job.status,
+            lang=job.language,
+            sms=job.content["sms"],
+            code=job.code,
             ack_required=job.ack_required,
         )
         return OutgoingMessage(
-            channel=ChannelKind.SMS, to=job.address, text=text, language=job.language,
-            reference=reference, status_callback=f"{base_url}/webhooks/twilio/status",
+            channel=ChannelKind.SMS,
+            to=job.address,
+            text=text,
+            language=job.language,
+            direction=text_direction(job.language),
+            reference=reference,
+            status_callback=f"{base_url}/webhooks/twilio/status",
         )
     if job.channel == ChannelKind.EMAIL:
         mail = render.email(
-            status=job.status, lang=job.language, content=job.content, link=ack_link,
-            organisation=job.organisation, network=job.network,
+            status=job.status,
+            lang=job.language,
+            content=job.content,
+            link=ack_link,
+            organisation=job.organisation,
+            network=job.network,
         )
         return OutgoingMessage(
-            channel=ChannelKind.EMAIL, to=job.address, text=mail.text, html=mail.html,
-            subject=mail.subject, language=job.language, direction=mail.direction,
-            reference=reference, link=ack_link,
+            channel=ChannelKind.EMAIL,
+            to=job.address,
+            text=mail.text,
+            html=mail.html,
+            subject=mail.subject,
+            language=job.language,
+            direction=mail.direction,
+            reference=reference,
+            link=ack_link,
         )
     card = render.teams(status=job.status, lang=job.language, content=job.content)
     return OutgoingMessage(
-        channel=ChannelKind.TEAMS, to=job.address, text=card.text, subject=card.subject,
-        language=job.language, direction=card.direction, reference=reference,
+        channel=ChannelKind.TEAMS,
+        to=job.address,
+        text=card.text,
+        subject=card.subject,
+        language=job.language,
+        direction=card.direction,
+        reference=reference,
     )
 
 
@@ -214,14 +243,37 @@ async def process_batch(
     result = BatchResult(claimed=len(jobs))
     if not jobs:
         return result
-    # The session is closed here on purpose: provider calls can take seconds.
+    # The session is closed here on purpose: provider calls can take seconds. Outcomes are
+    # recorded as they arrive, a few at a time, so a worker that dies loses at most the few
+    # sends whose answer came in the last milliseconds (the residual window for a duplicate).
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
-    outcomes = await asyncio.gather(
-        *(_send(j, channels=channels, limiter=limiter, base_url=base_url, gate=gate) for j in jobs)
-    )
-    async with sessionmaker() as session, session.begin():
-        await _record(session, outcomes, result)
-    for delay, group in _retry_groups(outcomes, result):
+    finished: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+
+    async def send_one(job: Job) -> None:
+        try:
+            outcome = await _send(
+                job, channels=channels, limiter=limiter, base_url=base_url, gate=gate
+            )
+        except Exception as exc:
+            log.exception("adapter_error", delivery_id=job.id, channel=job.channel)
+            outcome = _Outcome(
+                job, transient=TransientChannelError(f"internal error: {type(exc).__name__}")
+            )
+        await finished.put(outcome)
+
+    async def record_as_they_come() -> None:
+        remaining = len(jobs)
+        while remaining:
+            group = [await finished.get()]
+            while not finished.empty():
+                group.append(finished.get_nowait())
+            outcomes = [o for o in group if o is not None]
+            remaining -= len(outcomes)
+            async with sessionmaker() as session, session.begin():
+                await _record(session, outcomes, result)
+
+    await asyncio.gather(record_as_they_come(), *(send_one(j) for j in jobs))
+    for delay, group in _retry_groups(result):
         enqueuer.enqueue(group, delay_ms=int(delay * 1000))
     if result.fallbacks:
         enqueuer.enqueue(result.fallbacks)
@@ -237,7 +289,7 @@ async def process_batch(
     return result
 
 
-def _retry_groups(outcomes: Sequence[_Outcome], result: BatchResult) -> list[tuple[float, list[int]]]:
+def _retry_groups(result: BatchResult) -> list[tuple[float, list[int]]]:
     if not result.retry_ids:
         return []
     return [(result.retry_delay_s, result.retry_ids)]
@@ -245,7 +297,7 @@ def _retry_groups(outcomes: Sequence[_Outcome], result: BatchResult) -> list[tup
 
 async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: BatchResult) -> None:
     now = utcnow()
-    table = Delivery.__table__
+    table = cast(Table, Delivery.__table__)
     by_id = update(table).where(
         table.c.id == bindparam("b_id"), table.c.state == DeliveryState.SENDING
     )
@@ -271,11 +323,12 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
             result.delivered += delivered
             result.sent += not delivered
         elif o.rate_limited or (o.transient is not None and job.attempts < MAX_ATTEMPTS):
-            delay = RATE_LIMITED_DELAY_S if o.rate_limited else backoff(
-                job.attempts, o.transient.retry_after if o.transient else None
-            )
+            if o.transient is not None:
+                delay = backoff(job.attempts, o.transient.retry_after)
+                reason = o.transient.reason
+            else:
+                delay, reason = RATE_LIMITED_DELAY_S, "waiting for the provider's rate limit"
             longest = max(longest, delay)
-            reason = "waiting for the provider's rate limit" if o.rate_limited else o.transient.reason  # type: ignore[union-attr]
             retry.append(
                 {
                     "b_id": job.id,
@@ -295,7 +348,12 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
             if o.transient is not None:
                 reason = f"gave up after {job.attempts} attempts: {reason}"
             failed.append(
-                {"b_id": job.id, "state": DeliveryState.FAILED, "failed_at": now, "last_error": reason}
+                {
+                    "b_id": job.id,
+                    "state": DeliveryState.FAILED,
+                    "failed_at": now,
+                    "last_error": reason,
+                }
             )
             failed_jobs.append(job)
     for rows in (done, retry, failed):
@@ -306,31 +364,38 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
                 rows,
                 execution_options={"synchronize_session": False},
             )
-    result.retried = len(retry)
-    result.failed = len(failed)
-    result.retry_delay_s = longest
+    result.retried += len(retry)
+    result.failed += len(failed)
+    result.retry_delay_s = max(result.retry_delay_s, longest)
     if done:
         await events.apply_pending(session, [r["provider_id"] for r in done])
     if failed_jobs:
-        result.fallbacks = await _fallbacks(session, failed_jobs)
+        result.fallbacks += await _fallbacks(session, failed_jobs)
 
 
-OTHER_CHANNEL = {ChannelKind.SMS.value: ChannelKind.EMAIL.value, ChannelKind.EMAIL.value: ChannelKind.SMS.value}
+OTHER_CHANNEL = {
+    ChannelKind.SMS.value: ChannelKind.EMAIL.value,
+    ChannelKind.EMAIL.value: ChannelKind.SMS.value,
+}
 
 
 async def _fallbacks(session: AsyncSession, jobs: Sequence[Job]) -> list[int]:
-    """For each permanently failed personal delivery, a delivery on the recipient's other channel."""
+    """For each permanently failed personal delivery, one on the recipient's other channel."""
     personal = [j for j in jobs if j.recipient_id is not None and j.channel in OTHER_CHANNEL]
     if not personal:
         return []
     failed = {
         d.id: d
-        for d in (await session.scalars(select(Delivery).where(Delivery.id.in_([j.id for j in personal])))).all()
+        for d in (
+            await session.scalars(select(Delivery).where(Delivery.id.in_([j.id for j in personal])))
+        ).all()
     }
     recipients = {
         r.id: r
         for r in (
-            await session.scalars(select(Recipient).where(Recipient.id.in_([j.recipient_id for j in personal])))
+            await session.scalars(
+                select(Recipient).where(Recipient.id.in_([j.recipient_id for j in personal]))
+            )
         ).all()
     }
     now = utcnow()
@@ -339,7 +404,11 @@ async def _fallbacks(session: AsyncSession, jobs: Sequence[Job]) -> list[int]:
         original = failed[job.id]
         recipient = recipients.get(job.recipient_id or -1)
         other = OTHER_CHANNEL[job.channel]
-        address = None if recipient is None else (recipient.email if other == "email" else recipient.phone)
+        address = (
+            None
+            if recipient is None
+            else (recipient.email if other == "email" else recipient.phone)
+        )
         if not address:
             continue
         rows.append(
@@ -362,7 +431,9 @@ async def _fallbacks(session: AsyncSession, jobs: Sequence[Job]) -> list[int]:
     return await insert_ignoring_duplicates(session, rows)
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+async def insert_ignoring_duplicates(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> list[int]:
     """Insert delivery rows; one that the unique key already has is skipped, not sent twice."""
     if not rows:
         return []
@@ -379,5 +450,3 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
         if inserted is not None:
             ids.append(inserted)
     return ids
-
-

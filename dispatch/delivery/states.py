@@ -1,9 +1,9 @@
 """Delivery states only move forward: a late ``sent`` never overwrites ``delivered``.
 
-    queued ─▶ sending ─▶ sent ─▶ delivered
-       ▲         │         └───▶ undeliverable
-       └─────────┤ (transient error: back to queued for a retry)
-                 └────────────▶ failed
+queued ─▶ sending ─▶ sent ─▶ delivered
+   ▲         │         └───▶ undeliverable
+   └─────────┤ (transient error: back to queued for a retry)
+             └────────────▶ failed
 """
 
 from __future__ import annotations

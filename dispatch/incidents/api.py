@@ -249,5 +249,3 @@ class IncidentController(Controller):
             page=page,
             page_size=page_size,
         )
-
-

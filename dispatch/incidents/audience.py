@@ -83,7 +83,10 @@ def merge_people(rows: Iterable[_Row]) -> list[Person]:
     owner: dict[str, int] = {}
     for index, row in enumerate(rows):
         parent[index] = index
-        for key in (f"e:{row.email.lower()}" if row.email else None, f"p:{row.phone}" if row.phone else None):
+        for key in (
+            f"e:{row.email.lower()}" if row.email else None,
+            f"p:{row.phone}" if row.phone else None,
+        ):
             if key is None:
                 continue
             if key in owner:

@@ -24,7 +24,6 @@ from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.models import (
     Incident,
     IncidentState,
-    IncidentStatus,
     MessageKind,
     MessageVersion,
     Recipient,
@@ -300,19 +299,36 @@ async def _insert_deliveries(
             break
         lang, is_fallback = choose_language("nb", languages)
         rows.append(
-            _row(incident, version, now, channel="teams", target=f"network:{network}",
-                 address=url, language=lang, fallback=is_fallback, priority=PRIORITY_FIRST,
-                 network_code=network)
+            _row(
+                incident,
+                version,
+                now,
+                channel="teams",
+                target=f"network:{network}",
+                address=url,
+                language=lang,
+                fallback=is_fallback,
+                priority=PRIORITY_FIRST,
+                network_code=network,
+            )
         )
     for recipient_id, person in people:
         lang, is_fallback = choose_language(person.language, languages)
         priority = PRIORITY_FIRST if person.main_contact else PRIORITY_REST
         for channel in _personal_channels(person, incident.channels):
             rows.append(
-                _row(incident, version, now, channel=channel, target=f"recipient:{recipient_id}",
-                     address=person.email if channel == "email" else person.phone,
-                     language=lang, fallback=is_fallback, priority=priority,
-                     recipient_id=recipient_id)
+                _row(
+                    incident,
+                    version,
+                    now,
+                    channel=channel,
+                    target=f"recipient:{recipient_id}",
+                    address=person.email if channel == "email" else person.phone,
+                    language=lang,
+                    fallback=is_fallback,
+                    priority=priority,
+                    recipient_id=recipient_id,
+                )
             )
     if not rows:
         return []
@@ -324,9 +340,7 @@ async def _insert_deliveries(
     return list(ids.all())
 
 
-def _row(
-    incident: Incident, version: MessageVersion, now: Any, **values: Any
-) -> dict[str, Any]:
+def _row(incident: Incident, version: MessageVersion, now: Any, **values: Any) -> dict[str, Any]:
     return {
         "incident_id": incident.id,
         "message_version_id": version.id,
@@ -391,15 +405,10 @@ async def add_version(
         )
     ).all()
     people = [(r.id, _person_of(r)) for r in recipients]
-    webhooks = dict(
-        (
-            await session.execute(
-                select(Network.code, Network.teams_webhook_url).where(
-                    Network.code.in_(incident.networks), Network.teams_webhook_url.is_not(None)
-                )
-            )
-        ).all()
+    rows = await session.execute(
+        select(Network.code, Network.teams_webhook_url).where(Network.code.in_(incident.networks))
     )
+    webhooks = {code: url for code, url in rows.all() if url}
     delivery_ids = await _insert_deliveries(
         session, incident=incident, version=version, people=people, webhooks=webhooks
     )
@@ -445,12 +454,20 @@ async def close(
         )
     incident.state = IncidentState.CLOSED
     incident.closed_at = utcnow()
-    record(session, actor=actor, action="incident.closed", entity_type="incident", entity_id=incident.id)
+    record(
+        session,
+        actor=actor,
+        action="incident.closed",
+        entity_type="incident",
+        entity_id=incident.id,
+    )
     await session.flush()
     return outcome
 
 
-async def delivery_counts(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+async def delivery_counts(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
     """Deliveries by state for each incident."""
     rows = await session.execute(
         select(Delivery.incident_id, Delivery.state, func.count())
@@ -490,6 +507,3 @@ async def list_incidents(
         )
     ).all()
     return rows, total
-
-
-__all__ = ["IncidentStatus"]

@@ -83,7 +83,7 @@ def check_message(
     ``sms_text(lang, sms)`` renders the SMS as it will be sent (marker and reply line included).
     """
     if not message:
-        errors.append("the message is empty: give at least one language, e.g. \"nb\"")
+        errors.append('the message is empty: give at least one language, e.g. "nb"')
         return {}
     content: dict[str, dict[str, str]] = {}
     for raw_lang, item in message.items():

@@ -167,23 +167,33 @@ async def test_updates_and_closing_go_to_the_same_audience(
     incident = (await coordinator_client.post("/api/v1/incidents", json=body())).json()
     # Given a contact deactivated after the declaration, the update still reaches them.
     contacts = (await coordinator_client.get("/api/v1/contacts", params={"page_size": 500})).json()
-    await coordinator_client.patch(f"/api/v1/contacts/{contacts['items'][0]['id']}", json={"active": False})
+    await coordinator_client.patch(
+        f"/api/v1/contacts/{contacts['items'][0]['id']}", json={"active": False}
+    )
 
     update = await coordinator_client.post(
         f"/api/v1/incidents/{incident['id']}/updates",
-        json={"message": {"nb": {"subject": "Oppdatering", "sms": "Nytt tilfelle.", "body": "Mer."}}},
+        json={
+            "message": {"nb": {"subject": "Oppdatering", "sms": "Nytt tilfelle.", "body": "Mer."}}
+        },
     )
     assert update.status_code == 201, update.text
     assert update.json()["deliveries"]["planned"] == incident["deliveries"]["planned"]
 
     closed = await coordinator_client.post(
         f"/api/v1/incidents/{incident['id']}/close",
-        json={"message": {"nb": {"subject": "Avsluttet", "sms": "Hendelsen er over.", "body": "Takk."}}},
+        json={
+            "message": {
+                "nb": {"subject": "Avsluttet", "sms": "Hendelsen er over.", "body": "Takk."}
+            }
+        },
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["state"] == "closed"
     async with sessionmaker() as session:
-        kinds = (await session.scalars(select(MessageVersion.kind).order_by(MessageVersion.sequence))).all()
+        kinds = (
+            await session.scalars(select(MessageVersion.kind).order_by(MessageVersion.sequence))
+        ).all()
     assert kinds == ["alert", "update", "cancel"]
 
     again = await coordinator_client.post(f"/api/v1/incidents/{incident['id']}/close")

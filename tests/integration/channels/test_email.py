@@ -18,6 +18,7 @@ from channels.email import SmtpChannel
 from tests.fakes.smtp import SmtpSink
 
 SENDER = "Beredskapsvarsling <varsel@helsedir.test>"
+AUTH_WITHOUT_TLS = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 
 def mail(to: str = "amina@kommune.test", **fields: object) -> OutgoingMessage:
@@ -166,7 +167,21 @@ async def test_a_server_that_is_down_is_transient_and_the_next_send_reconnects(
     ]
 
 
-AUTH_WITHOUT_TLS = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
+    channel: SmtpChannel, smtp_sink: SmtpSink
+) -> None:
+    # Given a pooled connection that the server has since closed (it restarted)
+    await channel.send(mail(to="first@kommune.test"))
+    smtp_sink.refuse_connections()
+    smtp_sink.accept_connections()
+
+    # When the next message is sent, it goes through a new connection
+    await channel.send(mail(to="second@kommune.test"))
+
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [
+        ("first@kommune.test",),
+        ("second@kommune.test",),
+    ]
 
 
 @AUTH_WITHOUT_TLS

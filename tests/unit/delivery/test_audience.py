@@ -5,7 +5,9 @@ from __future__ import annotations
 from dispatch.incidents.audience import _Row, merge_people
 
 
-def row(cid: int, org: int, network: str, email: str | None, phone: str | None, **kw: object) -> _Row:
+def row(
+    cid: int, org: int, network: str, email: str | None, phone: str | None, **kw: object
+) -> _Row:
     return _Row(
         contact_id=cid,
         organisation_id=org,

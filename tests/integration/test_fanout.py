@@ -1,0 +1,205 @@
+"""The whole fan-out through real parts: PostgreSQL, Redis, ``dispatch serve`` and
+``dispatch worker`` processes, an SMTP server, a fake Twilio API that the real SDK talks to over
+HTTP (and that sends signed status callbacks), and a Teams receiver."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.fixtures import fake_twilio, smtp_sink, teams_receiver  # noqa: F401
+from tests.fakes.smtp import SmtpSink
+from tests.fakes.teams import TeamsReceiver
+from tests.fakes.twilio import FakeTwilio
+from tests.processes import Process, clean_env, free_port, run, start_api, start_worker, wait_until
+from translations.catalog import translator
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def marker(lang: str) -> str:
+    return translator(lang).gettext("EXERCISE")
+
+
+MESSAGE = {
+    "nb": {"subject": "Meslinger", "sms": "Meslingutbrudd i Oslo.", "body": "Detaljer følger."},
+    "en": {"subject": "Measles", "sms": "Measles outbreak in Oslo.", "body": "Details follow."},
+    "ar": {"subject": "الحصبة", "sms": "تفشي الحصبة في أوسلو.", "body": "التفاصيل لاحقا."},
+    "pl": {"subject": "Odra", "sms": "Ognisko odry w Oslo.", "body": "Szczegóły wkrótce."},
+}
+
+
+@dataclass
+class Cluster:
+    base: str
+    env: dict[str, str]
+    headers: dict[str, str]
+    api: Process
+    worker: Process
+    dispatch_bin: str
+    tmp: Path
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = httpx.get(self.base + path, headers=self.headers, params=params, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: Any, **headers: str) -> httpx.Response:
+        return httpx.post(
+            self.base + path, json=body, headers={**self.headers, **headers}, timeout=30
+        )
+
+    def all_deliveries(self, incident_id: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = self.get(f"/api/v1/incidents/{incident_id}/deliveries", page=page, page_size=500)
+            out += body["items"]
+            if len(out) >= body["total"]:
+                return out
+            page += 1
+
+    def restart_worker(self, **settings: str) -> None:
+        self.worker.stop()
+        self.worker = start_worker(
+            self.dispatch_bin, {**self.env, **clean_env(**settings)}, self.tmp / "worker2.log"
+        )
+
+
+@pytest.fixture
+def cluster(
+    dispatch_bin: str,
+    clean_postgres: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,  # noqa: F811
+    smtp_sink: SmtpSink,  # noqa: F811
+    teams_receiver: TeamsReceiver,  # noqa: F811
+    tmp_path: Path,
+) -> Iterator[Cluster]:
+    port = free_port()
+    env = clean_env(
+        database_url=clean_postgres,
+        broker_url=redis_url,
+        base_url=f"http://127.0.0.1:{port}",
+        secret_key="fanout-test-secret",
+        smtp_host="127.0.0.1",
+        smtp_port=str(smtp_sink.port),
+        smtp_starttls="false",
+        email_from="beredskap@helsedir.example",
+        twilio_account_sid=fake_twilio.account_sid,
+        twilio_auth_token=fake_twilio.auth_token,
+        twilio_from="+4759440000",
+        twilio_api_base=fake_twilio.base_url,
+        sweep_interval_seconds="1",
+        requeue_after_seconds="5",
+        sending_timeout_seconds="8",
+    )
+    run(dispatch_bin, env, "demo")
+    token = run(dispatch_bin, env, "token", "create", "--role", "coordinator", "--name", "t")
+    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    api = start_api(dispatch_bin, env, port, tmp_path / "api.log")
+    worker = start_worker(dispatch_bin, env, tmp_path / "worker.log")
+    c = Cluster(f"http://127.0.0.1:{port}", env, headers, api, worker, dispatch_bin, tmp_path)
+    for code in ("NIK", "NONEMI", "NIFS"):
+        response = httpx.patch(
+            f"{c.base}/api/v1/networks/{code}",
+            json={"teams_webhook_url": teams_receiver.url(f"/workflows/{code.lower()}")},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+    try:
+        yield c
+    finally:
+        c.worker.stop()
+        c.api.stop()
+
+
+def settled(c: Cluster, incident_id: int) -> bool:
+    counts = c.get(f"/api/v1/incidents/{incident_id}")["stats"]["deliveries"]
+    return counts["queued"] + counts["sending"] + counts["sent"] == 0
+
+
+def declare(c: Cluster, key: str, **changes: Any) -> httpx.Response:
+    body = {
+        "title": "Utbrudd av meslinger",
+        "networks": ["NIK", "NONEMI", "NIFS"],
+        "status": "exercise",
+        "channels": ["email", "sms", "teams"],
+        "message": MESSAGE,
+        **changes,
+    }
+    return c.post("/api/v1/incidents", body, **{"Idempotency-Key": key})
+
+
+def test_exercise_reaches_everyone_once_in_their_language(
+    cluster: Cluster,
+    fake_twilio: FakeTwilio,
+    smtp_sink: SmtpSink,
+    teams_receiver: TeamsReceiver,  # noqa: F811
+) -> None:
+    # Given the demo directory and the three networks' Teams channels,
+    # when a coordinator declares an exercise with nb, en, ar and pl,
+    response = declare(cluster, "exercise-1")
+    assert response.status_code == 201, response.text
+    incident = response.json()
+    # then every delivery reaches a final state, SMS through Twilio's callbacks.
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=60, what="all deliveries final")
+    deliveries = cluster.all_deliveries(incident["id"])
+    assert {d["state"] for d in deliveries} == {"delivered"}, [
+        (d["channel"], d["state"], d["last_error"]) for d in deliveries if d["state"] != "delivered"
+    ]
+    assert len(deliveries) == incident["deliveries"]["planned"]
+
+    # Each person got exactly one SMS and one e-mail, whatever networks they sit in.
+    sms_to = collections.Counter(m.to for m in fake_twilio.messages)
+    mail_to = collections.Counter(r for m in smtp_sink.messages for r in m.rcpt_tos)
+    planned_sms = {d["provider_id"] for d in deliveries if d["channel"] == "sms"}
+    assert len(planned_sms) == len(sms_to) == sum(1 for d in deliveries if d["channel"] == "sms")
+    assert set(sms_to.values()) == {1}
+    assert set(mail_to.values()) == {1}
+    assert sms_to["+4741000100"] == 1  # Ahmed Hassan: in NIK and NIFS, one SMS
+
+    # In their language, or the recorded fallback, and marked as an exercise in it.
+    by_phone = {m.to: m.body for m in fake_twilio.messages}
+    assert by_phone["+4741000100"].startswith(marker("ar"))  # Arabic
+    assert by_phone["+4791000242"].startswith(marker("pl"))  # Polish
+    assert by_phone["+4741000221"].startswith("ØVELSE")  # Norwegian
+    assert by_phone["+4741000263"].startswith("EXERCISE")  # Somali: fallback to English
+    assert marker("ar") != "EXERCISE" and marker("pl") != "EXERCISE"
+    somali = next(
+        d for d in deliveries if d["channel"] == "sms" and d["language"] == "en" and d["fallback"]
+    )
+    assert somali
+    for body in by_phone.values():
+        assert f"OK {incident['code']}" in body
+
+    arabic_mail = next(
+        m for m in smtp_sink.messages if "ahmed.hassan@oslo.kommune.example" in m.rcpt_tos
+    )
+    assert 'dir="rtl"' in arabic_mail.html and 'lang="ar"' in arabic_mail.html
+    assert arabic_mail.message["Subject"].startswith(marker("ar"))
+
+    # Each network's Teams channel got exactly one card.
+    for code in ("nik", "nonemi", "nifs"):
+        cards = teams_receiver.payloads(f"/workflows/{code}")
+        assert len(cards) == 1
+        card = cards[0]["attachments"][0]
+        assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+        assert card["content"]["body"][0]["text"].startswith("ØVELSE")
+
+    # Repeating the declaration with the same key sends nothing.
+    again = declare(cluster, "exercise-1")
+    assert again.status_code == 200
+    assert again.json()["id"] == incident["id"]
+    sent_before = (len(fake_twilio.messages), len(smtp_sink.messages))
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=5, what="settled")
+    import time
+
+    time.sleep(2)
+    assert (len(fake_twilio.messages), len(smtp_sink.messages)) == sent_before

@@ -1,0 +1,95 @@
+"""Real ``dispatch serve`` and ``dispatch worker`` processes for integration tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_until(
+    check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The environment without our variables, plus ``settings`` as ``DISPATCH_*``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
+    env.update({f"DISPATCH_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+class Process:
+    """A child process in its own process group, its output in a log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._out = log.open("ab")
+        self.popen = subprocess.Popen(
+            args, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole group: Dramatiq's CLI forks worker processes."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=15)
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._out.close()
+
+
+def start_api(dispatch_bin: str, env: dict[str, str], port: int, log: Path) -> Process:
+    process = Process([dispatch_bin, "serve", "--port", str(port)], env, log)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert process.alive(), log.read_text()[-3000:]
+        try:
+            return httpx.get(f"{base}/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(healthy, timeout=30, what="dispatch serve to answer /health")
+    return process
+
+
+def start_worker(dispatch_bin: str, env: dict[str, str], log: Path, *, threads: int = 4) -> Process:
+    return Process(
+        [dispatch_bin, "worker", "--processes", "1", "--threads", str(threads)], env, log
+    )
+
+
+def run(dispatch_bin: str, env: dict[str, str], *args: str, stdin: str = "") -> str:
+    result = subprocess.run(
+        [dispatch_bin, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

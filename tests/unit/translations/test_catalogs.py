@@ -1,0 +1,158 @@
+"""Unit tests for the committed catalogs: complete, placeholders intact, CLDR plurals, markers."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from translations import strings
+from translations.catalog import LOCALE_DIR, available_languages
+from translations.locales import babel_locale
+from translations.maintenance import REVIEW_HEADER, read_extra_headers
+from translations.plurals import plural_rule
+
+CATALOG_LANGUAGES = {
+    "nb", "nn", "en", "se", "pl", "lt", "so", "ar", "ti", "uk", "ur", "fa", "fa-AF", "ps",
+    "tr", "ru", "ckb", "ku", "ro", "es", "fr", "th", "vi", "tl", "pa",
+}  # fmt: skip
+FOLDERS = sorted(tag.replace("-", "_") for tag in CATALOG_LANGUAGES)
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+SCRIPT = {  # the script each language's exercise marker must be written in
+    **dict.fromkeys(["ar", "fa", "fa_AF", "ur", "ps", "ckb"], "ARABIC"),
+    **dict.fromkeys(["ru", "uk"], "CYRILLIC"),
+    "ti": "ETHIOPIC",
+    "pa": "GURMUKHI",
+    "th": "THAI",
+}
+
+
+def read(folder: str) -> Catalog:
+    with (LOCALE_DIR / folder / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
+        return read_po(po_file)
+
+
+def forms(value: str | tuple[str, ...] | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def member_facing(catalog: Catalog) -> list[tuple[str | strings.PluralMessage, Message | None]]:
+    return [
+        (msgid, catalog.get(msgid if isinstance(msgid, str) else tuple(msgid)))
+        for msgid in strings.MEMBER_FACING
+    ]
+
+
+def test_there_is_a_catalog_for_every_language() -> None:
+    assert available_languages() == CATALOG_LANGUAGES
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_member_facing_message_is_translated(folder: str) -> None:
+    untranslated = [
+        msgid
+        for msgid, message in member_facing(read(folder))
+        if message is None or message.fuzzy or not all(s.strip() for s in forms(message.string))
+    ]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_placeholders_survive_translation(folder: str) -> None:
+    for msgid, message in member_facing(read(folder)):
+        assert message is not None
+        wanted = set(PLACEHOLDER.findall(" ".join(forms(msgid))))
+        for form in forms(message.string):
+            assert set(PLACEHOLDER.findall(form)) == wanted, (msgid, form)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_plural_forms_match_cldr(folder: str) -> None:
+    catalog = read(folder)
+    cldr = babel_locale(folder.replace("_", "-")).plural_form
+    counts = [*range(0, 1201), 1_000_000, 2_000_000]
+    reached = [category for category in CLDR_ORDER if category in {cldr(n) for n in counts}]
+    assert catalog.num_plurals == len(reached)
+    pick = gettext.c2py(catalog.plural_expr)
+    assert all(reached[pick(n)] == cldr(n) for n in counts)
+    assert catalog.plural_forms == plural_rule(folder).header
+    (_, message) = member_facing(catalog)[-1]
+    assert message is not None
+    assert len(forms(message.string)) == len(reached)
+
+
+@pytest.mark.parametrize(
+    ("folder", "marker"), [("nb", "ØVELSE"), ("nn", "ØVING"), ("en", "EXERCISE")]
+)
+def test_norwegian_and_english_exercise_markers(folder: str, marker: str) -> None:
+    message = read(folder).get(strings.EXERCISE)
+    assert message is not None
+    assert message.string == marker
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_exercise_marker_is_a_word_in_the_languages_own_script(folder: str) -> None:
+    catalog = read(folder)
+    exercise, test = catalog.get(strings.EXERCISE), catalog.get(strings.TEST)
+    assert exercise is not None
+    assert test is not None
+    assert exercise.string != test.string
+    letters = [char for char in exercise.string if char.isalpha()]
+    assert letters
+    script = SCRIPT.get(folder, "LATIN")
+    assert all(unicodedata.name(char).startswith(script) for char in letters), exercise.string
+    if script in ("LATIN", "CYRILLIC"):
+        assert exercise.string == exercise.string.upper()
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_keywords_members_must_type_are_kept(folder: str) -> None:
+    catalog = read(folder)
+    reply, stopped = catalog.get(strings.SMS_REPLY_INSTRUCTION), catalog.get(
+        strings.SMS_REPLY_STOPPED
+    )
+    assert reply is not None
+    assert stopped is not None
+    assert re.search(r"(?<![A-Za-z])OK %\(code\)s", reply.string), reply.string
+    assert re.search(r"(?<![A-Za-z])START(?![A-Za-z])", stopped.string), stopped.string
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_babels_own_checks_pass(folder: str) -> None:
+    catalog = read(folder)
+    assert [(message.id, errors) for message, errors in catalog.check()] == []
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_header_names_the_language_and_its_review_status(folder: str) -> None:
+    po_path = LOCALE_DIR / folder / "LC_MESSAGES" / "messages.po"
+    status = read_extra_headers(po_path)[REVIEW_HEADER]
+    expected = {"en": "source", "nb": "awaiting-review", "nn": "awaiting-review"}
+    assert status == expected.get(folder, "machine-drafted")
+    assert f'"Language: {folder}\\n"' in po_path.read_text(encoding="utf-8")
+
+
+def test_compiled_catalogs_are_not_committed() -> None:
+    gitignore = Path(__file__).resolve().parents[3] / ".gitignore"
+    assert "*.mo" in gitignore.read_text(encoding="utf-8").split()
+
+
+def test_translations_and_the_sms_calculator_are_leaves() -> None:
+    code = (
+        "import sys, translations.catalog, translations.maintenance, translations.__main__, "
+        "channels.sms_encoding; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dispatch', 'workers')))"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert result.stdout.strip() == "[]"
