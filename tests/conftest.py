@@ -29,6 +29,8 @@ from dispatch.security.models import Role
 from dispatch.security.service import create_token
 from dispatch.settings import Settings
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get(
     "DISPATCH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
