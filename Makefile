@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-unit lint format bench clean
+.PHONY: help install run test test-unit lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,11 +37,12 @@ test: install ## Run the whole test suite (PostgreSQL and Redis tests skip if th
 test-unit: install ## Run only the unit tests (no servers needed)
 	$(BIN)/pytest tests/unit
 
-lint: install ## ruff check, ruff format --check, mypy --strict, import-linter contracts
+lint: install ## ruff check, ruff format --check, mypy --strict, import-linter contracts, catalogs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m translations check
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -49,6 +50,21 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Run the benchmarks (tests/bench) and write bench-results.json
 	$(BIN)/python -m tests.bench
+
+i18n-extract: install ## Extract translatable strings into translations/messages.pot
+	$(BIN)/python -m translations extract
+
+i18n-update: install ## Merge messages.pot into every language's .po file
+	$(BIN)/python -m translations update
+
+i18n-compile: install ## Compile .po catalogs to .mo (the service also does it at start)
+	$(BIN)/python -m translations compile
+
+i18n-check: install ## Fail on a stale .pot, a missing member-facing string or a broken placeholder
+	$(BIN)/python -m translations check
+
+i18n-status: install ## Print each language's coverage and review status
+	$(BIN)/python -m translations status
 
 clean: ## Remove the environments and local data
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

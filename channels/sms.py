@@ -29,6 +29,7 @@ Status callbacks (``parse_status``; ``STATUS_STATES`` and ``DELIVERY_ERRORS``):
 
     ErrorCode 30003 unreachable handset, 30004 blocked, 30005 unknown number, 30006 landline or
     unreachable carrier, 30007 filtered as spam, 30008 unknown error: see ``DELIVERY_ERRORS``.
+    A messaging service may report a send-time code (21610, …) here too: see ``SEND_ERRORS``.
 """
 
 from __future__ import annotations
@@ -145,8 +146,7 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
     error_code = form.get("ErrorCode") or None
     reason = None
     if state in ("undeliverable", "failed"):
-        known = DELIVERY_ERRORS.get(error_code or "")
-        reason = known or f"Twilio reported the message as {status}"
+        reason = _delivery_reason(error_code) or f"Twilio reported the message as {status}"
         if error_code:
             reason = f"{reason} (Twilio {error_code})"
     return StatusUpdate(
@@ -155,6 +155,17 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
         error_code=error_code,
         reason=reason,
     )
+
+
+def _delivery_reason(error_code: str | None) -> str | None:
+    # A message sent through a messaging service is accepted first and refused later, so a
+    # callback can carry a send-time code (21610, 21614, …) too.
+    if not error_code:
+        return None
+    if error_code in DELIVERY_ERRORS:
+        return DELIVERY_ERRORS[error_code]
+    known = SEND_ERRORS.get(int(error_code)) if error_code.isdigit() else None
+    return known.reason if known is not None else None
 
 
 class TwilioSmsChannel:
@@ -269,7 +280,7 @@ def _translate(exc: Any, retry_after: float | None) -> ChannelError:
         detail = getattr(exc, "msg", None) or getattr(exc, "detail", None) or exc.title
         detail = redact(str(detail).removeprefix("Unable to create record: "))
         if status == 429 or status >= 500:
-            meaning = _Meaning(False, f"Twilio answered {status} and will be tried again: {detail}")
+            meaning = _Meaning(False, f"Twilio could not take the message now ({status}): {detail}")
         else:
             meaning = _Meaning(True, f"Twilio refused the message: {detail}")
     reason = f"{meaning.reason} (Twilio {code})" if code is not None else meaning.reason

@@ -93,7 +93,7 @@ def serve(host: str, port: int) -> None:
 )
 def worker(processes: int, threads: int | None) -> None:
     """Run Dramatiq workers against DISPATCH_BROKER_URL (Redis)."""
-    import dramatiq.cli
+    from workers.cli import run_worker
 
     settings = _settings()
     if settings.embedded_broker:
@@ -101,19 +101,7 @@ def worker(processes: int, threads: int | None) -> None:
             "DISPATCH_BROKER_URL is 'embedded': the workers run inside 'dispatch serve'. "
             "Set DISPATCH_BROKER_URL=redis://… to run separate worker processes."
         )
-    parser = dramatiq.cli.make_argument_parser()
-    args = parser.parse_args(
-        [
-            "workers.main",
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads or settings.worker_threads),
-            "--queues",
-            "deliveries",
-        ]
-    )
-    sys.exit(dramatiq.cli.main(args))
+    sys.exit(run_worker(processes=processes, threads=threads or settings.worker_threads))
 
 
 @main.group()

@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in maintenance.update():
             _say(f"updated {path}")
     elif args.command == "init":
-        _say(f"created {maintenance.init(args.tag)}")
+        try:
+            _say(f"created {maintenance.init(args.tag)}")
+        except (FileExistsError, KeyError, ValueError) as exc:
+            _say(f"cannot start a catalog for {args.tag!r}: {exc}")
+            return 2
     elif args.command == "compile":
         for path in ensure_compiled():
             _say(f"compiled {path}")
@@ -58,8 +62,8 @@ def _status_table() -> str:
         "|---|---|---|---|---|---|",
     ]
     rows += [
-        f"| {row.name} | {row.english_name} | `{row.tag}` | {row.direction} | {row.translated}/{row.total} "
-        f"| {row.review_status} |"
+        f"| {row.name} | {row.english_name} | `{row.tag}` | {row.direction} "
+        f"| {row.translated}/{row.total} | {row.review_status} |"
         for row in maintenance.status()
     ]
     return "\n".join(rows)

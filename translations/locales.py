@@ -101,9 +101,10 @@ def fallback_chain(tag: str) -> list[str]:
 def choose_language(preferred: str, available: Collection[str]) -> tuple[str, bool]:
     """Pick from ``available`` the best language for ``preferred``; ``True`` marks a fallback.
 
-    Anything but the preferred tag itself is a fallback. An unknown ``preferred`` tag falls back
-    to English, then Bokmål; if nothing in the chain is available, to the first available tag
-    in sorted order. Raises ``ValueError`` when ``available`` is empty.
+    The tag is returned as ``available`` spells it (``fa_AF`` stays ``fa_AF``). Anything but the
+    preferred tag itself is a fallback. An unknown ``preferred`` tag falls back to English, then
+    Bokmål; if nothing in the chain is available, to the first available tag in sorted order.
+    Raises ``ValueError`` when ``available`` is empty.
     """
     if not available:
         raise ValueError("no language is available")

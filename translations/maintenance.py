@@ -60,7 +60,10 @@ def extract(root: Path = REPOSITORY_ROOT, template: Path = TEMPLATE) -> int:
     are relative to the repository root.
     """
     with MAPPING.open(encoding="utf-8") as mapping_file:
-        method_map, options_map = parse_mapping_cfg(mapping_file, filename=str(MAPPING))
+        # Babel leaves this parser untyped; it returns (method_map, options_map).
+        method_map, options_map = parse_mapping_cfg(  # type: ignore[no-untyped-call]
+            mapping_file, filename=str(MAPPING)
+        )
     found = list(
         extract_from_dir(
             root,
@@ -113,13 +116,14 @@ def update(locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE) -> list[Pat
 def init(tag: str, locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE) -> Path:
     """Start a catalog for a new language from the template, with its CLDR plural rule."""
     folder = folder_name(tag)
+    rule = plural_rule(folder)
     po_path = locale_dir / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
     if po_path.exists():
         raise FileExistsError(f"{po_path} exists; use update")
     with template.open("rb") as template_file:
         source = read_po(template_file)
     catalog = Catalog(locale=folder, domain=DOMAIN, project=source.project, fuzzy=False)
-    catalog.mime_headers = [("Plural-Forms", plural_rule(folder).header)]
+    catalog.mime_headers = [("Plural-Forms", rule.header)]
     catalog.update(source)
     po_path.parent.mkdir(parents=True, exist_ok=True)
     _write(po_path, catalog, {REVIEW_HEADER: "untranslated"})
@@ -197,7 +201,10 @@ def _problems(po_path: Path) -> list[str]:
 
 
 def _member_facing_ids() -> list[str | tuple[str, str]]:
-    return [msgid if isinstance(msgid, str) else tuple(msgid) for msgid in MEMBER_FACING]
+    return [
+        msgid if isinstance(msgid, str) else (msgid.singular, msgid.plural)
+        for msgid in MEMBER_FACING
+    ]
 
 
 def _translated(message: Message | None) -> bool:

@@ -5,8 +5,9 @@ and wrong for several of our languages: Northern Sami gets two forms instead of 
 other), Spanish and French two instead of three (CLDR's "many" for whole millions), Persian and
 Turkish one instead of two, and Arabic 100-102 land in "many" and 111-199 in "other", the wrong
 way round. ``babel.plural.to_gettext`` writes CLDR's exponent operand ``e`` into the C
-expression, which gettext cannot evaluate. So the rules are written out here and a unit test checks each against
-the CLDR rule Babel ships (``Locale.plural_form``) for every count up to 10,000 and beyond.
+expression, which gettext cannot evaluate. So the rules are written out here, and a unit test
+checks each against the CLDR rule Babel ships (``Locale.plural_form``) for every count up to
+2,000 and for the millions.
 
 ``ngettext`` is only ever called with a whole number, so a rule lists the CLDR categories that
 whole numbers reach, in CLDR order (zero, one, two, few, many, other). Russian, Ukrainian,
@@ -100,4 +101,7 @@ def plural_rule(tag: str) -> PluralRule:
     """
     language = tag.replace("_", "-").split("-")[0].lower()
     aliases = {babel: ours for ours, babel in BABEL_LANGUAGE.items()}
-    return PLURAL_RULES[aliases.get(language, language)]
+    try:
+        return PLURAL_RULES[aliases.get(language, language)]
+    except KeyError:
+        raise KeyError(f"no plural rule for '{language}'; add it to PLURAL_RULES") from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from dispatch.incidents.models import IncidentStatus
+from translations import strings
 from translations.catalog import translator
 from translations.locales import text_direction
 
@@ -29,9 +30,9 @@ def marker(status: str, lang: str) -> str:
     """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident."""
     t = translator(lang)
     if status == IncidentStatus.EXERCISE:
-        return t.gettext("EXERCISE")
+        return t.gettext(strings.EXERCISE)
     if status == IncidentStatus.TEST:
-        return t.gettext("TEST")
+        return t.gettext(strings.TEST)
     return ""
 
 
@@ -44,9 +45,7 @@ def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool)
     """The whole SMS as sent: marker, text, and the reply instruction."""
     text = _prefixed(status, lang, sms)
     if ack_required:
-        reply = translator(lang).gettext(
-            "Reply OK %(code)s to confirm you got this message.", code=code
-        )
+        reply = translator(lang).gettext(strings.SMS_REPLY_INSTRUCTION, code=code)
         text = f"{text}\n{reply}"
     return text
 
@@ -66,14 +65,14 @@ def email(
     subject = _prefixed(status, lang, content["subject"])
     mark = marker(status, lang)
     footer = t.gettext(
-        "You receive this as a contact for %(organisation)s in %(network)s.",
+        strings.WHY_YOU_RECEIVE_THIS,
         organisation=organisation,
         network=network,
     )
     paragraphs = [p for p in (mark, content["body"], content.get("instruction", "")) if p]
     text_parts = list(paragraphs)
     if link:
-        text_parts.append(t.gettext("Confirm that you received this message: %(link)s", link=link))
+        text_parts.append(t.gettext(strings.CONFIRM_WITH_LINK, link=link))
     text_parts.append("-- \n" + footer)
     html_parts = [Markup("<p><strong>{}</strong></p>").format(mark)] if mark else []
     html_parts += [
@@ -86,7 +85,7 @@ def email(
                 link,
                 "display:inline-block;padding:12px 20px;background:#0b5394;color:#fff;"
                 "text-decoration:none;border-radius:4px",
-                t.gettext("Confirm receipt"),
+                t.gettext(strings.CONFIRM_RECEIPT),
             )
         )
     html_parts.append(Markup('<p style="color:#555;font-size:90%">{}</p>').format(footer))

@@ -38,7 +38,8 @@ async def sweep(session: AsyncSession, policy: SweepPolicy) -> list[int]:
         update(Delivery)
         .where(
             Delivery.state == DeliveryState.SENDING,
-            Delivery.sending_at < now - timedelta(seconds=policy.sending_timeout_s),
+            (Delivery.sending_at.is_(None))
+            | (Delivery.sending_at < now - timedelta(seconds=policy.sending_timeout_s)),
         )
         .values(state=DeliveryState.QUEUED, enqueued_at=None, last_error="worker stopped mid-send")
     )

@@ -152,6 +152,31 @@ class FakeTwilio(LoopbackHttpServer):
         wait_until(lambda: len(self.callbacks) >= count, timeout=timeout)
         return self.callbacks
 
+    def send_reply(
+        self, url: str, *, from_: str, body: str, to: str = "+4759440000"
+    ) -> SentCallback:
+        """POST an incoming SMS to ``url`` as Twilio's messaging webhook would, signed; waits."""
+        params = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": "2010-04-01",
+            "Body": body,
+            "From": from_,
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "To": to,
+        }
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        try:
+            response = httpx.post(
+                url, data=params, headers={"X-Twilio-Signature": signature}, timeout=5
+            )
+            status_code: int | None = response.status_code
+        except httpx.HTTPError:
+            status_code = None
+        return SentCallback(url, params, signature, status_code)
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> Self:

@@ -204,3 +204,51 @@ def test_exercise_reaches_everyone_once_in_their_language(
 
     time.sleep(2)
     assert (len(fake_twilio.messages), len(smtp_sink.messages)) == sent_before
+
+
+def test_failures_are_retried_or_recorded_and_fall_back_to_email(
+    cluster: Cluster,
+    fake_twilio: FakeTwilio,
+    smtp_sink: SmtpSink,
+    teams_receiver: TeamsReceiver,
+) -> None:
+    # Given an invalid number (permanent), Twilio failing the next three requests (transient)
+    # and NIFS's Teams webhook removed (404, permanent),
+    hodan = "+4741000263"
+    fake_twilio.fail_numbers[hodan] = (400, 21211, "The 'To' number is not a valid phone number.")
+    fake_twilio.fail_next(3, status=500)
+    teams_receiver.status_for["/workflows/nifs"] = 404
+    # when an SMS-only alert goes out,
+    response = declare(cluster, "failures", channels=["sms", "teams"], status="actual")
+    incident = response.json()
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=90, what="all deliveries final")
+    deliveries = cluster.all_deliveries(incident["id"])
+
+    # then the invalid number fails with a reason and the recipient is e-mailed instead,
+    failed_sms = next(d for d in deliveries if d["channel"] == "sms" and d["state"] == "failed")
+    assert "21211" in failed_sms["last_error"]
+    fallback = next(d for d in deliveries if d["channel"] == "email")
+    assert fallback["recipient_id"] == failed_sms["recipient_id"]
+    assert fallback["state"] == "delivered"
+    assert len(smtp_sink.to("hodan.warsame@stavanger.kommune.example")) == 1
+    # the transient errors were retried until delivered,
+    sms = [d for d in deliveries if d["channel"] == "sms"]
+    assert sum(1 for d in sms if d["state"] == "delivered") == len(sms) - 1
+    assert any(d["attempts"] > 1 for d in sms)
+    # and the removed webhook is recorded as failed, not retried forever.
+    nifs = next(d for d in deliveries if d["network_code"] == "NIFS")
+    assert nifs["state"] == "failed"
+    assert nifs["attempts"] == 1
+    assert "404" in nifs["last_error"]
+
+
+def test_a_forged_status_callback_is_refused(cluster: Cluster, fake_twilio: FakeTwilio) -> None:
+    form = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"}
+    forged = httpx.post(
+        f"{cluster.base}/webhooks/twilio/status",
+        data=form,
+        headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+    )
+    assert forged.status_code == 403
+    unsigned = httpx.post(f"{cluster.base}/webhooks/twilio/status", data=form)
+    assert unsigned.status_code == 403

@@ -87,3 +87,56 @@ def test_serve_answers_over_a_socket_and_logs_json_without_personal_data(
         assert secret not in text
     json_lines = [line for line in text.splitlines() if line.startswith("{")]
     assert json_lines, "no JSON log lines"
+
+
+def test_embedded_mode_delivers_to_the_sandbox(
+    served: tuple[str, dict[str, str], Path], dispatch_bin: str
+) -> None:
+    # Given the Quick start's embedded defaults (SQLite, in-process workers, sandbox channels),
+    base, env, _ = served
+    created = subprocess.run(
+        [dispatch_bin, "token", "create", "--role", "coordinator", "--name", "me"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
+    # when an exercise is declared,
+    declared = httpx.post(
+        f"{base}/api/v1/incidents",
+        headers=headers,
+        json={
+            "title": "Øvelse",
+            "networks": ["NIK", "NONEMI", "NIFS"],
+            "status": "exercise",
+            "channels": ["email", "sms"],
+            "message": {
+                "nb": {"subject": "Øvelse", "sms": "Dette er en øvelse.", "body": "Øvelse."},
+                "ar": {"subject": "تمرين", "sms": "هذا تمرين.", "body": "تمرين."},
+            },
+        },
+        timeout=30,
+    )
+    assert declared.status_code == 201, declared.text
+    incident = declared.json()
+
+    # then the in-process workers hand every delivery to the sandbox, readable over the API.
+    def all_delivered() -> bool:
+        stats = httpx.get(f"{base}/api/v1/incidents/{incident['id']}", headers=headers).json()
+        return stats["stats"]["deliveries"]["delivered"] == incident["deliveries"]["planned"]
+
+    deadline = time.monotonic() + 30
+    while not all_delivered():
+        assert time.monotonic() < deadline, "the embedded workers did not deliver in 30 s"
+        time.sleep(0.2)
+    sms = httpx.get(
+        f"{base}/api/v1/sandbox/messages", headers=headers, params={"channel": "sms"}
+    ).json()
+    ahmed = [m for m in sms if m["to"] == "+4741000100"]
+    assert len(ahmed) == 1
+    assert ahmed[0]["language"] == "ar"
+    assert ahmed[0]["direction"] == "rtl"
+    kari = next(m for m in sms if m["to"] == "+4791000200")
+    assert kari["body"].startswith("ØVELSE: Dette er en øvelse.")
+    assert f"OK {incident['code']}" in kari["body"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -148,7 +149,7 @@ def test_an_offender_without_a_unicode_name_is_named_by_its_code_point() -> None
 
 def test_suggest_gsm_replaces_look_alikes() -> None:
     pasted = "«Øvelse» – les ‘dette’ … “nå”\u00a0takk\u200b"
-    assert suggest_gsm(pasted) == "\"Øvelse\" - les 'dette' ... \"nå\" takk"
+    assert suggest_gsm(pasted) == '"Øvelse" - les \'dette\' ... "nå" takk'
     assert analyse(suggest_gsm(pasted)).encoding == "GSM-7"
 
 
@@ -213,7 +214,7 @@ def test_split_is_exact_and_greedy(text: str) -> None:
         assert cost(text, analysis.encoding) <= single
         return
     limit = SEGMENT_GSM7_SEPTETS if analysis.encoding == "GSM-7" else SEGMENT_UCS2_UNITS
-    for part, following in zip(parts, parts[1:], strict=False):
+    for part, following in itertools.pairwise(parts):
         assert cost(part, analysis.encoding) <= limit
         # Greedy: the next character did not fit, so no segment count could be lower.
         assert cost(part + following[0], analysis.encoding) > limit

@@ -278,3 +278,18 @@ async def test_concurrent_rate_limits_report_their_own_retry_after(
     )
 
     assert all(isinstance(r, TransientChannelError) and r.retry_after == 1.0 for r in results)
+
+
+async def test_the_fake_delivers_signed_replies_like_twilios_messaging_webhook(
+    fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
+) -> None:
+    url = callback_receiver.url("/twilio/inbound")
+
+    sent = await asyncio.to_thread(fake_twilio.send_reply, url, from_=NUMBER, body="OK mottatt")
+
+    assert sent.status_code == 200
+    [recorded] = callback_receiver.requests("/twilio/inbound")
+    form = recorded.request.form()
+    assert (form["From"], form["Body"]) == (NUMBER, "OK mottatt")
+    validator = RequestValidator(fake_twilio.auth_token)
+    assert validator.validate(url, form, recorded.request.headers["x-twilio-signature"])

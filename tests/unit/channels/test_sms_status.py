@@ -70,6 +70,14 @@ def test_a_failed_message_is_failed_with_its_reason() -> None:
     assert update.reason == "the carrier reported an unknown error (Twilio 30008)"
 
 
+def test_a_send_time_code_in_a_callback_reads_the_same_as_when_sending() -> None:
+    # A messaging service accepts first and reports an opted-out recipient in the callback.
+    update = parse_status(callback("failed", "21610"))
+
+    assert update.state == "failed"
+    assert update.reason == "the recipient has opted out of SMS by replying STOP (Twilio 21610)"
+
+
 def test_an_error_code_not_in_the_table_still_gives_a_reason() -> None:
     update = parse_status(callback("undelivered", "30044"))
 

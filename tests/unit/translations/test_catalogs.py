@@ -40,8 +40,18 @@ def read(folder: str) -> Catalog:
         return read_po(po_file)
 
 
-def forms(value: str | tuple[str, ...] | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def forms(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    assert isinstance(value, (list, tuple))
+    return [str(form) for form in value]
+
+
+def translation(catalog: Catalog, msgid: str) -> str:
+    message = catalog.get(msgid)
+    assert message is not None, msgid
+    assert isinstance(message.string, str)
+    return message.string
 
 
 def member_facing(catalog: Catalog) -> list[tuple[str | strings.PluralMessage, Message | None]]:
@@ -60,7 +70,7 @@ def test_every_member_facing_message_is_translated(folder: str) -> None:
     untranslated = [
         msgid
         for msgid, message in member_facing(read(folder))
-        if message is None or message.fuzzy or not all(s.strip() for s in forms(message.string))
+        if message is None or message.fuzzy or not all(f.strip() for f in forms(message.string))
     ]
     assert untranslated == []
 
@@ -93,36 +103,29 @@ def test_plural_forms_match_cldr(folder: str) -> None:
     ("folder", "marker"), [("nb", "ØVELSE"), ("nn", "ØVING"), ("en", "EXERCISE")]
 )
 def test_norwegian_and_english_exercise_markers(folder: str, marker: str) -> None:
-    message = read(folder).get(strings.EXERCISE)
-    assert message is not None
-    assert message.string == marker
+    assert translation(read(folder), strings.EXERCISE) == marker
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_exercise_marker_is_a_word_in_the_languages_own_script(folder: str) -> None:
     catalog = read(folder)
-    exercise, test = catalog.get(strings.EXERCISE), catalog.get(strings.TEST)
-    assert exercise is not None
-    assert test is not None
-    assert exercise.string != test.string
-    letters = [char for char in exercise.string if char.isalpha()]
+    exercise = translation(catalog, strings.EXERCISE)
+    assert exercise != translation(catalog, strings.TEST)
+    letters = [char for char in exercise if char.isalpha()]
     assert letters
     script = SCRIPT.get(folder, "LATIN")
-    assert all(unicodedata.name(char).startswith(script) for char in letters), exercise.string
+    assert all(unicodedata.name(char).startswith(script) for char in letters), exercise
     if script in ("LATIN", "CYRILLIC"):
-        assert exercise.string == exercise.string.upper()
+        assert exercise == exercise.upper()
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_keywords_members_must_type_are_kept(folder: str) -> None:
     catalog = read(folder)
-    reply, stopped = catalog.get(strings.SMS_REPLY_INSTRUCTION), catalog.get(
-        strings.SMS_REPLY_STOPPED
-    )
-    assert reply is not None
-    assert stopped is not None
-    assert re.search(r"(?<![A-Za-z])OK %\(code\)s", reply.string), reply.string
-    assert re.search(r"(?<![A-Za-z])START(?![A-Za-z])", stopped.string), stopped.string
+    reply = translation(catalog, strings.SMS_REPLY_INSTRUCTION)
+    stopped = translation(catalog, strings.SMS_REPLY_STOPPED)
+    assert re.search(r"(?<![A-Za-z])OK %\(code\)s", reply), reply
+    assert re.search(r"(?<![A-Za-z])START(?![A-Za-z])", stopped), stopped
 
 
 @pytest.mark.parametrize("folder", FOLDERS)

@@ -167,3 +167,11 @@ def test_readme_table_matches_the_catalogs(capsys: pytest.CaptureFixture[str]) -
     table = capsys.readouterr().out.strip()
     readme = (maintenance.PACKAGE_DIR / "README.md").read_text(encoding="utf-8")
     assert table in readme, "paste `python -m translations status` into translations/README.md"
+
+
+def test_command_line_init_refuses_a_language_without_a_plural_rule(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["init", "de"]) == 2
+    assert "no plural rule for 'de'" in capsys.readouterr().out
+    assert not (maintenance.LOCALE_DIR / "de").exists()
