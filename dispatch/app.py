@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.template.config import TemplateConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -15,7 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from dispatch import logging as app_logging
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
-from dispatch.delivery.api import SandboxController, TwilioWebhookController
+from dispatch.delivery.api import SandboxController, TwilioWebhookController, sandbox_page
 from dispatch.delivery.ports import Enqueuer
 from dispatch.directory.api import (
     ContactController,
@@ -73,7 +76,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         security=[{"bearer": []}],
     )
     return Litestar(
-        route_handlers=[health, ready, api, TwilioWebhookController],
+        route_handlers=[health, ready, api, TwilioWebhookController, sandbox_page],
+        template_config=TemplateConfig(
+            directory=[Path(__file__).parent / "delivery" / "templates"], engine=JinjaTemplateEngine
+        ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

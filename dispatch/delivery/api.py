@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from litestar import Controller, Request, Response, get, post
+from litestar.response import Template
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromQuery
@@ -53,6 +56,32 @@ class TwilioWebhookController(Controller):
             )
             await db_session.commit()
         return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@get("/sandbox", include_in_schema=False)
+async def sandbox_page(
+    request: Request[object, object, State],
+    db_session: DbSession,
+    channel: FromQuery[str | None] = None,
+    to: FromQuery[str | None] = None,
+) -> Template:
+    """The sandbox outbox as a page, for people trying the embedded mode on their own machine.
+
+    It shows personal data without signing in, so it answers only requests from this machine.
+    """
+    if not _loopback(request.client.host if request.client else None):
+        raise PermissionDeniedException("The sandbox page is only shown on the machine itself")
+    rows = await list_messages(db_session, channel=channel or None, to=to or None, limit=200)
+    return Template(
+        template_name="sandbox.html", context={"messages": rows, "channel": channel, "to": to}
+    )
 
 
 class SandboxController(Controller):

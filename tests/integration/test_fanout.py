@@ -252,3 +252,20 @@ def test_a_forged_status_callback_is_refused(cluster: Cluster, fake_twilio: Fake
     assert forged.status_code == 403
     unsigned = httpx.post(f"{cluster.base}/webhooks/twilio/status", data=form)
     assert unsigned.status_code == 403
+
+
+def test_sms_are_handed_over_no_faster_than_the_rate_limit(
+    cluster: Cluster, fake_twilio: FakeTwilio
+) -> None:
+    # Given a sender limited to 4 SMS a second across all workers (Dramatiq's rate limiter),
+    cluster.restart_worker(sms_rate_per_second="4")
+    # when an alert goes to the 22 demo people with a mobile,
+    incident = declare(cluster, "rate", channels=["sms"]).json()
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=90, what="all SMS final")
+    # then no calendar second saw more than the limit (the limiter counts fixed one-second
+    # windows), so the whole hand-over took at least 22 / 4 seconds.
+    times = sorted(m.received_at.timestamp() for m in fake_twilio.messages)
+    per_second = collections.Counter(int(t) for t in times)
+    assert len(times) == incident["deliveries"]["planned"]
+    assert max(per_second.values()) <= 4, per_second
+    assert times[-1] - times[0] >= len(times) / 4 - 1.5
