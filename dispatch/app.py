@@ -7,13 +7,13 @@ from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
-from litestar.template.config import TemplateConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
 from dispatch.db.engine import create_engine, create_sessionmaker

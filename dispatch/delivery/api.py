@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Template
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromQuery
+from litestar.response import Template
 from twilio.request_validator import RequestValidator
 
 from channels.sms import parse_status
