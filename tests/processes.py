@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -93,3 +94,36 @@ def run(dispatch_bin: str, env: dict[str, str], *args: str, stdin: str = "") -> 
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def stack_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    port: int,
+    smtp_port: int,
+    twilio: Any,
+    **settings: str,
+) -> dict[str, str]:
+    """Settings for API and worker processes wired to PostgreSQL, Redis and the fakes."""
+    return clean_env(
+        database_url=database_url,
+        broker_url=redis_url,
+        base_url=f"http://127.0.0.1:{port}",
+        secret_key="test-stack-secret",
+        smtp_host="127.0.0.1",
+        smtp_port=str(smtp_port),
+        smtp_starttls="false",
+        email_from="beredskap@helsedir.example",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from="+4759440000",
+        twilio_api_base=twilio.base_url,
+        **settings,
+    )
+
+
+def create_token(dispatch_bin: str, env: dict[str, str], role: str = "coordinator") -> str:
+    """A new API token from ``dispatch token create`` (its last line)."""
+    out = run(dispatch_bin, env, "token", "create", "--role", role, "--name", "test")
+    return out.strip().splitlines()[-1]

@@ -26,7 +26,7 @@ from dispatch.db.migrate import upgrade
 from tests.factories import directory_csv, many_rows
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.twilio import FakeTwilio
-from tests.processes import Process, clean_env, free_port, run, start_api, wait_until
+from tests.processes import Process, create_token, free_port, stack_env, start_api, wait_until
 
 ADMIN_URL = os.environ.get(
     "DISPATCH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -88,24 +88,17 @@ def run_fanout() -> dict[str, Any]:
         results.update(asyncio.run(_raw_baseline(twilio, sink)))
         redis.Redis.from_url(REDIS_URL).flushdb()
         port = free_port()
-        env = clean_env(
+        env = stack_env(
             database_url=pg_url,
-            broker_url=REDIS_URL,
-            base_url=f"http://127.0.0.1:{port}",
-            secret_key="bench",
-            smtp_host="127.0.0.1",
-            smtp_port=str(sink.port),
-            smtp_starttls="false",
-            twilio_account_sid=twilio.account_sid,
-            twilio_auth_token=twilio.auth_token,
-            twilio_from="+4759440000",
-            twilio_api_base=twilio.base_url,
+            redis_url=REDIS_URL,
+            port=port,
+            smtp_port=sink.port,
+            twilio=twilio,
             sms_rate_per_second="100000",
             log_level="WARNING",
         )
         dispatch_bin = str(Path(".venv/bin/dispatch").resolve())
-        token = run(dispatch_bin, env, "token", "create", "--role", "coordinator", "--name", "b")
-        headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+        headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
         processes.append(start_api(dispatch_bin, env, port, tmp / "api.log"))
         worker = Process(
             [dispatch_bin, "worker", "--processes", str(WORKER_PROCESSES), "--threads", "8"],

@@ -16,7 +16,17 @@ import pytest
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
-from tests.processes import Process, clean_env, free_port, run, start_api, start_worker, wait_until
+from tests.processes import (
+    Process,
+    clean_env,
+    create_token,
+    free_port,
+    run,
+    stack_env,
+    start_api,
+    start_worker,
+    wait_until,
+)
 from translations.catalog import translator
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -82,26 +92,18 @@ def cluster(
     tmp_path: Path,
 ) -> Iterator[Cluster]:
     port = free_port()
-    env = clean_env(
+    env = stack_env(
         database_url=clean_postgres,
-        broker_url=redis_url,
-        base_url=f"http://127.0.0.1:{port}",
-        secret_key="fanout-test-secret",
-        smtp_host="127.0.0.1",
-        smtp_port=str(smtp_sink.port),
-        smtp_starttls="false",
-        email_from="beredskap@helsedir.example",
-        twilio_account_sid=fake_twilio.account_sid,
-        twilio_auth_token=fake_twilio.auth_token,
-        twilio_from="+4759440000",
-        twilio_api_base=fake_twilio.base_url,
+        redis_url=redis_url,
+        port=port,
+        smtp_port=smtp_sink.port,
+        twilio=fake_twilio,
         sweep_interval_seconds="1",
         requeue_after_seconds="5",
         sending_timeout_seconds="8",
     )
     run(dispatch_bin, env, "demo")
-    token = run(dispatch_bin, env, "token", "create", "--role", "coordinator", "--name", "t")
-    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
     api = start_api(dispatch_bin, env, port, tmp_path / "api.log")
     worker = start_worker(dispatch_bin, env, tmp_path / "worker.log")
     c = Cluster(f"http://127.0.0.1:{port}", env, headers, api, worker, dispatch_bin, tmp_path)
