@@ -16,6 +16,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
+from dispatch.acks.api import AcknowledgementController, FieldReportController
+from dispatch.acks.pages import ack_page, ack_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
 from dispatch.delivery.api import SandboxController, TwilioWebhookController, sandbox_page
@@ -33,6 +35,7 @@ from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from translations.catalog import ensure_compiled
 
+HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
 ENGINE_STATE_KEY = "dispatch_engine"
 
@@ -70,15 +73,26 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             ContactController,
             DirectoryImportController,
             IncidentController,
+            AcknowledgementController,
+            FieldReportController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
         security=[{"bearer": []}],
     )
     return Litestar(
-        route_handlers=[health, ready, api, TwilioWebhookController, sandbox_page],
+        route_handlers=[
+            health,
+            ready,
+            api,
+            TwilioWebhookController,
+            sandbox_page,
+            ack_page,
+            ack_submit,
+        ],
         template_config=TemplateConfig(
-            directory=[Path(__file__).parent / "delivery" / "templates"], engine=JinjaTemplateEngine
+            directory=[HERE / "delivery" / "templates", HERE / "acks" / "templates"],
+            engine=JinjaTemplateEngine,
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,

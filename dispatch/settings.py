@@ -98,6 +98,9 @@ class Settings:
     sending_timeout_seconds: float = 120.0
     """A delivery ``sending`` this long belonged to a worker that died; it is retried."""
 
+    ack_link_days: int = 30
+    """Days after an incident closes that its acknowledgement links keep working."""
+
     log_level: str = "INFO"
     """Log level of the JSON logs on stderr."""
 

@@ -53,6 +53,7 @@ class Actors:
             limiter=rt.limiter,
             enqueuer=rt.enqueuer,
             base_url=rt.settings.base_url,
+            secret=rt.settings.secret_key,
         )
 
     async def sweep_once(self) -> int:

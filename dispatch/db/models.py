@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata is complete for migrations and tests."""
 
+from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.db.base import Base
 from dispatch.delivery.events import StatusEvent
@@ -10,11 +11,13 @@ from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.security.models import ApiToken, User
 
 __all__ = [
+    "Acknowledgement",
     "ApiToken",
     "AuditEvent",
     "Base",
     "Contact",
     "Delivery",
+    "FieldReport",
     "Incident",
     "Membership",
     "MessageVersion",
@@ -22,6 +25,7 @@ __all__ = [
     "Organisation",
     "Recipient",
     "SandboxMessage",
+    "SmsOptOut",
     "StatusEvent",
     "User",
 ]

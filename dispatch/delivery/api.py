@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from xml.sax.saxutils import escape
 
+import structlog
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
@@ -12,12 +14,14 @@ from litestar.response import Template
 from twilio.request_validator import RequestValidator
 
 from channels.sms import parse_status
+from dispatch.acks.service import handle_sms_reply
 from dispatch.db.session import DbSession
 from dispatch.delivery import events
 from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
 from dispatch.security.guards import READ_PERSONAL
 from dispatch.settings import Settings
 
+log = structlog.get_logger("dispatch.webhooks")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -57,6 +61,17 @@ class TwilioWebhookController(Controller):
             await db_session.commit()
         return Response(EMPTY_TWIML, media_type="application/xml")
 
+    @post("/sms", status_code=200, summary="Twilio inbound SMS: acknowledgements and reports")
+    async def sms(
+        self, request: Request[object, object, State], db_session: DbSession
+    ) -> Response[str]:
+        form = await verified_form(request)
+        sender = form.get("From", "")
+        answer = await handle_sms_reply(db_session, sender=sender, body=form.get("Body", ""))
+        await db_session.commit()
+        log.info("sms_reply", outcome=answer.outcome)
+        return twiml(answer.text)
+
 
 def _loopback(host: str | None) -> bool:
     try:
@@ -82,6 +97,13 @@ async def sandbox_page(
     return Template(
         template_name="sandbox.html", context={"messages": rows, "channel": channel, "to": to}
     )
+
+
+def twiml(text: str) -> Response[str]:
+    """A TwiML answer that sends ``text`` back as an SMS."""
+    message = f"<Response><Message>{escape(text)}</Message></Response>"
+    body = '<?xml version="1.0" encoding="UTF-8"?>' + message
+    return Response(body, media_type="application/xml")
 
 
 class SandboxController(Controller):

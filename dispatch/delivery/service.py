@@ -28,6 +28,8 @@ from channels.base import (
     TransientChannelError,
 )
 from channels.registry import ChannelRegistry
+from dispatch.acks.service import opted_out
+from dispatch.acks.tokens import make_token
 from dispatch.db.base import utcnow
 from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
@@ -213,11 +215,21 @@ async def _send(
     channels: ChannelRegistry,
     limiter: RateLimiter,
     base_url: str,
+    secret: str,
+    opted_out: set[str],
     gate: asyncio.Semaphore,
 ) -> _Outcome:
     if not await limiter.acquire(job.channel):
         return _Outcome(job, rate_limited=True)
-    message = build_message(job, base_url=base_url)
+    if job.channel == ChannelKind.SMS and job.address in opted_out:
+        return _Outcome(
+            job,
+            permanent=PermanentChannelError("the number has opted out of SMS (replied STOP)"),
+        )
+    link = ""
+    if job.channel == ChannelKind.EMAIL and job.recipient_id is not None and job.ack_required:
+        link = f"{base_url}/ack/{make_token(secret, job.id)}"
+    message = build_message(job, base_url=base_url, ack_link=link)
     async with gate:
         try:
             receipt = await channels.get(ChannelKind(job.channel)).send(message)
@@ -236,10 +248,14 @@ async def process_batch(
     limiter: RateLimiter,
     enqueuer: Enqueuer,
     base_url: str,
+    secret: str,
 ) -> BatchResult:
     """Claim, send and record one batch; re-enqueue retries and fallbacks."""
     async with sessionmaker() as session, session.begin():
         jobs = await claim(session, ids)
+        stopped = await opted_out(
+            session, [j.address for j in jobs if j.channel == ChannelKind.SMS]
+        )
     result = BatchResult(claimed=len(jobs))
     if not jobs:
         return result
@@ -252,7 +268,13 @@ async def process_batch(
     async def send_one(job: Job) -> None:
         try:
             outcome = await _send(
-                job, channels=channels, limiter=limiter, base_url=base_url, gate=gate
+                job,
+                channels=channels,
+                limiter=limiter,
+                base_url=base_url,
+                secret=secret,
+                opted_out=stopped,
+                gate=gate,
             )
         except Exception as exc:
             log.exception("adapter_error", delivery_id=job.id, channel=job.channel)

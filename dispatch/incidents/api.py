@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from dispatch.acks.service import acknowledged_count
 from dispatch.db.session import DbSession
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.ports import Enqueuer
@@ -54,6 +55,7 @@ def enqueuer_of(request: AuthedRequest) -> Enqueuer:
 async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list[IncidentOut]:
     ids = [i.id for i in incidents]
     deliveries = await service.delivery_counts(db_session, ids)
+    acknowledged = await acknowledged_count(db_session, ids)
     recipients = await service.recipient_counts(db_session, ids)
     return [
         IncidentOut(
@@ -74,7 +76,7 @@ async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list
             closed_at=i.closed_at,
             stats=Stats(
                 recipients=recipients[i.id],
-                acknowledged=0,
+                acknowledged=acknowledged[i.id],
                 deliveries=DeliveryCounts(**deliveries[i.id]),
             ),
         )

@@ -1,0 +1,142 @@
+"""The acknowledgement pages members open from the e-mail link; no JavaScript needed.
+
+GET shows the message and changes nothing: mail scanners open links to check them, and must
+not acknowledge for anyone. Only the form's POST acknowledges.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Template
+from sqlalchemy import select
+
+from dispatch.acks import service
+from dispatch.acks.models import Acknowledgement, AckVia
+from dispatch.db.session import DbSession
+from dispatch.delivery.render import marker
+from dispatch.errors import NotFoundError
+from dispatch.settings import Settings
+from translations import strings
+from translations.catalog import translator
+from translations.locales import format_datetime_local, text_direction
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def _settings(request: Request[Any, Any, State]) -> Settings:
+    settings: Settings = request.app.state["settings"]
+    return settings
+
+
+def _error_page(exc: Exception) -> Template:
+    expired = isinstance(exc, service.LinkExpiredError)
+    msgid = strings.ACK_LINK_EXPIRED if expired else strings.ACK_LINK_INVALID
+    return Template(
+        template_name="ack_error.html",
+        context={
+            "lang": "nb",
+            "dir": "ltr",
+            "title": translator("nb").gettext(msgid),
+            "nb": translator("nb").gettext(msgid),
+            "en": translator("en").gettext(msgid),
+        },
+        status_code=410 if expired else 404,
+        headers=SECURITY_HEADERS,
+    )
+
+
+def _context(target: service.LinkTarget) -> dict[str, Any]:
+    lang = target.delivery.language
+    t = translator(lang)
+    content = target.version.content.get(lang) or next(iter(target.version.content.values()))
+    sent = format_datetime_local(target.version.created_at, lang, format="long")
+    return {
+        "lang": lang,
+        "dir": text_direction(lang),
+        "title": content.get("subject") or content.get("sms", ""),
+        "marker": marker(target.incident.status, lang),
+        "subject": content.get("subject") or target.incident.title,
+        "body": content.get("body") or content.get("sms", ""),
+        "instruction": content.get("instruction", ""),
+        "sent": t.gettext(strings.SENT_AT, time=sent),
+        "question": t.gettext(strings.ACK_PAGE_QUESTION),
+        "field_label": t.gettext(strings.ACK_PAGE_FIELD_REPORT),
+        "button": t.gettext(strings.ACK_PAGE_BUTTON),
+    }
+
+
+@get("/ack/{token:str}", include_in_schema=False)
+async def ack_page(
+    request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+) -> Template:
+    """Show the message with a confirm button; changes nothing."""
+    settings = _settings(request)
+    try:
+        target = await service.resolve_link(
+            db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
+        )
+    except (NotFoundError, service.LinkExpiredError) as exc:
+        return _error_page(exc)
+    context = _context(target)
+    done = await db_session.scalar(
+        select(Acknowledgement.id).where(
+            Acknowledgement.incident_id == target.incident.id,
+            Acknowledgement.recipient_id == target.recipient.id,
+        )
+    )
+    context["already"] = (
+        translator(context["lang"]).gettext(strings.ACK_PAGE_ALREADY) if done else ""
+    )
+    return Template(template_name="ack.html", context=context, headers=SECURITY_HEADERS)
+
+
+@post("/ack/{token:str}", include_in_schema=False, status_code=200)
+async def ack_submit(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    token: FromPath[str],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template:
+    """Acknowledge once, however often posted; a comment becomes a field report."""
+    settings = _settings(request)
+    try:
+        target = await service.resolve_link(
+            db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
+        )
+    except (NotFoundError, service.LinkExpiredError) as exc:
+        return _error_page(exc)
+    comment = (data.get("comment") or "").strip()
+    created = await service.acknowledge(
+        db_session,
+        incident_id=target.incident.id,
+        recipient_id=target.recipient.id,
+        via=AckVia.LINK,
+        delivery_id=target.delivery.id,
+        comment=comment or None,
+    )
+    if created and comment:
+        await service.add_field_report(
+            db_session,
+            text=comment,
+            source="link",
+            incident_id=target.incident.id,
+            recipient=target.recipient,
+            language=target.delivery.language,
+        )
+    await db_session.commit()
+    context = _context(target)
+    t = translator(context["lang"])
+    context["message"] = t.gettext(strings.ACK_PAGE_THANKS if created else strings.ACK_PAGE_ALREADY)
+    return Template(template_name="ack_done.html", context=context, headers=SECURITY_HEADERS)

@@ -1,0 +1,239 @@
+"""Recording acknowledgements and field reports, and answering SMS replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.acks.models import Acknowledgement, AckVia, FieldReport, SmsOptOut
+from dispatch.acks.replies import ReplyKind, parse_reply
+from dispatch.acks.tokens import read_token
+from dispatch.db.base import utcnow
+from dispatch.delivery.models import Delivery
+from dispatch.errors import DomainError, NotFoundError
+from dispatch.incidents.models import Incident, IncidentState, MessageVersion, Recipient
+from translations import strings
+from translations.catalog import translator
+
+MAX_COMMENT = 4000
+
+
+class LinkExpiredError(DomainError):
+    status_code = 410
+    title = "Gone"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What an acknowledgement link points at."""
+
+    delivery: Delivery
+    incident: Incident
+    version: MessageVersion
+    recipient: Recipient
+
+
+async def resolve_link(
+    session: AsyncSession, *, secret: str, token: str, valid_days: int
+) -> LinkTarget:
+    """The delivery a link names; 404 for a forged or unknown token, 410 once expired."""
+    delivery_id = read_token(secret, token)
+    row = None
+    if delivery_id is not None:
+        row = (
+            await session.execute(
+                select(Delivery, Incident, MessageVersion, Recipient)
+                .join(Incident, Incident.id == Delivery.incident_id)
+                .join(MessageVersion, MessageVersion.id == Delivery.message_version_id)
+                .join(Recipient, Recipient.id == Delivery.recipient_id)
+                .where(Delivery.id == delivery_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFoundError("This link is not valid.")
+    target = LinkTarget(*row)
+    closed = target.incident.closed_at
+    if closed is not None and closed + timedelta(days=valid_days) < utcnow():
+        raise LinkExpiredError("This link has expired.")
+    return target
+
+
+async def acknowledge(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    recipient_id: int,
+    via: AckVia,
+    delivery_id: int | None,
+    comment: str | None = None,
+) -> bool:
+    """Record that a person received an incident; False if they already had (nothing changes)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    comment = (comment or "").strip()[:MAX_COMMENT] or None
+    statement = (
+        module.insert(Acknowledgement)
+        .values(
+            incident_id=incident_id,
+            recipient_id=recipient_id,
+            delivery_id=delivery_id,
+            via=via.value,
+            comment=comment,
+            at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["incident_id", "recipient_id"])
+        .returning(Acknowledgement.id)
+    )
+    return (await session.execute(statement)).scalar() is not None
+
+
+async def add_field_report(
+    session: AsyncSession,
+    *,
+    text: str,
+    source: str,
+    incident_id: int | None,
+    recipient: Recipient | None,
+    language: str | None,
+    sender: str | None = None,
+) -> FieldReport:
+    """Store what a member reported; linked to the person and incident where known."""
+    report = FieldReport(
+        incident_id=incident_id,
+        recipient_id=recipient.id if recipient else None,
+        contact_id=recipient.contact_id if recipient else None,
+        organisation_id=recipient.organisation_ids[0]
+        if recipient and recipient.organisation_ids
+        else None,
+        network_code=recipient.network_codes[0] if recipient and recipient.network_codes else None,
+        language=language,
+        source=source,
+        text=text.strip()[:MAX_COMMENT],
+        sender=None if recipient else sender,
+        unknown_sender=recipient is None,
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class SmsAnswer:
+    """What we reply, in whose language, and what happened."""
+
+    text: str
+    outcome: str
+
+
+async def handle_sms_reply(session: AsyncSession, *, sender: str, body: str) -> SmsAnswer:
+    """Act on an SMS from ``sender`` (E.164) and return the reply to send back."""
+    reply = parse_reply(body)
+    recipients = (
+        await session.execute(
+            select(Recipient, Incident)
+            .join(Incident, Incident.id == Recipient.incident_id)
+            .where(Recipient.phone == sender)
+            .order_by(Incident.declared_at.desc(), Incident.id.desc())
+        )
+    ).all()
+    if reply.kind == ReplyKind.STOP:
+        await _opt_out(session, sender)
+        lang = recipients[0][0].language if recipients else "nb"
+        return SmsAnswer(translator(lang).gettext(strings.SMS_REPLY_STOPPED), "opted_out")
+    if reply.kind == ReplyKind.START:
+        await session.execute(delete(SmsOptOut).where(SmsOptOut.phone == sender))
+        lang = recipients[0][0].language if recipients else "nb"
+        return SmsAnswer(translator(lang).gettext(strings.SMS_REPLY_STARTED), "opted_in")
+    if not recipients:
+        if body.strip():
+            await add_field_report(
+                session,
+                text=body,
+                source="sms",
+                incident_id=None,
+                recipient=None,
+                language=None,
+                sender=sender,
+            )
+        text = " ".join(
+            translator(lang).gettext(strings.SMS_REPLY_UNKNOWN_NUMBER) for lang in ("nb", "en")
+        )
+        return SmsAnswer(text, "unknown_sender")
+    recipient, incident = await _pick_incident(session, recipients, reply.code)
+    t = translator(recipient.language)
+    await acknowledge(
+        session,
+        incident_id=incident.id,
+        recipient_id=recipient.id,
+        via=AckVia.SMS,
+        delivery_id=None,
+        comment=reply.rest or None,
+    )
+    if reply.rest:
+        await add_field_report(
+            session,
+            text=reply.rest,
+            source="sms",
+            incident_id=incident.id,
+            recipient=recipient,
+            language=recipient.language,
+        )
+        return SmsAnswer(t.gettext(strings.SMS_REPLY_RECEIVED), "acknowledged_with_report")
+    return SmsAnswer(t.gettext(strings.SMS_REPLY_CONFIRMED), "acknowledged")
+
+
+async def _pick_incident(
+    session: AsyncSession, rows: Sequence[tuple[Recipient, Incident]], code: str | None
+) -> tuple[Recipient, Incident]:
+    """The incident named by its code, else the newest the person has not acknowledged."""
+    if code:
+        for recipient, incident in rows:
+            if incident.code == code and incident.state == IncidentState.ACTIVE:
+                return recipient, incident
+    acked = set(
+        (
+            await session.scalars(
+                select(Acknowledgement.recipient_id).where(
+                    Acknowledgement.recipient_id.in_([r.id for r, _ in rows])
+                )
+            )
+        ).all()
+    )
+    for recipient, incident in rows:
+        if recipient.id not in acked:
+            return recipient, incident
+    return rows[0][0], rows[0][1]
+
+
+async def _opt_out(session: AsyncSession, phone: str) -> None:
+    exists = await session.get(SmsOptOut, phone)
+    if exists is None:
+        session.add(SmsOptOut(phone=phone, opted_out_at=utcnow()))
+        await session.flush()
+
+
+async def opted_out(session: AsyncSession, phones: Sequence[str]) -> set[str]:
+    """Which of these numbers replied STOP."""
+    if not phones:
+        return set()
+    return set(
+        (
+            await session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(list(phones))))
+        ).all()
+    )
+
+
+async def acknowledged_count(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
+    """People who acknowledged, per incident."""
+    rows = await session.execute(
+        select(Acknowledgement.incident_id, func.count())
+        .where(Acknowledgement.incident_id.in_(list(incident_ids)))
+        .group_by(Acknowledgement.incident_id)
+    )
+    counts: dict[int, int] = {i: c for i, c in rows.all()}  # noqa: C416 - typed rows
+    return {i: counts.get(i, 0) for i in incident_ids}

@@ -1,0 +1,271 @@
+"""Acknowledging by link and by SMS reply, field reports, STOP and START."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from twilio.request_validator import RequestValidator
+
+from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
+from dispatch.acks.tokens import make_token
+from dispatch.audit.service import Actor
+from dispatch.db.base import utcnow
+from dispatch.db.models import Delivery, Incident
+from dispatch.directory.demo import load_demo
+from dispatch.settings import Settings
+from translations import strings
+from translations.catalog import translator
+
+AUTH_TOKEN = "test-twilio-token"
+BASE = "http://testserver.local"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="ack-test-secret",
+        base_url=BASE,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_account_sid="AC" + "1" * 32,
+    )
+
+
+MESSAGE = {
+    lang: {"subject": f"Meslinger ({lang})", "sms": "Meslinger.", "body": "Detaljer."}
+    for lang in ("nb", "en", "ar", "pl", "uk", "so")
+}
+
+
+@pytest.fixture
+async def incident(
+    coordinator_client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> dict[str, Any]:
+    async with sessionmaker() as session, session.begin():
+        await load_demo(session, actor=Actor("test"))
+    response = await coordinator_client.post(
+        "/api/v1/incidents",
+        json={
+            "title": "Meslinger",
+            "networks": ["NIK", "NONEMI", "NIFS"],
+            "status": "exercise",
+            "channels": ["email", "sms"],
+            "message": MESSAGE,
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def email_delivery(sessionmaker: async_sessionmaker[AsyncSession], address: str) -> int:
+    async with sessionmaker() as session:
+        delivery_id = await session.scalar(
+            select(Delivery.id).where(Delivery.address == address, Delivery.channel == "email")
+        )
+    assert delivery_id is not None
+    return delivery_id
+
+
+async def acks(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Acknowledgement]:
+    async with sessionmaker() as session:
+        return list((await session.scalars(select(Acknowledgement))).all())
+
+
+async def test_link_get_changes_nothing_post_acknowledges_once(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    delivery_id = await email_delivery(sessionmaker, "ahmed.hassan@oslo.kommune.example")
+    token = make_token("ack-test-secret", delivery_id)
+
+    # A mail scanner (or the member) opens the link: the page is in Arabic, right to left.
+    page = await anonymous_client.get(f"/ack/{token}")
+    assert page.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert translator("ar").gettext(strings.ACK_PAGE_BUTTON) in page.text
+    assert "<script" not in page.text
+    assert await acks(sessionmaker) == []
+
+    # The member confirms, with a report from the field; twice, as people do.
+    done = await anonymous_client.post(f"/ack/{token}", data={"comment": "Mange spør om vaksine."})
+    assert done.status_code == 200
+    assert translator("ar").gettext(strings.ACK_PAGE_THANKS) in done.text
+    again = await anonymous_client.post(f"/ack/{token}", data={"comment": "igjen"})
+    assert translator("ar").gettext(strings.ACK_PAGE_ALREADY) in again.text
+    recorded = await acks(sessionmaker)
+    assert [(a.via, a.comment) for a in recorded] == [("link", "Mange spør om vaksine.")]
+    async with sessionmaker() as session:
+        reports = (await session.scalars(select(FieldReport))).all()
+    assert [(r.text, r.source, r.incident_id) for r in reports] == [
+        ("Mange spør om vaksine.", "link", incident["id"])
+    ]
+    stats = await anonymous_client.get(f"/ack/{token}")
+    assert translator("ar").gettext(strings.ACK_PAGE_ALREADY) in stats.text
+
+
+async def test_forged_unknown_and_expired_links_get_friendly_pages(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    delivery_id = await email_delivery(sessionmaker, "ahmed.hassan@oslo.kommune.example")
+    token = make_token("ack-test-secret", delivery_id)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (forged, make_token("another-secret", delivery_id), "nonsense", "zz.zz"):
+        page = await anonymous_client.get(f"/ack/{bad}")
+        assert page.status_code == 404
+        assert "Denne lenken er ikke gyldig" in page.text or "lenk" in page.text.lower()
+        assert "This link is not valid." in page.text
+        assert (await anonymous_client.post(f"/ack/{bad}", data={})).status_code == 404
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Incident).values(state="closed", closed_at=utcnow() - timedelta(days=31))
+        )
+    expired = await anonymous_client.get(f"/ack/{token}")
+    assert expired.status_code == 410
+    assert "This link has expired." in expired.text
+    assert await acks(sessionmaker) == []
+
+
+def signed(form: dict[str, str], path: str = "/webhooks/twilio/sms") -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(BASE + path, form)}
+
+
+async def sms(client: httpx.AsyncClient, sender: str, body: str) -> httpx.Response:
+    form = {"From": sender, "To": "+4759440000", "Body": body, "MessageSid": "SM" + "9" * 32}
+    return await client.post("/webhooks/twilio/sms", data=form, headers=signed(form))
+
+
+@pytest.mark.parametrize(
+    ("sender", "body", "lang"),
+    [
+        ("+4741000221", "OK", "nb"),  # Ingrid, bokmål
+        ("+4791000242", "Tak", "pl"),  # Anna, Polish
+        ("+4741000100", "نعم", "ar"),  # Ahmed, Arabic (right to left)
+        ("+4791000228", "ТАК", "uk"),  # Olena, Ukrainian
+        ("+4741000263", "Haa", "so"),  # Hodan, Somali
+    ],
+)
+async def test_sms_replies_acknowledge_in_many_languages(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sender: str,
+    body: str,
+    lang: str,
+) -> None:
+    response = await sms(anonymous_client, sender, body)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert translator(lang).gettext(strings.SMS_REPLY_CONFIRMED) in response.text
+    recorded = await acks(sessionmaker)
+    assert [(a.via, a.incident_id, a.comment) for a in recorded] == [("sms", incident["id"], None)]
+
+
+async def test_a_forged_sms_webhook_is_refused_and_records_nothing(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    form = {"From": "+4741000221", "Body": "OK"}
+    forged = await anonymous_client.post(
+        "/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": "Zm9yZ2Vk"}
+    )
+    assert forged.status_code == 403
+    tampered = await anonymous_client.post(
+        "/webhooks/twilio/sms", data={**form, "Body": "OK 1"}, headers=signed(form)
+    )
+    assert tampered.status_code == 403
+    assert await acks(sessionmaker) == []
+
+
+async def test_free_text_counts_as_received_and_becomes_a_field_report(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    response = await sms(anonymous_client, "+4741000221", "Vi har ingen tolk på legevakten")
+    assert translator("nb").gettext(strings.SMS_REPLY_RECEIVED) in response.text
+    assert len(await acks(sessionmaker)) == 1
+    reports = (await anonymous_client.get("/api/v1/field-reports")).status_code
+    assert reports == 401
+
+
+async def test_unknown_number_gets_a_polite_reply_and_a_flagged_report(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    coordinator_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    response = await sms(anonymous_client, "+4799999999", "Hei, jeg så meldingen hos naboen")
+    assert translator("nb").gettext(strings.SMS_REPLY_UNKNOWN_NUMBER) in response.text
+    assert translator("en").gettext(strings.SMS_REPLY_UNKNOWN_NUMBER) in response.text
+    assert await acks(sessionmaker) == []
+    inbox = (await coordinator_client.get("/api/v1/field-reports", params={"read": "false"})).json()
+    assert inbox["total"] == 1
+    report = inbox["items"][0]
+    assert report["unknown_sender"] is True
+    assert report["sender"] == "+4799999999"
+    marked = await coordinator_client.patch(
+        f"/api/v1/field-reports/{report['id']}",
+        json={"read": True, "tags": ["Tolk", "tolk", "oslo"]},
+    )
+    assert marked.json()["read"] is True
+    assert marked.json()["tags"] == ["oslo", "tolk"]
+    tagged = await coordinator_client.get("/api/v1/field-reports", params={"tag": "tolk"})
+    assert tagged.json()["total"] == 1
+    unread = await coordinator_client.get("/api/v1/field-reports", params={"read": "false"})
+    assert unread.json()["total"] == 0
+
+
+async def test_stop_then_start(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    stop = await sms(anonymous_client, "+4741000100", "STOPP")
+    assert translator("ar").gettext(strings.SMS_REPLY_STOPPED) in stop.text
+    async with sessionmaker() as session:
+        assert await session.get(SmsOptOut, "+4741000100") is not None
+    start = await sms(anonymous_client, "+4741000100", "START")
+    assert translator("ar").gettext(strings.SMS_REPLY_STARTED) in start.text
+    async with sessionmaker() as session:
+        assert await session.get(SmsOptOut, "+4741000100") is None
+    assert await acks(sessionmaker) == []
+
+
+async def test_an_incident_code_picks_the_incident(
+    incident: dict[str, Any],
+    coordinator_client: httpx.AsyncClient,
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    second = (
+        await coordinator_client.post(
+            "/api/v1/incidents",
+            json={
+                "title": "Flom",
+                "networks": ["NIK"],
+                "channels": ["sms"],
+                "message": {"nb": {"sms": "Flom."}},
+            },
+        )
+    ).json()
+    # A bare OK goes to the newest unacknowledged incident; a code picks the older one.
+    await sms(anonymous_client, "+4741000221", "ok")
+    await sms(anonymous_client, "+4741000221", f"OK {incident['code']}")
+    recorded = {a.incident_id for a in await acks(sessionmaker)}
+    assert recorded == {incident["id"], second["id"]}
+    listed = (
+        await coordinator_client.get(f"/api/v1/incidents/{incident['id']}/acknowledgements")
+    ).json()
+    assert [a["via"] for a in listed] == ["sms"]
+    stats = (await coordinator_client.get(f"/api/v1/incidents/{incident['id']}")).json()
+    assert stats["stats"]["acknowledged"] == 1
