@@ -16,7 +16,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
-from dispatch.acks.api import AcknowledgementController, FieldReportController
+from dispatch.acks.api import (
+    AcknowledgementController,
+    FieldReportController,
+    ProgressController,
+)
 from dispatch.acks.pages import ack_page, ack_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             DirectoryImportController,
             IncidentController,
             AcknowledgementController,
+            ProgressController,
             FieldReportController,
             SandboxController,
         ],

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import dramatiq
 import structlog
 
+from dispatch.acks.escalation import run_due
 from dispatch.delivery.service import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.settings import Settings
@@ -65,6 +66,8 @@ class Actors:
         )
         async with rt.sessionmaker() as session, session.begin():
             ids = await sweep(session, policy)
+        async with rt.sessionmaker() as session, session.begin():
+            ids += await run_due(session)
         if ids:
             log.info("sweeper_requeued", count=len(ids))
             rt.enqueuer.enqueue(ids)

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from dispatch.acks.models import Acknowledgement, FieldReport
+from dispatch.acks.progress import Progress, progress
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.models import Recipient
@@ -85,6 +86,22 @@ class AcknowledgementController(Controller):
             AcknowledgementOut(contact_id=contact_id, via=a.via, at=a.at, comment=a.comment)
             for a, contact_id in rows.all()
         ]
+
+
+class ProgressController(Controller):
+    path = "/incidents/{incident_id:int}/progress"
+    tags = ("acknowledgements",)
+
+    @get(
+        "/",
+        guards=[READ],
+        summary="Live progress: reach and acknowledgements by network, organisation, channel",
+        description="Poll it (the dashboard does every few seconds); it holds only counts.",
+        cache_control=None,
+    )
+    async def get_progress(self, db_session: DbSession, incident_id: FromPath[int]) -> Progress:
+        await get_incident(db_session, incident_id)
+        return await progress(db_session, incident_id)
 
 
 class FieldReportController(Controller):

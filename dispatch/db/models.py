@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata is complete for migrations and tests."""
 
+from dispatch.acks.escalation import EscalationStep
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.db.base import Base
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Contact",
     "Delivery",
+    "EscalationStep",
     "FieldReport",
     "Incident",
     "Membership",

@@ -41,6 +41,20 @@ def _prefixed(status: str, lang: str, text: str) -> str:
     return f"{mark}: {text}" if mark else text
 
 
+def with_reminder(lang: str, text: str, reminder: bool) -> str:
+    """``text`` preceded by the reminder sentence when this is a follow-up."""
+    if not reminder:
+        return text
+    return f"{translator(lang).gettext(strings.REMINDER)}\n{text}"
+
+
+def content_with_reminder(lang: str, content: dict[str, str], reminder: bool) -> dict[str, str]:
+    """A message's fields with the reminder sentence before the body of a follow-up."""
+    if not reminder:
+        return content
+    return {**content, "body": with_reminder(lang, content.get("body", ""), reminder)}
+
+
 def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool) -> str:
     """The whole SMS as sent: marker, text, and the reply instruction."""
     text = _prefixed(status, lang, sms)

@@ -35,7 +35,7 @@ from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
 from dispatch.directory.models import Network, Organisation
-from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from translations.locales import text_direction
 
 log = structlog.get_logger("dispatch.delivery")
@@ -63,6 +63,8 @@ class Job:
     content: dict[str, str]
     organisation: str
     network: str
+    reminder: bool = False
+    """A follow-up to someone who has not acknowledged (escalation)."""
 
 
 @dataclass(slots=True)
@@ -151,6 +153,7 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 content=version.content.get(delivery.language)
                 or next(iter(version.content.values())),
                 organisation=organisation,
+                reminder=version.kind in (MessageKind.REMINDER, MessageKind.ESCALATION),
                 network=f"{network_code} – {network_names.get(network_code, '')}".strip(" –"),
             )
         )
@@ -164,7 +167,7 @@ def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMes
         text = render.sms_text(
             status=job.status,
             lang=job.language,
-            sms=job.content["sms"],
+            sms=render.with_reminder(job.language, job.content["sms"], job.reminder),
             code=job.code,
             ack_required=job.ack_required,
         )
@@ -181,7 +184,7 @@ def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMes
         mail = render.email(
             status=job.status,
             lang=job.language,
-            content=job.content,
+            content=render.content_with_reminder(job.language, job.content, job.reminder),
             link=ack_link,
             organisation=job.organisation,
             network=job.network,

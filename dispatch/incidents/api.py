@@ -56,6 +56,7 @@ async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list
     ids = [i.id for i in incidents]
     deliveries = await service.delivery_counts(db_session, ids)
     acknowledged = await acknowledged_count(db_session, ids)
+    unreachable = await service.unreachable_counts(db_session, ids)
     recipients = await service.recipient_counts(db_session, ids)
     return [
         IncidentOut(
@@ -78,6 +79,7 @@ async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list
                 recipients=recipients[i.id],
                 acknowledged=acknowledged[i.id],
                 deliveries=DeliveryCounts(**deliveries[i.id]),
+                unreachable=unreachable[i.id],
             ),
         )
         for i in incidents

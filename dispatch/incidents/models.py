@@ -55,6 +55,10 @@ class MessageKind(StrEnum):
     ALERT = "alert"
     UPDATE = "update"
     CANCEL = "cancel"
+    REMINDER = "reminder"
+    """Not CAP: the alert again, to people who have not acknowledged by the deadline."""
+    ESCALATION = "escalation"
+    """Not CAP: the alert again, to main contacts of organisations where no one acknowledged."""
 
 
 class Incident(IdMixin, TimestampMixin, Base):
@@ -74,6 +78,8 @@ class Incident(IdMixin, TimestampMixin, Base):
     channels: Mapped[list[str]] = mapped_column(JSON)
     ack_required: Mapped[bool] = mapped_column(Boolean, default=True)
     ack_deadline_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    ack_deadline_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    """The deadline actually used: minutes × 60, or the seconds given for a drill."""
     state: Mapped[str] = mapped_column(String(16), default=IncidentState.ACTIVE, index=True)
     declared_by: Mapped[str] = mapped_column(String(200))
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -120,3 +126,5 @@ class Recipient(IdMixin, Base):
     """The language the person prefers (what they get may be a fallback)."""
     channels: Mapped[list[str]] = mapped_column(JSON)
     main_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """Set when escalation ended with no acknowledgement from this person."""

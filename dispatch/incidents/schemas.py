@@ -26,6 +26,8 @@ class IncidentIn(msgspec.Struct, forbid_unknown_fields=True):
     certainty: str = "likely"
     ack_required: bool = True
     ack_deadline_minutes: int = 30
+    ack_deadline_seconds: int | None = None
+    """For drills: a deadline in seconds (10 to 604800) instead of minutes."""
     channels: list[str] = msgspec.field(default_factory=lambda: ["email", "sms", "teams"])
 
 
@@ -75,6 +77,8 @@ class Stats(msgspec.Struct):
     recipients: int
     acknowledged: int
     deliveries: DeliveryCounts
+    unreachable: int = 0
+    """People still silent when escalation ended."""
 
 
 class IncidentOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.sms_encoding import analyse
+from dispatch.acks import escalation
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.delivery import render
@@ -88,7 +89,7 @@ async def _check(session: AsyncSession, data: IncidentIn, *, code: str) -> Check
         urgency=data.urgency,
         certainty=data.certainty,
     )
-    v.check_deadline(errors, data.ack_deadline_minutes)
+    deadline_s = v.check_deadline(errors, data.ack_deadline_minutes, data.ack_deadline_seconds)
     content = v.check_message(
         errors,
         data.message,
@@ -108,6 +109,7 @@ async def _check(session: AsyncSession, data: IncidentIn, *, code: str) -> Check
             "title": title,
             "ack_required": data.ack_required,
             "ack_deadline_minutes": data.ack_deadline_minutes,
+            "ack_deadline_seconds": deadline_s,
             **cap,
         },
         networks=networks,
@@ -240,6 +242,7 @@ async def declare(
         people=list(zip(recipient_ids, checked.people, strict=True)),
         webhooks=checked.webhooks,
     )
+    escalation.schedule(session, incident)
     record(
         session,
         actor=actor,
@@ -454,6 +457,7 @@ async def close(
         )
     incident.state = IncidentState.CLOSED
     incident.closed_at = utcnow()
+    await escalation.cancel(session, incident.id)
     record(
         session,
         actor=actor,
@@ -478,6 +482,17 @@ async def delivery_counts(
     for incident_id, state, count in rows.all():
         out[incident_id][state] = count
     return out
+
+
+async def unreachable_counts(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
+    """People marked unreachable by escalation, for each incident."""
+    rows = await session.execute(
+        select(Recipient.incident_id, func.count())
+        .where(Recipient.incident_id.in_(list(incident_ids)), Recipient.unreachable_at.is_not(None))
+        .group_by(Recipient.incident_id)
+    )
+    counts: dict[int, int] = {i: c for i, c in rows.all()}  # noqa: C416 - typed rows
+    return {i: counts.get(i, 0) for i in incident_ids}
 
 
 async def recipient_counts(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:

@@ -63,12 +63,18 @@ def check_networks(errors: list[str], networks: list[str], known: Collection[str
     return chosen
 
 
-def check_deadline(errors: list[str], minutes: int) -> None:
+def check_deadline(errors: list[str], minutes: int, seconds: int | None = None) -> int:
+    """The deadline in seconds."""
     if not 1 <= minutes <= MAX_DEADLINE_MINUTES:
         errors.append(
             f"ack_deadline_minutes must be between 1 and {MAX_DEADLINE_MINUTES} (a week), "
             f"not {minutes}"
         )
+    if seconds is None:
+        return minutes * 60
+    if not 10 <= seconds <= MAX_DEADLINE_MINUTES * 60:
+        errors.append(f"ack_deadline_seconds must be between 10 and 604800, not {seconds}")
+    return seconds
 
 
 def check_message(

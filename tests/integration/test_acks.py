@@ -269,3 +269,29 @@ async def test_an_incident_code_picks_the_incident(
     assert [a["via"] for a in listed] == ["sms"]
     stats = (await coordinator_client.get(f"/api/v1/incidents/{incident['id']}")).json()
     assert stats["stats"]["acknowledged"] == 1
+
+
+async def test_progress_counts_by_network_organisation_channel_and_language(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    viewer_client: httpx.AsyncClient,
+) -> None:
+    await sms(anonymous_client, "+4741000100", "نعم")  # Ahmed, Oslo kommune (NIK) and NIFS
+    await sms(anonymous_client, "+4791000242", "TAK")  # Anna, Bergen kommune (NIK)
+    response = await viewer_client.get(f"/api/v1/incidents/{incident['id']}/progress")
+    assert response.status_code == 200
+    progress = response.json()
+    assert progress["recipients"] == 29
+    assert progress["acknowledged"] == 2
+    assert progress["by_network"]["NIK"]["acknowledged"] == 2
+    assert progress["by_network"]["NIFS"]["acknowledged"] == 1  # Ahmed sits in NIFS too
+    assert progress["by_network"]["NONEMI"]["acknowledged"] == 0
+    assert progress["by_language"]["ar"] == {"recipients": 2, "acknowledged": 1}
+    assert progress["by_channel"]["sms"]["acknowledged"] == 2
+    silent = {o["name"] for o in progress["silent_organisations"]}
+    assert "Oslo kommune" not in silent
+    assert "Bergen kommune" not in silent
+    assert {"Trondheim kommune", "Folkehelseinstituttet"} <= silent
+    # Viewers see counts and organisation names, never people.
+    assert "+47" not in response.text
+    assert "@" not in response.text

@@ -271,3 +271,57 @@ def test_sms_are_handed_over_no_faster_than_the_rate_limit(
     assert len(times) == incident["deliveries"]["planned"]
     assert max(per_second.values()) <= 4, per_second
     assert times[-1] - times[0] >= len(times) / 4 - 1.5
+
+
+def test_escalation_reminds_only_the_silent_then_tells_main_contacts(
+    cluster: Cluster, fake_twilio: FakeTwilio, smtp_sink: SmtpSink
+) -> None:
+    # Given a drill to NIK with a 6-second deadline,
+    incident = declare(
+        cluster, "escalation", networks=["NIK"], channels=["sms", "email"], ack_deadline_seconds=6
+    ).json()
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=30, what="the alert handed over")
+    # when Ingrid (Oslo) and Sigrid (Bergen's main contact) reply OK,
+    for phone in ("+4741000221", "+4741000235"):
+        answer = fake_twilio.send_reply(
+            f"{cluster.base}/webhooks/twilio/sms", from_=phone, body="OK"
+        )
+        assert answer.status_code == 200
+    assert cluster.get(f"/api/v1/incidents/{incident['id']}")["stats"]["acknowledged"] == 2
+
+    # then, after the deadlines, the silent got a reminder and the silent organisations'
+    # main contacts were told, and who stayed silent is marked unreachable.
+    def finished() -> bool:
+        return cluster.get(f"/api/v1/incidents/{incident['id']}")["stats"]["unreachable"] > 0
+
+    wait_until(finished, timeout=60, what="escalation to end")
+    wait_until(lambda: settled(cluster, incident["id"]), timeout=30, what="follow-ups sent")
+    deliveries = cluster.all_deliveries(incident["id"])
+    versions = sorted({d["message_version_id"] for d in deliveries})
+    assert len(versions) == 3  # the alert, the reminder, the word to main contacts
+    alert, reminder, escalation = versions
+    to_of_sid = {m.sid: m.to for m in fake_twilio.messages}
+    phone_of = {
+        d["recipient_id"]: to_of_sid[d["provider_id"]]
+        for d in deliveries
+        if d["message_version_id"] == alert and d["channel"] == "sms"
+    }
+    reached = {
+        v: {d["recipient_id"] for d in deliveries if d["message_version_id"] == v} for v in versions
+    }
+    confirmed = {r for r, phone in phone_of.items() if phone in ("+4741000221", "+4741000235")}
+    assert len(confirmed) == 2
+    # Reminders went to everyone silent, and only to them;
+    assert reached[reminder] == reached[alert] - confirmed
+    # Oslo and Bergen confirmed, so their main contacts (Ahmed, Sigrid) are not told;
+    # Trondheim's (Tesfay) and Stavanger's (Hodan) are.
+    told = {phone_of.get(r) for r in reached[escalation]}
+    assert "+4741000100" not in told
+    assert "+4741000235" not in told
+    assert {"+4741000249", "+4741000263"} <= told
+    # and the silent are unreachable.
+    stats = cluster.get(f"/api/v1/incidents/{incident['id']}")["stats"]
+    assert stats["unreachable"] == len(reached[alert]) - 2
+    reminder_sms = [m.body for m in fake_twilio.messages if to_of_sid.get(m.sid) == "+4741000249"]
+    assert len(reminder_sms) == 3
+    assert all(body.startswith("EXERCISE") for body in reminder_sms)  # Tigrinya falls back
