@@ -21,7 +21,7 @@ from dispatch.acks.api import (
     FieldReportController,
     ProgressController,
 )
-from dispatch.acks.pages import ack_page, ack_submit
+from dispatch.acks.pages import THROTTLE_STATE_KEY, ack_page, ack_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
 from dispatch.delivery.api import SandboxController, TwilioWebhookController, sandbox_page
@@ -35,6 +35,7 @@ from dispatch.directory.api import (
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.problems import EXCEPTION_HANDLERS
+from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from translations.catalog import ensure_compiled
@@ -85,16 +86,16 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
         security=[{"bearer": []}],
     )
+    # The public endpoints: capped per client, and failed guesses counted (dispatch.throttle).
+    store = throttle.build_store(settings)
+    public = Router(
+        path="/",
+        route_handlers=[TwilioWebhookController, ack_page, ack_submit],
+        middleware=[throttle.rate_limit(settings).middleware],
+    )
     return Litestar(
-        route_handlers=[
-            health,
-            ready,
-            api,
-            TwilioWebhookController,
-            sandbox_page,
-            ack_page,
-            ack_submit,
-        ],
+        route_handlers=[health, ready, api, public, sandbox_page],
+        stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[HERE / "delivery" / "templates", HERE / "acks" / "templates"],
             engine=JinjaTemplateEngine,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ENGINE_STATE_KEY: engine,
                 SESSIONMAKER_STATE_KEY: create_sessionmaker(engine),
                 ENQUEUER_STATE_KEY: enqueuer,
+                THROTTLE_STATE_KEY: throttle.GuessThrottle(store, secret=settings.secret_key),
             }
         ),
         logging_config=None,

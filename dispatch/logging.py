@@ -88,5 +88,6 @@ def configure(*, level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "alembic.runtime.migration"):
+    # Twilio's SDK and httpx log whole requests at INFO; webhook URLs carry secrets.
+    for noisy in ("uvicorn.access", "alembic.runtime.migration", "twilio", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

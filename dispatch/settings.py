@@ -98,6 +98,9 @@ class Settings:
     sending_timeout_seconds: float = 120.0
     """A delivery ``sending`` this long belonged to a worker that died; it is retried."""
 
+    public_requests_per_minute: int = 60_000
+    """Requests per minute one client address may make to ``/ack/*`` and ``/webhooks/*``."""
+
     ack_link_days: int = 30
     """Days after an incident closes that its acknowledgement links keep working."""
 

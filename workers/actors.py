@@ -75,6 +75,7 @@ class Actors:
 
     async def sweep_forever(self, stopped: Callable[[], bool]) -> None:
         """Sweep every ``sweep_interval_seconds`` until ``stopped()``."""
+        log.info("sweeper_started", interval_s=self.settings.sweep_interval_seconds)
         while not stopped():
             try:
                 await self.sweep_once()

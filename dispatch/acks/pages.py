@@ -20,11 +20,13 @@ from dispatch.acks.models import Acknowledgement, AckVia
 from dispatch.db.session import DbSession
 from dispatch.delivery.render import marker
 from dispatch.errors import NotFoundError
+from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local, text_direction
 
+THROTTLE_STATE_KEY = "dispatch_throttle"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -38,6 +40,25 @@ SECURITY_HEADERS = {
 def _settings(request: Request[Any, Any, State]) -> Settings:
     settings: Settings = request.app.state["settings"]
     return settings
+
+
+async def _throttled(request: Request[Any, Any, State]) -> Template | None:
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    if await throttle.blocked(client, "ack"):
+        nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
+        return Template(
+            template_name="ack_error.html",
+            context={"lang": "nb", "dir": "ltr", "title": nb, "nb": nb, "en": en},
+            status_code=429,
+            headers={**SECURITY_HEADERS, "Retry-After": str(throttle.window)},
+        )
+    return None
+
+
+async def _count_failure(request: Request[Any, Any, State]) -> None:
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    await throttle.failed(request.client.host if request.client else "unknown", "ack")
 
 
 def _error_page(exc: Exception) -> Template:
@@ -83,11 +104,15 @@ async def ack_page(
 ) -> Template:
     """Show the message with a confirm button; changes nothing."""
     settings = _settings(request)
+    if (refusal := await _throttled(request)) is not None:
+        return refusal
     try:
         target = await service.resolve_link(
             db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
         )
     except (NotFoundError, service.LinkExpiredError) as exc:
+        if isinstance(exc, NotFoundError):
+            await _count_failure(request)
         return _error_page(exc)
     context = _context(target)
     done = await db_session.scalar(
@@ -111,11 +136,15 @@ async def ack_submit(
 ) -> Template:
     """Acknowledge once, however often posted; a comment becomes a field report."""
     settings = _settings(request)
+    if (refusal := await _throttled(request)) is not None:
+        return refusal
     try:
         target = await service.resolve_link(
             db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
         )
     except (NotFoundError, service.LinkExpiredError) as exc:
+        if isinstance(exc, NotFoundError):
+            await _count_failure(request)
         return _error_page(exc)
     comment = (data.get("comment") or "").strip()
     created = await service.acknowledge(

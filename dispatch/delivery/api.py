@@ -8,17 +8,19 @@ from xml.sax.saxutils import escape
 import structlog
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException, TooManyRequestsException
 from litestar.params import FromQuery
 from litestar.response import Template
 from twilio.request_validator import RequestValidator
 
 from channels.sms import parse_status
+from dispatch.acks.pages import THROTTLE_STATE_KEY
 from dispatch.acks.service import handle_sms_reply
 from dispatch.db.session import DbSession
 from dispatch.delivery import events
 from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
 from dispatch.security.guards import READ_PERSONAL
+from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
 
 log = structlog.get_logger("dispatch.webhooks")
@@ -32,13 +34,21 @@ async def verified_form(request: Request[object, object, State]) -> dict[str, st
     the one Twilio signed.
     """
     settings: Settings = request.app.state["settings"]
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    if await throttle.blocked(client, "twilio"):
+        raise TooManyRequestsException(
+            "Too many requests with a bad signature", headers={"Retry-After": str(throttle.window)}
+        )
     signature = request.headers.get("x-twilio-signature", "")
     form = {k: str(v) for k, v in (await request.form()).items()}
     query = f"?{request.url.query}" if request.url.query else ""
     url = settings.base_url.rstrip("/") + request.url.path + query
-    if not settings.twilio_auth_token or not signature:
-        raise PermissionDeniedException("The request has no valid Twilio signature")
-    if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+    valid = bool(settings.twilio_auth_token and signature) and RequestValidator(
+        settings.twilio_auth_token
+    ).validate(url, form, signature)
+    if not valid:
+        await throttle.failed(client, "twilio")
         raise PermissionDeniedException("The request has no valid Twilio signature")
     return form
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, IdMixin, UTCDateTime, utcnow
 from dispatch.delivery.models import Delivery, DeliveryState
-from dispatch.delivery.states import RANK, states_before
+from dispatch.delivery.states import RANK, can_move, states_before
 
 
 class StatusEvent(IdMixin, Base):
@@ -48,18 +48,26 @@ async def apply_status(
 ) -> str:
     """Apply one status: ``applied``, ``ignored`` (not forward) or ``pending`` (id unknown yet)."""
     now = utcnow()
-    result = await session.execute(
+    statement = (
         update(Delivery)
         .where(Delivery.provider_id == provider_id, Delivery.state.in_(states_before(state)))
         .values(**_values(state, reason, now))
     )
-    if result.rowcount:  # type: ignore[attr-defined]
+    if (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]
         return "applied"
-    known = await session.scalar(select(Delivery.id).where(Delivery.provider_id == provider_id))
-    if known is not None:
-        return "ignored"
-    session.add(StatusEvent(provider_id=provider_id, state=state, reason=reason, received_at=now))
-    return "pending"
+    current = await session.scalar(
+        select(Delivery.state).where(Delivery.provider_id == provider_id)
+    )
+    if current is None:
+        session.add(
+            StatusEvent(provider_id=provider_id, state=state, reason=reason, received_at=now)
+        )
+        return "pending"
+    # The worker's record of this id may have committed between the UPDATE and the SELECT:
+    # the row exists now, so try once more before calling the update stale.
+    if can_move(current, state) and (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]
+        return "applied"
+    return "ignored"
 
 
 async def apply_pending(session: AsyncSession, provider_ids: Sequence[str] | None = None) -> int:

@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.db.base import utcnow
 from dispatch.delivery import events
 from dispatch.delivery.models import Delivery, DeliveryState
+
+log = structlog.get_logger("dispatch.sweeper")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,8 @@ async def sweep(session: AsyncSession, policy: SweepPolicy) -> list[int]:
             .returning(Delivery.id, Delivery.priority)
         )
     ).all()
-    await events.apply_pending(session)
+    applied = await events.apply_pending(session)
+    if applied:
+        log.info("pending_status_applied", count=applied)
     # Main contacts first, as at declaration.
     return [row.id for row in sorted(rows, key=lambda r: (r.priority, r.id))]

@@ -73,7 +73,7 @@ def check_deadline(errors: list[str], minutes: int, seconds: int | None = None) 
     if seconds is None:
         return minutes * 60
     if not 10 <= seconds <= MAX_DEADLINE_MINUTES * 60:
-        errors.append(f"ack_deadline_seconds must be between 10 and 604800, not {seconds}")
+        errors.append(f"the deadline in seconds must be between 10 and 604800, not {seconds}")
     return seconds
 
 

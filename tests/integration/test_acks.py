@@ -295,3 +295,37 @@ async def test_progress_counts_by_network_organisation_channel_and_language(
     # Viewers see counts and organisation names, never people.
     assert "+47" not in response.text
     assert "@" not in response.text
+
+
+async def test_a_token_guessing_loop_is_slowed_and_logged(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    delivery_id = await email_delivery(sessionmaker, "ahmed.hassan@oslo.kommune.example")
+    good = make_token("ack-test-secret", delivery_id)
+    # An honest member opening their link many times is never counted,
+    for _ in range(30):
+        assert (await anonymous_client.get(f"/ack/{good}")).status_code == 200
+    # but twenty wrong guesses from one address close the door on that address for a while.
+    for n in range(20):
+        guess = make_token("a-guess", delivery_id + n)
+        assert (await anonymous_client.get(f"/ack/{guess}")).status_code == 404
+    refused = await anonymous_client.get(f"/ack/{good}")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many attempts" in refused.text
+    assert any("throttled_guessing" in r.getMessage() for r in caplog.records)
+    assert not any("127.0.0.1" in r.getMessage() for r in caplog.records)
+
+
+async def test_forged_webhook_signatures_are_throttled(anonymous_client: httpx.AsyncClient) -> None:
+    form = {"From": "+4741000221", "Body": "OK"}
+    for _ in range(20):
+        response = await anonymous_client.post(
+            "/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": "Zm9yZ2Vk"}
+        )
+        assert response.status_code == 403
+    blocked = await anonymous_client.post("/webhooks/twilio/sms", data=form, headers=signed(form))
+    assert blocked.status_code == 429

@@ -126,6 +126,24 @@ def settled(c: Cluster, incident_id: int) -> bool:
     return counts["queued"] + counts["sending"] + counts["sent"] == 0
 
 
+def wait_settled(c: Cluster, incident_id: int, fake: FakeTwilio, *, timeout: float) -> None:
+    """Wait until every delivery is final; on time-out, say which are not and why."""
+    try:
+        wait_until(lambda: settled(c, incident_id), timeout=timeout, what="all deliveries final")
+    except AssertionError:
+        open_rows = [
+            d for d in c.all_deliveries(incident_id) if d["state"] in ("queued", "sending", "sent")
+        ]
+        sids = {d["provider_id"] for d in open_rows}
+        callbacks = [
+            (cb.params.get("MessageSid"), cb.params.get("MessageStatus"), cb.status_code)
+            for cb in fake.callbacks
+            if cb.params.get("MessageSid") in sids
+        ]
+        described = [(d["id"], d["channel"], d["state"], d["provider_id"]) for d in open_rows]
+        raise AssertionError(f"not final: {described}; their callbacks: {callbacks}") from None
+
+
 def declare(c: Cluster, key: str, **changes: Any) -> httpx.Response:
     body = {
         "title": "Utbrudd av meslinger",
@@ -150,7 +168,7 @@ def test_exercise_reaches_everyone_once_in_their_language(
     assert response.status_code == 201, response.text
     incident = response.json()
     # then every delivery reaches a final state, SMS through Twilio's callbacks.
-    wait_until(lambda: settled(cluster, incident["id"]), timeout=60, what="all deliveries final")
+    wait_settled(cluster, incident["id"], fake_twilio, timeout=60)
     deliveries = cluster.all_deliveries(incident["id"])
     assert {d["state"] for d in deliveries} == {"delivered"}, [
         (d["channel"], d["state"], d["last_error"]) for d in deliveries if d["state"] != "delivered"
@@ -223,7 +241,7 @@ def test_failures_are_retried_or_recorded_and_fall_back_to_email(
     # when an SMS-only alert goes out,
     response = declare(cluster, "failures", channels=["sms", "teams"], status="actual")
     incident = response.json()
-    wait_until(lambda: settled(cluster, incident["id"]), timeout=90, what="all deliveries final")
+    wait_settled(cluster, incident["id"], fake_twilio, timeout=90)
     deliveries = cluster.all_deliveries(incident["id"])
 
     # then the invalid number fails with a reason and the recipient is e-mailed instead,
@@ -263,7 +281,7 @@ def test_sms_are_handed_over_no_faster_than_the_rate_limit(
     cluster.restart_worker(sms_rate_per_second="4")
     # when an alert goes to the 22 demo people with a mobile,
     incident = declare(cluster, "rate", channels=["sms"]).json()
-    wait_until(lambda: settled(cluster, incident["id"]), timeout=90, what="all SMS final")
+    wait_settled(cluster, incident["id"], fake_twilio, timeout=90)
     # then no calendar second saw more than the limit (the limiter counts fixed one-second
     # windows), so the whole hand-over took at least 22 / 4 seconds.
     times = sorted(m.received_at.timestamp() for m in fake_twilio.messages)
@@ -276,10 +294,12 @@ def test_sms_are_handed_over_no_faster_than_the_rate_limit(
 def test_escalation_reminds_only_the_silent_then_tells_main_contacts(
     cluster: Cluster, fake_twilio: FakeTwilio, smtp_sink: SmtpSink
 ) -> None:
-    # Given a drill to NIK with a 6-second deadline,
-    incident = declare(
-        cluster, "escalation", networks=["NIK"], channels=["sms", "email"], ack_deadline_seconds=6
-    ).json()
+    # Given a drill to NIK with a 10-second deadline,
+    response = declare(
+        cluster, "escalation", networks=["NIK"], channels=["sms", "email"], ack_deadline_seconds=10
+    )
+    assert response.status_code == 201, response.text
+    incident = response.json()
     wait_until(lambda: settled(cluster, incident["id"]), timeout=30, what="the alert handed over")
     # when Ingrid (Oslo) and Sigrid (Bergen's main contact) reply OK,
     for phone in ("+4741000221", "+4741000235"):
