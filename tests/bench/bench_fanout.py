@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -23,6 +24,7 @@ import redis
 from sqlalchemy.engine import make_url
 
 from dispatch.db.migrate import upgrade
+from tests.bench.bench_acks import run_acks
 from tests.factories import directory_csv, many_rows
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.twilio import FakeTwilio
@@ -148,6 +150,10 @@ def run_fanout() -> dict[str, Any]:
             results[f"fanout_{size}_deliveries_per_s"] = round(2 * size / elapsed, 1)
             results[f"declare_{size}_ms"] = round(declare_ms, 1)
         results["fanout_worker_processes"] = WORKER_PROCESSES
+        print("acknowledgements: links and SMS replies …", file=sys.stderr)
+        results.update(
+            run_acks(base, headers, secret="test-stack-secret", auth_token=twilio.auth_token)
+        )
     finally:
         for process in reversed(processes):
             process.stop()

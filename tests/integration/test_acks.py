@@ -329,3 +329,23 @@ async def test_forged_webhook_signatures_are_throttled(anonymous_client: httpx.A
         assert response.status_code == 403
     blocked = await anonymous_client.post("/webhooks/twilio/sms", data=form, headers=signed(form))
     assert blocked.status_code == 429
+
+
+async def test_closing_an_incident_stops_its_escalation(
+    incident: dict[str, Any],
+    coordinator_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    from dispatch.acks.escalation import EscalationStep, run_due
+
+    async with sessionmaker() as session:
+        steps = (await session.scalars(select(EscalationStep))).all()
+    assert sorted(s.step for s in steps) == ["main_contacts", "remind", "unreachable"]
+    assert all(s.started_at is None for s in steps)
+    closed = await coordinator_client.post(f"/api/v1/incidents/{incident['id']}/close")
+    assert closed.status_code == 200
+    async with sessionmaker() as session:
+        steps = (await session.scalars(select(EscalationStep))).all()
+    assert all(s.outcome == "cancelled: the incident was closed" for s in steps)
+    async with sessionmaker() as session, session.begin():
+        assert await run_due(session) == []

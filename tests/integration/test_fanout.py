@@ -282,13 +282,14 @@ def test_sms_are_handed_over_no_faster_than_the_rate_limit(
     # when an alert goes to the 22 demo people with a mobile,
     incident = declare(cluster, "rate", channels=["sms"]).json()
     wait_settled(cluster, incident["id"], fake_twilio, timeout=90)
-    # then no calendar second saw more than the limit (the limiter counts fixed one-second
-    # windows), so the whole hand-over took at least 22 / 4 seconds.
+    # then the hand-over was spread out at the limit. The limiter counts fixed one-second
+    # windows when a worker asks; a request reaches Twilio a moment later, so one calendar
+    # second at Twilio can hold the tail of one window and the head of the next (at most 2×).
     times = sorted(m.received_at.timestamp() for m in fake_twilio.messages)
     per_second = collections.Counter(int(t) for t in times)
     assert len(times) == incident["deliveries"]["planned"]
-    assert max(per_second.values()) <= 4, per_second
-    assert times[-1] - times[0] >= len(times) / 4 - 1.5
+    assert max(per_second.values()) <= 2 * 4, per_second
+    assert times[-1] - times[0] >= len(times) / 4 - 2  # unthrottled, 22 take under a second
 
 
 def test_escalation_reminds_only_the_silent_then_tells_main_contacts(
