@@ -16,7 +16,8 @@ from dispatch.db.session import DbSession
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents import service
-from dispatch.incidents.models import Incident, MessageKind
+from dispatch.incidents.cap import to_cap
+from dispatch.incidents.models import Incident, MessageKind, MessageVersion
 from dispatch.incidents.schemas import (
     CloseIn,
     DeclaredOut,
@@ -205,6 +206,25 @@ class IncidentController(Controller):
             enqueuer_of(request).enqueue(outcome.delivery_ids)
         incident = await service.get_incident(db_session, incident_id)
         return (await incident_out(db_session, [incident]))[0]
+
+    @get(
+        "/{incident_id:int}/cap",
+        guards=[READ],
+        summary="The incident as a CAP 1.2 alert, one <info> per language",
+        media_type="application/cap+xml",
+    )
+    async def cap(
+        self, request: AuthedRequest, db_session: DbSession, incident_id: FromPath[int]
+    ) -> Response[bytes]:
+        incident = await service.get_incident(db_session, incident_id)
+        versions = (
+            await db_session.scalars(
+                select(MessageVersion).where(MessageVersion.incident_id == incident_id)
+            )
+        ).all()
+        settings = request.app.state["settings"]
+        xml = to_cap(incident, versions, sender=settings.email_from, networks=incident.networks)
+        return Response(xml, media_type="application/cap+xml")
 
     @get("/{incident_id:int}/deliveries", guards=[READ], summary="Deliveries, paged")
     async def deliveries(
