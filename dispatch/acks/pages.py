@@ -98,22 +98,31 @@ def _context(target: service.LinkTarget) -> dict[str, Any]:
     }
 
 
-@get("/ack/{token:str}", include_in_schema=False)
-async def ack_page(
-    request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-) -> Template:
-    """Show the message with a confirm button; changes nothing."""
+async def _target(
+    request: Request[Any, Any, State], db_session: DbSession, token: str
+) -> service.LinkTarget | Template:
+    """What the link points at, or the page to show instead (throttled, unknown, expired)."""
     settings = _settings(request)
     if (refusal := await _throttled(request)) is not None:
         return refusal
     try:
-        target = await service.resolve_link(
+        return await service.resolve_link(
             db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
         )
     except (NotFoundError, service.LinkExpiredError) as exc:
         if isinstance(exc, NotFoundError):
             await _count_failure(request)
         return _error_page(exc)
+
+
+@get("/ack/{token:str}", include_in_schema=False)
+async def ack_page(
+    request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+) -> Template:
+    """Show the message with a confirm button; changes nothing."""
+    target = await _target(request, db_session, token)
+    if isinstance(target, Template):
+        return target
     context = _context(target)
     done = await db_session.scalar(
         select(Acknowledgement.id).where(
@@ -135,17 +144,9 @@ async def ack_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
     """Acknowledge once, however often posted; a comment becomes a field report."""
-    settings = _settings(request)
-    if (refusal := await _throttled(request)) is not None:
-        return refusal
-    try:
-        target = await service.resolve_link(
-            db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
-        )
-    except (NotFoundError, service.LinkExpiredError) as exc:
-        if isinstance(exc, NotFoundError):
-            await _count_failure(request)
-        return _error_page(exc)
+    target = await _target(request, db_session, token)
+    if isinstance(target, Template):
+        return target
     comment = (data.get("comment") or "").strip()
     created = await service.acknowledge(
         db_session,

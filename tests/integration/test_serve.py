@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import create_token
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -55,14 +57,7 @@ def test_serve_answers_over_a_socket_and_logs_json_without_personal_data(
     served: tuple[str, dict[str, str], Path], dispatch_bin: str
 ) -> None:
     base, env, log = served
-    created = subprocess.run(
-        [dispatch_bin, "token", "create", "--role", "coordinator", "--name", "me"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    token = created.stdout.strip().splitlines()[-1]
+    token = create_token(dispatch_bin, env)
     headers = {"Authorization": f"Bearer {token}"}
 
     networks = httpx.get(f"{base}/api/v1/networks", headers=headers)
@@ -94,14 +89,7 @@ def test_embedded_mode_delivers_to_the_sandbox(
 ) -> None:
     # Given the Quick start's embedded defaults (SQLite, in-process workers, sandbox channels),
     base, env, _ = served
-    created = subprocess.run(
-        [dispatch_bin, "token", "create", "--role", "coordinator", "--name", "me"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
+    headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
     # when an exercise is declared,
     declared = httpx.post(
         f"{base}/api/v1/incidents",
