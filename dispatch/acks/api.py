@@ -108,7 +108,8 @@ class FieldReportController(Controller):
     path = "/field-reports"
     tags = ("field reports",)
 
-    @get("/", guards=[READ], summary="Listening-post reports, newest first")
+    # Reports quote members and may hold an unknown sender's number: coordinators only.
+    @get("/", guards=[READ_PERSONAL], summary="Listening-post reports, newest first")
     async def list_reports(
         self,
         db_session: DbSession,

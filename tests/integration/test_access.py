@@ -28,6 +28,12 @@ ROUTES: list[tuple[str, str, object, set[Role]]] = [
     ("GET", "/api/v1/contacts/1", None, {Role.COORDINATOR}),
     ("DELETE", "/api/v1/contacts/1", None, {Role.COORDINATOR}),
     ("POST", "/api/v1/directory/import?dry_run=true", b"", {Role.COORDINATOR}),
+    ("GET", "/api/v1/incidents", None, {Role.COORDINATOR, Role.TRANSLATOR, Role.VIEWER}),
+    ("POST", "/api/v1/incidents", {"title": "x"}, {Role.COORDINATOR}),
+    ("POST", "/api/v1/incidents/preview", {"title": "x"}, {Role.COORDINATOR}),
+    ("GET", "/api/v1/field-reports", None, {Role.COORDINATOR}),
+    ("PATCH", "/api/v1/field-reports/1", {"read": True}, {Role.COORDINATOR}),
+    ("GET", "/api/v1/sandbox/messages", None, {Role.COORDINATOR}),
 ]
 
 
