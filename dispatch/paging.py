@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -29,3 +32,12 @@ class Page(msgspec.Struct, Generic[T]):
 def offset(page: int, page_size: int) -> int:
     """The row offset of a page (pages count from 1)."""
     return (page - 1) * page_size
+
+
+async def paginate(
+    session: AsyncSession, query: Select[Any], *, page: int, page_size: int
+) -> tuple[Sequence[Any], int]:
+    """One page of an ordered query, and how many rows the whole query has."""
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = (await session.scalars(query.limit(page_size).offset(offset(page, page_size)))).all()
+    return rows, total or 0

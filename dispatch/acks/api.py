@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import msgspec
 from litestar import Controller, get, patch
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from dispatch.acks.models import Acknowledgement, FieldReport
 from dispatch.acks.progress import Progress, progress
@@ -15,7 +16,7 @@ from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.models import Recipient
 from dispatch.incidents.service import get_incident
-from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_INCIDENTS
 
 MAX_TAGS = 20
@@ -127,13 +128,15 @@ class FieldReportController(Controller):
             query = query.where(FieldReport.network_code == network.upper())
         if read is not None:
             query = query.where(FieldReport.read.is_(read))
-        rows = (await db_session.scalars(query.order_by(FieldReport.id.desc()))).all()
         if tag:
-            rows = [r for r in rows if tag in r.tags]
-        total = len(rows)
-        chosen = rows[(page - 1) * page_size : page * page_size]
+            # Tags are stored lower-case as a JSON list; match the quoted element in its text.
+            needle = json.dumps(tag.strip().lower())
+            query = query.where(cast(FieldReport.tags, String).contains(needle, autoescape=True))
+        rows, total = await paginate(
+            db_session, query.order_by(FieldReport.id.desc()), page=page, page_size=page_size
+        )
         return Page(
-            items=[report_out(r) for r in chosen], total=total, page=page, page_size=page_size
+            items=[report_out(r) for r in rows], total=total, page=page, page_size=page_size
         )
 
     @patch("/{report_id:int}", guards=[WRITE_INCIDENTS], summary="Mark read and tag")

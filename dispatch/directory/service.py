@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record
@@ -21,6 +21,7 @@ from dispatch.directory.schemas import (
     OrganisationPatch,
 )
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.paging import paginate
 
 NAME_MAX = 200
 ORG_NAME_MAX = 300
@@ -78,7 +79,9 @@ async def list_organisations(
                 select(Membership.organisation_id).where(Membership.network_id == network_id)
             )
         )
-    return await _page(session, query.order_by(Organisation.name, Organisation.id), page, page_size)
+    return await paginate(
+        session, query.order_by(Organisation.name, Organisation.id), page=page, page_size=page_size
+    )
 
 
 async def get_organisation(session: AsyncSession, organisation_id: int) -> Organisation:
@@ -212,7 +215,9 @@ async def list_contacts(
         query = query.where(Contact.organisation_id == organisation_id)
     if active is not None:
         query = query.where(Contact.active.is_(active))
-    return await _page(session, query.order_by(Contact.name, Contact.id), page, page_size)
+    return await paginate(
+        session, query.order_by(Contact.name, Contact.id), page=page, page_size=page_size
+    )
 
 
 async def get_contact(session: AsyncSession, contact_id: int) -> Contact:
@@ -479,11 +484,3 @@ async def _ensure_unique_contact(
                 f"Contact {clash} at this organisation already has this {label}; "
                 "edit that contact instead."
             )
-
-
-async def _page(
-    session: AsyncSession, query: Select[Any], page: int, page_size: int
-) -> tuple[Sequence[Any], int]:
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.scalars(query.limit(page_size).offset((page - 1) * page_size))).all()
-    return rows, total or 0

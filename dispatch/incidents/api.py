@@ -31,7 +31,7 @@ from dispatch.incidents.schemas import (
     Stats,
     VersionOut,
 )
-from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.security.guards import READ, WRITE_INCIDENTS
 from dispatch.security.service import Principal
 
@@ -242,12 +242,9 @@ class IncidentController(Controller):
             query = query.where(Delivery.state == status)
         if channel:
             query = query.where(Delivery.channel == channel)
-        total = await db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await db_session.scalars(
-                query.order_by(Delivery.id).limit(page_size).offset((page - 1) * page_size)
-            )
-        ).all()
+        rows, total = await paginate(
+            db_session, query.order_by(Delivery.id), page=page, page_size=page_size
+        )
         return Page(
             items=[
                 DeliveryOut(

@@ -36,6 +36,7 @@ from dispatch.incidents.schemas import (
     SmsLanguage,
     SmsPreview,
 )
+from dispatch.paging import paginate
 from translations.locales import choose_language
 
 PRIORITY_FIRST = 0
@@ -515,10 +516,6 @@ async def list_incidents(
         query = query.where(Incident.status == status)
     if state:
         query = query.where(Incident.state == state)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = (
-        await session.scalars(
-            query.order_by(Incident.id.desc()).limit(page_size).offset((page - 1) * page_size)
-        )
-    ).all()
-    return rows, total
+    return await paginate(
+        session, query.order_by(Incident.id.desc()), page=page, page_size=page_size
+    )
