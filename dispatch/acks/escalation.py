@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.acks.models import Acknowledgement
 from dispatch.audit.service import SYSTEM, record
 from dispatch.db.base import Base, BigIntId, IdMixin, UTCDateTime, utcnow
+from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.incidents.models import (
     Incident,
@@ -246,6 +247,7 @@ def _delivery(
 
 
 async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    from dispatch.delivery.service import insert_ignoring_duplicates
-
-    return await insert_ignoring_duplicates(session, rows)
+    table = cast(Table, Delivery.__table__)
+    return await insert_ignoring_conflicts(
+        session, table, rows, key=["message_version_id", "target", "channel"]
+    )

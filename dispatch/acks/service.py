@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement, AckVia, FieldReport, SmsOptOut
 from dispatch.acks.replies import ReplyKind, parse_reply
 from dispatch.acks.tokens import read_token
 from dispatch.db.base import utcnow
+from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery
 from dispatch.errors import DomainError, NotFoundError
 from dispatch.incidents.models import Incident, IncidentState, MessageVersion, Recipient
@@ -73,23 +74,19 @@ async def acknowledge(
     comment: str | None = None,
 ) -> bool:
     """Record that a person received an incident; False if they already had (nothing changes)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
-    comment = (comment or "").strip()[:MAX_COMMENT] or None
-    statement = (
-        module.insert(Acknowledgement)
-        .values(
-            incident_id=incident_id,
-            recipient_id=recipient_id,
-            delivery_id=delivery_id,
-            via=via.value,
-            comment=comment,
-            at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["incident_id", "recipient_id"])
-        .returning(Acknowledgement.id)
+    row = {
+        "incident_id": incident_id,
+        "recipient_id": recipient_id,
+        "delivery_id": delivery_id,
+        "via": via.value,
+        "comment": (comment or "").strip()[:MAX_COMMENT] or None,
+        "at": utcnow(),
+    }
+    table = cast(Table, Acknowledgement.__table__)
+    new = await insert_ignoring_conflicts(
+        session, table, [row], key=["incident_id", "recipient_id"]
     )
-    return (await session.execute(statement)).scalar() is not None
+    return bool(new)
 
 
 async def add_field_report(

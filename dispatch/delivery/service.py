@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import structlog
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import (
@@ -31,6 +30,7 @@ from channels.registry import ChannelRegistry
 from dispatch.acks.service import opted_out
 from dispatch.acks.tokens import make_token
 from dispatch.db.base import utcnow
+from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
@@ -460,18 +460,7 @@ async def insert_ignoring_duplicates(
     session: AsyncSession, rows: list[dict[str, Any]]
 ) -> list[int]:
     """Insert delivery rows; one that the unique key already has is skipped, not sent twice."""
-    if not rows:
-        return []
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(Delivery.__table__)
-        .on_conflict_do_nothing(index_elements=["message_version_id", "target", "channel"])
-        .returning(Delivery.__table__.c.id)
+    table = cast(Table, Delivery.__table__)
+    return await insert_ignoring_conflicts(
+        session, table, rows, key=["message_version_id", "target", "channel"]
     )
-    ids = []
-    for row in rows:
-        inserted = (await session.execute(statement, row)).scalar()
-        if inserted is not None:
-            ids.append(inserted)
-    return ids

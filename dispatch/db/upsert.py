@@ -1,0 +1,33 @@
+"""INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite, in chunks, returning new ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHUNK = 500
+"""Rows per statement: well under SQLite's limit on bound parameters."""
+
+
+async def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
+) -> list[int]:
+    """Insert ``rows``; a row whose ``key`` already exists is skipped. Returns the new ids."""
+    if not rows:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        statement = (
+            module.insert(table)
+            .values(list(rows[start : start + CHUNK]))
+            .on_conflict_do_nothing(index_elements=list(key))
+            .returning(table.c.id)
+        )
+        ids += (await session.scalars(statement)).all()
+    return ids
