@@ -8,15 +8,18 @@ applied when the id is recorded, or by the sweeper.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, select, update
+from sqlalchemy import String, Text, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, IdMixin, UTCDateTime, utcnow
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.states import RANK, can_move, states_before
+
+PENDING_FOR = timedelta(hours=1)
+"""How long a status for an unknown provider id is kept in case the id is recorded late."""
 
 
 class StatusEvent(IdMixin, Base):
@@ -71,21 +74,23 @@ async def apply_status(
 
 
 async def apply_pending(session: AsyncSession, provider_ids: Sequence[str] | None = None) -> int:
-    """Apply kept events whose provider id is now recorded; ``None`` means all of them."""
-    query = select(StatusEvent).where(StatusEvent.applied_at.is_(None))
+    """Apply kept events whose provider id is now recorded; ``None`` means all of them.
+
+    Events for an id that never appears (a send whose worker died before recording it) are
+    dropped after ``PENDING_FOR``, so the sweeper's look-up does not grow without end.
+    """
+    now = utcnow()
+    query = (
+        select(StatusEvent)
+        .join(Delivery, Delivery.provider_id == StatusEvent.provider_id)
+        .where(StatusEvent.applied_at.is_(None))
+    )
     if provider_ids is not None:
         if not provider_ids:
             return 0
         query = query.where(StatusEvent.provider_id.in_(list(provider_ids)))
-    events = (await session.scalars(query)).all()
-    applied = 0
-    now = utcnow()
+    events = (await session.scalars(query)).unique().all()
     for event in sorted(events, key=lambda e: (RANK[DeliveryState(e.state)], e.id)):
-        exists = await session.scalar(
-            select(Delivery.id).where(Delivery.provider_id == event.provider_id)
-        )
-        if exists is None:
-            continue
         await session.execute(
             update(Delivery)
             .where(
@@ -95,5 +100,10 @@ async def apply_pending(session: AsyncSession, provider_ids: Sequence[str] | Non
             .values(**_values(event.state, event.reason, now))
         )
         event.applied_at = now
-        applied += 1
-    return applied
+    if provider_ids is None:
+        await session.execute(
+            delete(StatusEvent).where(
+                StatusEvent.applied_at.is_(None), StatusEvent.received_at < now - PENDING_FOR
+            )
+        )
+    return len(events)

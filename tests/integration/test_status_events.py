@@ -122,3 +122,25 @@ async def test_sweeper_hands_back_lost_and_abandoned_rows(
     async with sessionmaker() as session, session.begin():
         again = await sweep(session, SweepPolicy(requeue_after_s=60))
     assert sms_delivery not in again
+
+
+async def test_a_status_for_an_id_never_recorded_is_dropped_after_an_hour(
+    sms_delivery: int, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from datetime import timedelta
+
+    from dispatch.db.base import utcnow
+
+    async with sessionmaker() as session, session.begin():
+        await events.apply_status(session, provider_id="SMlost", state="delivered", reason=None)
+        await events.apply_status(session, provider_id="SMfresh", state="delivered", reason=None)
+        await session.execute(
+            update(StatusEvent)
+            .where(StatusEvent.provider_id == "SMlost")
+            .values(received_at=utcnow() - timedelta(hours=2))
+        )
+    async with sessionmaker() as session, session.begin():
+        await sweep(session, SweepPolicy())
+    async with sessionmaker() as session:
+        kept = (await session.scalars(select(StatusEvent.provider_id))).all()
+    assert kept == ["SMfresh"]
