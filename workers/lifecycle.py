@@ -9,7 +9,7 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
-from workers.actors import Actors
+from workers.actors import Actors, log
 
 
 class SweeperMiddleware(Middleware):
@@ -26,6 +26,12 @@ class SweeperMiddleware(Middleware):
         self.future = asyncio.run_coroutine_threadsafe(
             self.actors.sweep_forever(lambda: self.stopping), thread.loop
         )
+        self.future.add_done_callback(self._ended)
+
+    def _ended(self, future: concurrent.futures.Future[None]) -> None:
+        # The sweeper only ends at shutdown; ending earlier would leave lost rows unfound.
+        if not self.stopping and not future.cancelled() and future.exception() is not None:
+            log.error("sweeper_stopped", error=type(future.exception()).__name__)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self.stopping = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from xml.sax.saxutils import escape
 
 import structlog
@@ -19,6 +18,7 @@ from dispatch.acks.service import handle_sms_reply
 from dispatch.db.session import DbSession
 from dispatch.delivery import events
 from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
+from dispatch.directory.validation import is_loopback
 from dispatch.security.guards import READ_PERSONAL
 from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
@@ -83,13 +83,6 @@ class TwilioWebhookController(Controller):
         return twiml(answer.text)
 
 
-def _loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 @get("/sandbox", include_in_schema=False)
 async def sandbox_page(
     request: Request[object, object, State],
@@ -101,7 +94,7 @@ async def sandbox_page(
 
     It shows personal data without signing in, so it answers only requests from this machine.
     """
-    if not _loopback(request.client.host if request.client else None):
+    if request.client is None or not is_loopback(request.client.host):
         raise PermissionDeniedException("The sandbox page is only shown on the machine itself")
     rows = await list_messages(db_session, channel=channel or None, to=to or None, limit=200)
     return Template(

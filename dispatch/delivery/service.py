@@ -266,7 +266,7 @@ async def process_batch(
     # recorded as they arrive, a few at a time, so a worker that dies loses at most the few
     # sends whose answer came in the last milliseconds (the residual window for a duplicate).
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
-    finished: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+    finished: asyncio.Queue[_Outcome] = asyncio.Queue()
 
     async def send_one(job: Job) -> None:
         try:
@@ -289,17 +289,16 @@ async def process_batch(
     async def record_as_they_come() -> None:
         remaining = len(jobs)
         while remaining:
-            group = [await finished.get()]
+            outcomes = [await finished.get()]
             while not finished.empty():
-                group.append(finished.get_nowait())
-            outcomes = [o for o in group if o is not None]
+                outcomes.append(finished.get_nowait())
             remaining -= len(outcomes)
             async with sessionmaker() as session, session.begin():
                 await _record(session, outcomes, result)
 
     await asyncio.gather(record_as_they_come(), *(send_one(j) for j in jobs))
-    for delay, group in _retry_groups(result):
-        enqueuer.enqueue(group, delay_ms=int(delay * 1000))
+    if result.retry_ids:
+        enqueuer.enqueue(result.retry_ids, delay_ms=int(result.retry_delay_s * 1000))
     if result.fallbacks:
         enqueuer.enqueue(result.fallbacks)
     log.info(
@@ -312,12 +311,6 @@ async def process_batch(
         fallbacks=len(result.fallbacks),
     )
     return result
-
-
-def _retry_groups(result: BatchResult) -> list[tuple[float, list[int]]]:
-    if not result.retry_ids:
-        return []
-    return [(result.retry_delay_s, result.retry_ids)]
 
 
 async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: BatchResult) -> None:

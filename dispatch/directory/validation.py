@@ -124,12 +124,13 @@ def webhook_url(raw: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"https", "http"} or not parts.hostname:
         raise InvalidValue(f"Teams webhook '{raw}' must be a full https:// address")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InvalidValue(f"Teams webhook '{raw}' must use https")
     return url
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine."""
     if host == "localhost":
         return True
     try:

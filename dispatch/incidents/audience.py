@@ -93,8 +93,6 @@ def merge_people(rows: Iterable[_Row]) -> list[Person]:
                 parent[find(index)] = find(owner[key])
             else:
                 owner[key] = index
-        if not row.email and not row.phone:
-            continue
     groups: dict[int, list[_Row]] = {}
     for index, row in enumerate(rows):
         groups.setdefault(find(index), []).append(row)

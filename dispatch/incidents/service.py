@@ -298,9 +298,7 @@ async def _insert_deliveries(
     languages = list(version.content)
     now = utcnow()
     rows: list[dict[str, Any]] = []
-    for network, url in webhooks.items():
-        if "teams" not in incident.channels:
-            break
+    for network, url in webhooks.items() if "teams" in incident.channels else []:
         lang, is_fallback = choose_language("nb", languages)
         rows.append(
             _row(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,14 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.processes import create_token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.processes import create_token, free_port
 
 
 @pytest.fixture
