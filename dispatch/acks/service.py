@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement, AckVia, FieldReport, SmsOptOut
@@ -223,14 +223,3 @@ async def opted_out(session: AsyncSession, phones: Sequence[str]) -> set[str]:
             await session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(list(phones))))
         ).all()
     )
-
-
-async def acknowledged_count(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
-    """People who acknowledged, per incident."""
-    rows = await session.execute(
-        select(Acknowledgement.incident_id, func.count())
-        .where(Acknowledgement.incident_id.in_(list(incident_ids)))
-        .group_by(Acknowledgement.incident_id)
-    )
-    counts: dict[int, int] = {i: c for i, c in rows.all()}  # noqa: C416 - typed rows
-    return {i: counts.get(i, 0) for i in incident_ids}

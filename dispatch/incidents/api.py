@@ -11,13 +11,13 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from dispatch.acks.service import acknowledged_count
+from dispatch.acks.models import Acknowledgement
 from dispatch.db.session import DbSession
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents import service
 from dispatch.incidents.cap import to_cap
-from dispatch.incidents.models import Incident, MessageKind, MessageVersion
+from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.incidents.schemas import (
     CloseIn,
     DeclaredOut,
@@ -56,9 +56,11 @@ def enqueuer_of(request: AuthedRequest) -> Enqueuer:
 async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list[IncidentOut]:
     ids = [i.id for i in incidents]
     deliveries = await service.delivery_counts(db_session, ids)
-    acknowledged = await acknowledged_count(db_session, ids)
-    unreachable = await service.unreachable_counts(db_session, ids)
-    recipients = await service.recipient_counts(db_session, ids)
+    acknowledged = await service.count_per_incident(db_session, Acknowledgement.incident_id, ids)
+    unreachable = await service.count_per_incident(
+        db_session, Recipient.incident_id, ids, Recipient.unreachable_at.is_not(None)
+    )
+    recipients = await service.count_per_incident(db_session, Recipient.incident_id, ids)
     return [
         IncidentOut(
             id=i.id,

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
 
 from channels.sms_encoding import analyse
 from dispatch.acks import escalation
@@ -483,25 +485,19 @@ async def delivery_counts(
     return out
 
 
-async def unreachable_counts(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
-    """People marked unreachable by escalation, for each incident."""
+async def count_per_incident(
+    session: AsyncSession,
+    incident_column: InstrumentedAttribute[int],
+    incident_ids: Sequence[int],
+    *criteria: ColumnElement[bool],
+) -> dict[int, int]:
+    """Rows per incident (0 where there are none), e.g. recipients or acknowledgements."""
     rows = await session.execute(
-        select(Recipient.incident_id, func.count())
-        .where(Recipient.incident_id.in_(list(incident_ids)), Recipient.unreachable_at.is_not(None))
-        .group_by(Recipient.incident_id)
+        select(incident_column, func.count())
+        .where(incident_column.in_(list(incident_ids)), *criteria)
+        .group_by(incident_column)
     )
     counts: dict[int, int] = {i: c for i, c in rows.all()}  # noqa: C416 - typed rows
-    return {i: counts.get(i, 0) for i in incident_ids}
-
-
-async def recipient_counts(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
-    """People reached for each incident."""
-    rows = await session.execute(
-        select(Recipient.incident_id, func.count())
-        .where(Recipient.incident_id.in_(list(incident_ids)))
-        .group_by(Recipient.incident_id)
-    )
-    counts = dict(rows.all())
     return {i: counts.get(i, 0) for i in incident_ids}
 
 
