@@ -57,14 +57,18 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=15)
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """SIGTERM the whole group, as systemd does; True if it ended by itself within 20 s."""
+        graceful = True
         if self.alive():
             os.killpg(self.popen.pid, signal.SIGTERM)
             try:
                 self.popen.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                graceful = False
                 self.kill()
         self._out.close()
+        return graceful
 
 
 def start_api(dispatch_bin: str, env: dict[str, str], port: int, log: Path) -> Process:

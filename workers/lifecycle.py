@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import signal
+import time
+from types import FrameType
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
@@ -40,3 +43,34 @@ class SweeperMiddleware(Middleware):
             self.future.cancel()
         if thread is not None:
             asyncio.run_coroutine_threadsafe(self.actors.close(), thread.loop).result(timeout=10)
+
+
+DUPLICATE_SIGNAL_WINDOW_S = 2.0
+
+
+def coalesce_duplicate_sigterm(window_s: float = DUPLICATE_SIGNAL_WINDOW_S) -> bool:
+    """Treat a second SIGTERM that arrives right after the first as the same request.
+
+    A process manager that signals the whole process group (``systemd``'s default, ``kill``
+    on a group) reaches each worker process twice: directly, and forwarded by Dramatiq's main
+    process. Dramatiq reads a second SIGTERM as "kill now" and exits without stopping its
+    workers, so the in-process sweeper never hears of the shutdown and the process lingers
+    until it is killed. A second signal later than ``window_s`` still kills at once.
+
+    Installed only over Dramatiq's own handler in a worker process; returns whether it was.
+    """
+    original = signal.getsignal(signal.SIGTERM)
+    if not callable(original) or getattr(original, "__name__", "") != "termhandler":
+        return False
+    first: float | None = None
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal first
+        now = time.monotonic()
+        if first is not None and now - first < window_s:
+            return
+        first = first if first is not None else now
+        original(signum, frame)
+
+    signal.signal(signal.SIGTERM, handler)
+    return True

@@ -9,7 +9,7 @@ from dispatch import logging as app_logging
 from dispatch.settings import get_settings
 from workers.actors import Actors
 from workers.broker import build_broker
-from workers.lifecycle import SweeperMiddleware
+from workers.lifecycle import SweeperMiddleware, coalesce_duplicate_sigterm
 
 settings = get_settings()
 app_logging.configure(level=settings.log_level, json=settings.log_json)
@@ -17,3 +17,4 @@ broker = build_broker(settings.broker_url)
 dramatiq.set_broker(broker)
 actors = Actors(broker, settings)
 broker.add_middleware(SweeperMiddleware(actors))
+coalesce_duplicate_sigterm()
