@@ -107,7 +107,9 @@ def update(locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE) -> list[Pat
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, domain=DOMAIN)
         catalog.mime_headers = [("Plural-Forms", plural_rule(po_path.parent.parent.name).header)]
-        catalog.update(source)
+        # Babel's fuzzy matching guesses from similar ids ("Sent %(time)s" for "Updated
+        # %(time)s"); a guess reads as translated to a reviewer skimming, so new ids start empty.
+        catalog.update(source, no_fuzzy_matching=True)
         _write(po_path, catalog, extra)
         updated.append(po_path)
     return updated
