@@ -34,6 +34,8 @@ from dispatch.directory.api import (
 )
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
+from dispatch.packs.api import PackController
+from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
 from dispatch.problems import EXCEPTION_HANDLERS
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             AcknowledgementController,
             ProgressController,
             FieldReportController,
+            PackController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -90,7 +93,14 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     store = throttle.build_store(settings)
     public = Router(
         path="/",
-        route_handlers=[TwilioWebhookController, ack_page, ack_submit],
+        route_handlers=[
+            TwilioWebhookController,
+            ack_page,
+            ack_submit,
+            pack_index,
+            pack_page,
+            pack_passed_on,
+        ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
     return Litestar(

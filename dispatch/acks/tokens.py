@@ -1,8 +1,9 @@
-"""Acknowledgement link tokens, derived with HMAC: nothing to store, nothing to leak.
+"""Link tokens, derived with HMAC: nothing to store, nothing to leak.
 
-A token is ``<delivery id in base 36>.<first 128 bits of HMAC-SHA256(secret, "ack:" + id)>``:
-it names exactly one delivery, cannot be guessed or altered without the secret key, and is
-checked with a constant-time comparison.
+A token is ``<delivery id in base 36>.<first 128 bits of HMAC-SHA256(secret, purpose:id)>``:
+it names exactly one delivery for one purpose (``ack`` for acknowledgement links, ``pack`` for
+a message pack's passed-on reports), cannot be guessed, altered or used for the other purpose
+without the secret key, and is checked with a constant-time comparison.
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ def _b36(number: int) -> str:
             return digits
 
 
-def _mac(secret: str, delivery_id: int) -> str:
-    digest = hmac.new(secret.encode(), f"ack:{delivery_id}".encode(), hashlib.sha256).digest()
+def _mac(secret: str, delivery_id: int, purpose: str) -> str:
+    message = f"{purpose}:{delivery_id}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:MAC_BYTES]).rstrip(b"=").decode()
 
 
-def make_token(secret: str, delivery_id: int) -> str:
-    """The token for one delivery's acknowledgement link."""
-    return f"{_b36(delivery_id)}.{_mac(secret, delivery_id)}"
+def make_token(secret: str, delivery_id: int, purpose: str = "ack") -> str:
+    """The token for one delivery's link (an acknowledgement link by default)."""
+    return f"{_b36(delivery_id)}.{_mac(secret, delivery_id, purpose)}"
 
 
-def read_token(secret: str, token: str) -> int | None:
-    """The delivery id a token names, or None when it is malformed or forged."""
+def read_token(secret: str, token: str, purpose: str = "ack") -> int | None:
+    """The delivery id a token names, or None when it is malformed, forged or for another use."""
     head, dot, mac = token.partition(".")
     if not dot or not head or len(head) > 13 or len(mac) > 32:
         return None
@@ -43,6 +45,6 @@ def read_token(secret: str, token: str) -> int | None:
         delivery_id = int(head, 36)
     except ValueError:
         return None
-    if not hmac.compare_digest(mac.encode(), _mac(secret, delivery_id).encode()):
+    if not hmac.compare_digest(mac.encode(), _mac(secret, delivery_id, purpose).encode()):
         return None
     return delivery_id

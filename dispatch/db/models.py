@@ -9,6 +9,7 @@ from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
 from dispatch.security.models import ApiToken, User
 
 __all__ = [
@@ -25,6 +26,10 @@ __all__ = [
     "MessageVersion",
     "Network",
     "Organisation",
+    "Pack",
+    "PackContent",
+    "PackPublication",
+    "PassedOn",
     "Recipient",
     "SandboxMessage",
     "SmsOptOut",

@@ -31,3 +31,23 @@ async def insert_ignoring_conflicts(
         )
         ids += (await session.scalars(statement)).all()
     return ids
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    row: dict[str, Any],
+    *,
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert ``row``, or update its ``update`` columns where a row with its ``key`` exists."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={column: statement.excluded[column] for column in update},
+        )
+    )

@@ -1,11 +1,24 @@
-"""The delivery outbox: one row per recipient (or Teams channel) × channel × message version."""
+"""The delivery outbox: one row per recipient (or Teams channel) × channel × message.
+
+A message is an incident's message version, or a message pack's publication; exactly one of
+``message_version_id`` and ``publication_id`` is set.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, BigIntId, IdMixin, UTCDateTime, utcnow
@@ -28,16 +41,25 @@ class Delivery(IdMixin, Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("message_version_id", "target", "channel"),
+        UniqueConstraint("publication_id", "target", "channel"),
+        CheckConstraint(
+            "(message_version_id IS NULL) != (publication_id IS NULL)", name="one_message"
+        ),
         Index("ix_deliveries_state_enqueued_at", "state", "enqueued_at"),
         Index("ix_deliveries_incident_id_state", "incident_id", "state"),
     )
 
-    incident_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("incidents.id", ondelete="CASCADE")
+    incident_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("incidents.id", ondelete="CASCADE"), default=None
     )
-    message_version_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("message_versions.id", ondelete="CASCADE")
+    message_version_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("message_versions.id", ondelete="CASCADE"), default=None
     )
+    publication_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("pack_publications.id", ondelete="CASCADE"), index=True, default=None
+    )
+    organisation_id: Mapped[int | None] = mapped_column(BigIntId, default=None)
+    """For a pack's e-mail: the organisation whose main contact it goes to."""
     recipient_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("recipients.id", ondelete="CASCADE"), index=True, default=None
     )
@@ -45,7 +67,7 @@ class Delivery(IdMixin, Base):
     """For Teams deliveries: the network whose channel is posted to."""
     channel: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(64))
-    """``recipient:<id>`` or ``network:<code>``: the part of the unique key that names who."""
+    """``recipient:<id>``, ``contact:<id>`` or ``network:<code>``: who, in the unique key."""
     address: Mapped[str | None] = mapped_column(String(2000), default=None)
     """E-mail, E.164 number or webhook URL at the time of declaring."""
     language: Mapped[str] = mapped_column(String(35))

@@ -34,8 +34,13 @@ from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
-from dispatch.directory.models import Network, Organisation
+from dispatch.directory.models import Membership, Network, Organisation
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
+from dispatch.packs import render as pack_render
+from dispatch.packs.models import Pack, PackContent, PackPublication
+from dispatch.packs.render import PackMail
+from translations import strings
+from translations.catalog import translator
 from translations.locales import text_direction
 
 log = structlog.get_logger("dispatch.delivery")
@@ -65,6 +70,8 @@ class Job:
     network: str
     reminder: bool = False
     """A follow-up to someone who has not acknowledged (escalation)."""
+    pack: PackMail | None = None
+    """Set for a message pack's publication: what its e-mail or Teams post lists."""
 
 
 @dataclass(slots=True)
@@ -113,6 +120,19 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
     ).all()
     if not claimed:
         return []
+    network_names = dict((await session.execute(select(Network.code, Network.name))).all())
+    return await _incident_jobs(session, claimed, network_names) + await _pack_jobs(
+        session, claimed, network_names
+    )
+
+
+def _network_label(code: str, names: dict[str, str]) -> str:
+    return f"{code} – {names.get(code, '')}".strip(" –")
+
+
+async def _incident_jobs(
+    session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
+) -> list[Job]:
     rows = (
         await session.execute(
             select(Delivery, MessageVersion, Incident, Recipient)
@@ -123,14 +143,7 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
         )
     ).all()
     org_ids = {r.organisation_ids[0] for _, _, _, r in rows if r is not None and r.organisation_ids}
-    org_names = dict(
-        (
-            await session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-            )
-        ).all()
-    )
-    network_names = dict((await session.execute(select(Network.code, Network.name))).all())
+    org_names = await _organisation_names(session, org_ids)
     jobs = []
     for delivery, version, incident, recipient in rows:
         network_code = delivery.network_code or (
@@ -154,15 +167,96 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 or next(iter(version.content.values())),
                 organisation=organisation,
                 reminder=version.kind in (MessageKind.REMINDER, MessageKind.ESCALATION),
-                network=f"{network_code} – {network_names.get(network_code, '')}".strip(" –"),
+                network=_network_label(network_code, network_names),
             )
         )
     return jobs
 
 
-def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMessage:
-    """The rendered message for one job."""
-    reference = str(job.id)
+async def _organisation_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+async def _pack_jobs(
+    session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
+) -> list[Job]:
+    """Jobs for the claimed deliveries of message-pack publications."""
+    rows = (
+        await session.execute(
+            select(Delivery, PackPublication, Pack)
+            .join(PackPublication, PackPublication.id == Delivery.publication_id)
+            .join(Pack, Pack.id == PackPublication.pack_id)
+            .where(Delivery.id.in_(list(claimed)))
+        )
+    ).all()
+    if not rows:
+        return []
+    titles: dict[int, dict[str, str]] = {}
+    for content in (
+        await session.scalars(
+            select(PackContent).where(PackContent.pack_id.in_({p.id for _, _, p in rows}))
+        )
+    ).all():
+        if content.approved is not None:
+            titles.setdefault(content.pack_id, {})[content.language] = content.approved["title"]
+    org_ids = {d.organisation_id for d, _, _ in rows if d.organisation_id is not None}
+    org_names = await _organisation_names(session, org_ids)
+    org_networks: dict[int, set[str]] = {}
+    if org_ids:
+        for org_id, code in (
+            await session.execute(
+                select(Membership.organisation_id, Network.code)
+                .join(Network, Network.id == Membership.network_id)
+                .where(Membership.organisation_id.in_(org_ids))
+            )
+        ).all():
+            org_networks.setdefault(org_id, set()).add(code)
+    jobs = []
+    for delivery, publication, pack in rows:
+        # The languages as published, in their order; a language approved later is on the page.
+        published = titles.get(pack.id, {})
+        ordered = {tag: published[tag] for tag in publication.languages if tag in published}
+        networks = [
+            c
+            for c in publication.networks
+            if c in org_networks.get(delivery.organisation_id or 0, ())
+        ]
+        jobs.append(
+            Job(
+                id=delivery.id,
+                channel=delivery.channel,
+                address=delivery.address or "",
+                language=delivery.language,
+                attempts=delivery.attempts,
+                recipient_id=None,
+                status="actual",
+                code="",
+                ack_required=False,
+                content={},
+                organisation=org_names.get(delivery.organisation_id or 0, ""),
+                network=", ".join(_network_label(c, network_names) for c in networks),
+                pack=PackMail(
+                    slug=pack.slug,
+                    titles=ordered or published,
+                    organisation=org_names.get(delivery.organisation_id or 0, ""),
+                    networks=", ".join(networks),
+                ),
+            )
+        )
+    return jobs
+
+
+def build_message(
+    job: Job, *, base_url: str, ack_link: str = "", token: str = ""
+) -> OutgoingMessage:
+    """The rendered message for one job; ``token`` is a pack e-mail's passed-on link token."""
+    if job.pack is not None:
+        return _pack_message(job, job.pack, base_url=base_url, token=token)
     if job.channel == ChannelKind.SMS:
         text = render.sms_text(
             status=job.status,
@@ -177,7 +271,7 @@ def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMes
             text=text,
             language=job.language,
             direction=text_direction(job.language),
-            reference=reference,
+            reference=str(job.id),
             status_callback=f"{base_url}/webhooks/twilio/status",
         )
     if job.channel == ChannelKind.EMAIL:
@@ -189,26 +283,38 @@ def build_message(job: Job, *, base_url: str, ack_link: str = "") -> OutgoingMes
             organisation=job.organisation,
             network=job.network,
         )
-        return OutgoingMessage(
-            channel=ChannelKind.EMAIL,
-            to=job.address,
-            text=mail.text,
-            html=mail.html,
-            subject=mail.subject,
-            language=job.language,
-            direction=mail.direction,
-            reference=reference,
-            link=ack_link,
-        )
-    card = render.teams(status=job.status, lang=job.language, content=job.content)
+        return _outgoing(job, mail, link=ack_link)
+    return _outgoing(job, render.teams(status=job.status, lang=job.language, content=job.content))
+
+
+def _outgoing(
+    job: Job, rendered: render.Rendered, *, link: str = "", link_label: str = ""
+) -> OutgoingMessage:
+    """An e-mail or Teams message for ``job`` from its rendered subject, text and HTML."""
     return OutgoingMessage(
-        channel=ChannelKind.TEAMS,
+        channel=ChannelKind(job.channel),
         to=job.address,
-        text=card.text,
-        subject=card.subject,
+        text=rendered.text,
+        html=rendered.html,
+        subject=rendered.subject,
         language=job.language,
-        direction=card.direction,
-        reference=reference,
+        direction=rendered.direction,
+        reference=str(job.id),
+        link=link,
+        link_label=link_label,
+    )
+
+
+def _pack_message(job: Job, mail: PackMail, *, base_url: str, token: str) -> OutgoingMessage:
+    if job.channel == ChannelKind.EMAIL:
+        return _outgoing(
+            job, pack_render.email(mail, lang=job.language, base_url=base_url, token=token)
+        )
+    return _outgoing(
+        job,
+        pack_render.teams(mail, base_url=base_url, lang=job.language),
+        link=pack_render.page_url(base_url, mail.slug),
+        link_label=translator(job.language).gettext(strings.PACK_CHOOSE_LANGUAGE),
     )
 
 
@@ -229,10 +335,12 @@ async def _send(
             job,
             permanent=PermanentChannelError("the number has opted out of SMS (replied STOP)"),
         )
-    link = ""
+    link = token = ""
     if job.channel == ChannelKind.EMAIL and job.recipient_id is not None and job.ack_required:
         link = f"{base_url}/ack/{make_token(secret, job.id)}"
-    message = build_message(job, base_url=base_url, ack_link=link)
+    if job.pack is not None and job.channel == ChannelKind.EMAIL:
+        token = make_token(secret, job.id, purpose="pack")
+    message = build_message(job, base_url=base_url, ack_link=link, token=token)
     async with gate:
         try:
             receipt = await channels.get(ChannelKind(job.channel)).send(message)

@@ -42,7 +42,7 @@ IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name="Idempotency-Key",
-        description="Repeat a declaration safely: the same key returns the first incident.",
+        description="Repeat the request safely: the same key returns the first result.",
         max_length=200,
     ),
 ]

@@ -481,7 +481,7 @@ async def delivery_counts(
     )
     out: dict[int, dict[str, int]] = {i: {} for i in incident_ids}
     for incident_id, state, count in rows.all():
-        out[incident_id][state] = count
+        out[incident_id or 0][state] = count
     return out
 
 

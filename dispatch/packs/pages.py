@@ -1,0 +1,343 @@
+"""The public pages of a published pack, and the download of all its languages.
+
+``/packs/{slug}`` lists the approved languages, each named in its own script;
+``/packs/{slug}/{lang}`` shows one language with ``lang``/``dir`` right, print CSS, the short
+text ready to paste into an SMS or a WhatsApp group, and a one-click form with which an
+organisation says it passed the language on and to about how many people;
+``/packs/{slug}.zip`` holds one HTML and one TXT file per language.
+
+The pages work without JavaScript; a small inline script (allowed by its hash in the CSP)
+only adds the copy and print buttons.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from babel.numbers import format_decimal
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect
+
+from dispatch.acks.pages import THROTTLE_STATE_KEY
+from dispatch.acks.tokens import read_token
+from dispatch.db.session import DbSession
+from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.packs import render, service
+from dispatch.packs.models import Pack
+from dispatch.security.throttle import GuessThrottle
+from translations import strings
+from translations.catalog import available_languages, translator
+from translations.locales import (
+    UnknownLanguageError,
+    babel_locale,
+    canonical_tag,
+    format_datetime_local,
+    text_direction,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+)
+SCRIPT = (
+    "document.querySelectorAll('[data-copy]').forEach(function(b){b.hidden=false;"
+    "b.addEventListener('click',function(){var t=document.getElementById(b.dataset.copy);"
+    "t.select();var done=function(){b.textContent=b.dataset.done;};"
+    "if(navigator.clipboard){navigator.clipboard.writeText(t.value).then(done);}"
+    "else{document.execCommand('copy');done();}});});"
+    "document.querySelectorAll('[data-print]').forEach(function(b){b.hidden=false;"
+    "b.addEventListener('click',function(){window.print();});});"
+)
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+PUBLIC_CACHE = "public, max-age=60"
+PEOPLE_CHOICES = (10, 50, 100, 500, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    tag: str
+    name: str
+    title: str
+    href: str
+    dir: str
+
+
+def _html(
+    template: str, status: int = 200, *, private: bool = False, **context: Any
+) -> Response[str]:
+    body = _env.get_template(template).render(script="", **context)
+    headers = {**HEADERS, "Cache-Control": "no-store" if private else PUBLIC_CACHE}
+    return Response(body, status_code=status, media_type="text/html", headers=headers)
+
+
+def _not_found() -> Response[str]:
+    nb, en = (translator(t).gettext(strings.PACK_NOT_FOUND) for t in ("nb", "en"))
+    return _html("pack_error.html", 404, lang="nb", dir="ltr", title=nb, nb=nb, en=en)
+
+
+def negotiate(header: str, default: str = "nb") -> str:
+    """The first language in an ``Accept-Language`` header that has a catalog."""
+    weighted = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        weighted.append((-weight, position, tag.strip()))
+    catalogs = available_languages()
+    for _, _, tag in sorted(weighted):
+        try:
+            canonical = canonical_tag(tag)
+        except UnknownLanguageError:
+            continue
+        for candidate in (canonical, canonical.split("-")[0]):
+            if candidate in catalogs:
+                return candidate
+    return default
+
+
+async def _reporter(
+    request: Request[Any, Any, State], db_session: DbSession, pack: Pack, token: str | None
+) -> service.Reporter | None:
+    """The organisation a ``from`` token names, if it is genuine and for this pack."""
+    if not token:
+        return None
+    secret = request.app.state["settings"].secret_key
+    delivery_id = read_token(secret, token, purpose="pack")
+    reporter = None
+    if delivery_id is not None:
+        reporter = await service.reporter_of(db_session, pack.id, delivery_id)
+    if reporter is None:
+        throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+        await throttle.failed(request.client.host if request.client else "unknown", "pack")
+    return reporter
+
+
+def _language_links(
+    pack: Pack, languages: list[service.PublicLanguage], token: str | None, *, files: bool = False
+) -> list[_Link]:
+    query = f"?from={token}" if token else ""
+    return [
+        _Link(
+            tag=item.tag,
+            name=item.name,
+            title=item.title,
+            href=f"{item.tag}.html" if files else f"/packs/{pack.slug}/{item.tag}{query}",
+            dir=text_direction(item.tag),
+        )
+        for item in languages
+    ]
+
+
+def _language_context(
+    pack: Pack,
+    item: service.PublicLanguage,
+    languages: list[service.PublicLanguage],
+    *,
+    token: str | None = None,
+    standalone: bool = False,
+) -> dict[str, Any]:
+    t = translator(item.tag)
+    locale = babel_locale(item.tag)
+    updated = format_datetime_local(item.approved_at, item.tag, format="long")
+    return {
+        "lang": item.tag,
+        "dir": text_direction(item.tag),
+        "title": item.title,
+        "item": item,
+        "body": render.paragraphs(item.body),
+        "standalone": standalone,
+        "sender": t.gettext(strings.PACK_FROM),
+        "updated": t.gettext(strings.PACK_UPDATED, time=updated),
+        "more_information": t.gettext(strings.PACK_MORE_INFORMATION),
+        "short_heading": t.gettext(strings.PACK_SHORT_TEXT),
+        "copy": t.gettext(strings.PACK_COPY),
+        "copied": t.gettext(strings.PACK_COPIED),
+        "print": t.gettext(strings.PACK_PRINT),
+        "download_all": t.gettext(strings.PACK_DOWNLOAD_ALL),
+        "zip_url": f"/packs/{pack.slug}.zip",
+        "passed_question": t.gettext(strings.PACK_PASSED_ON_QUESTION),
+        "other_number": t.gettext(strings.PACK_OTHER_NUMBER),
+        "send": t.gettext(strings.PACK_SEND),
+        "choices": [(n, format_decimal(n, locale=locale)) for n in PEOPLE_CHOICES],
+        "form_action": f"/packs/{pack.slug}/{item.tag}",
+        "token": token or "",
+        "reporting_for": "",
+        "notice": "",
+        "error": "",
+        "other_languages": t.gettext(strings.PACK_OTHER_LANGUAGES),
+        "others": [
+            link
+            for link in _language_links(pack, languages, token, files=standalone)
+            if link.tag != item.tag
+        ],
+    }
+
+
+async def _find(
+    db_session: DbSession, slug: str, lang: str
+) -> tuple[Pack, service.PublicLanguage, list[service.PublicLanguage]] | str | None:
+    """The pack and the language, the canonical tag to redirect to, or None for a 404."""
+    try:
+        pack, languages = await service.published_pack(db_session, slug)
+        tag = canonical_tag(lang)
+    except (NotFoundError, UnknownLanguageError):
+        return None
+    item = next((i for i in languages if i.tag == tag), None)
+    if item is None:
+        return None
+    return tag if tag != lang else (pack, item, languages)
+
+
+@get("/packs/{name:str}", include_in_schema=False)
+async def pack_index(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    name: FromPath[str],
+    token: Annotated[str | None, QueryParameter(name="from")] = None,
+) -> Response[Any]:
+    """The languages of a pack, each by its own name; ``<slug>.zip`` downloads all of them."""
+    if name.endswith(".zip"):
+        return await _zip(db_session, name.removesuffix(".zip"))
+    try:
+        pack, languages = await service.published_pack(db_session, name)
+    except NotFoundError:
+        return _not_found()
+    lang = negotiate(request.headers.get("accept-language", ""))
+    t = translator(lang)
+    return _html(
+        "pack_index.html",
+        private=bool(token),
+        lang=lang,
+        dir=text_direction(lang),
+        title=pack.title,
+        sender=t.gettext(strings.PACK_FROM),
+        heading=t.gettext(strings.PACK_CHOOSE_LANGUAGE),
+        languages=_language_links(pack, languages, token),
+        download_all=t.gettext(strings.PACK_DOWNLOAD_ALL),
+        zip_url=f"/packs/{pack.slug}.zip",
+    )
+
+
+@get("/packs/{slug:str}/{lang:str}", include_in_schema=False)
+async def pack_page(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    slug: FromPath[str],
+    lang: FromPath[str],
+    token: Annotated[str | None, QueryParameter(name="from")] = None,
+) -> Response[Any]:
+    """One language of a pack, with the passed-on form."""
+    found = await _find(db_session, slug, lang)
+    if found is None:
+        return _not_found()
+    if isinstance(found, str):
+        query = f"?from={token}" if token else ""
+        return Redirect(f"/packs/{slug}/{found}{query}", status_code=301)
+    pack, item, languages = found
+    reporter = await _reporter(request, db_session, pack, token)
+    context = _language_context(pack, item, languages, token=token if reporter else None)
+    if reporter is not None:
+        context["reporting_for"] = translator(item.tag).gettext(
+            strings.PACK_REPORTING_FOR, organisation=reporter.organisation
+        )
+    context["script"] = SCRIPT
+    return _page(context, private=bool(token))
+
+
+def _page(context: dict[str, Any], status: int = 200, *, private: bool) -> Response[str]:
+    body = _env.get_template("pack_language.html").render(**context)
+    headers = {**HEADERS, "Cache-Control": "no-store" if private else PUBLIC_CACHE}
+    return Response(body, status_code=status, media_type="text/html", headers=headers)
+
+
+@post("/packs/{slug:str}/{lang:str}", include_in_schema=False, status_code=200)
+async def pack_passed_on(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    slug: FromPath[str],
+    lang: FromPath[str],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    """Record that an organisation passed this language on, to about N people."""
+    found = await _find(db_session, slug, lang)
+    if found is None or isinstance(found, str):
+        return _not_found()
+    pack, item, languages = found
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    if await throttle.blocked(client, "pack"):
+        nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
+        return _html(
+            "pack_error.html", 429, private=True, lang="nb", dir="ltr", title=nb, nb=nb, en=en
+        )
+    token = (data.get("from") or "").strip() or None
+    reporter = await _reporter(request, db_session, pack, token)
+    t = translator(item.tag)
+    context = _language_context(pack, item, languages, token=token if reporter else None)
+    context["script"] = SCRIPT
+    if reporter is not None:
+        context["reporting_for"] = t.gettext(
+            strings.PACK_REPORTING_FOR, organisation=reporter.organisation
+        )
+    raw = data.get("people", "")
+    if raw == "other":
+        raw = data.get("people_other", "")
+    try:
+        people = int(raw.strip())
+        await service.record_passed_on(
+            db_session, pack_id=pack.id, language=item.tag, people=people, reporter=reporter
+        )
+    except (ValueError, InvalidInputError):
+        context["error"] = t.gettext(strings.PACK_NUMBER_INVALID)
+        return _page(context, 422, private=True)
+    await db_session.commit()
+    context["notice"] = t.ngettext(*strings.PACK_PASSED_ON_THANKS, people)
+    return _page(context, private=True)
+
+
+async def _zip(db_session: DbSession, slug: str) -> Response[Any]:
+    try:
+        pack, languages = await service.published_pack(db_session, slug)
+    except NotFoundError:
+        return _not_found()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in languages:
+            context = _language_context(pack, item, languages, standalone=True)
+            html = _env.get_template("pack_language.html").render(**{**context, "script": ""})
+            archive.writestr(f"{pack.slug}/{item.tag}.html", html)
+            text = render.plain_text(
+                title=item.title, body=item.body, short=item.short, links=item.links, lang=item.tag
+            )
+            archive.writestr(f"{pack.slug}/{item.tag}.txt", text)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={
+            **HEADERS,
+            "Cache-Control": PUBLIC_CACHE,
+            "Content-Disposition": f'attachment; filename="{pack.slug}.zip"',
+        },
+    )
