@@ -37,6 +37,7 @@ from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.packs.api import PackController
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
 from dispatch.problems import EXCEPTION_HANDLERS
+from dispatch.reports.api import ReportController
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             ProgressController,
             FieldReportController,
             PackController,
+            ReportController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],

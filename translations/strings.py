@@ -158,6 +158,58 @@ PACK_EMAIL_REPORT_BACK = N_(
     "When you have passed it on, tell us on the page with one click, so we know how far it reached."
 )
 
+# --- The post-incident report (for coordinators and leadership; nb, nn and en) -----------------
+
+REPORT_TITLE = N_("Incident report")
+# TRANSLATORS: Banner across the top of an exercise's report.
+REPORT_EXERCISE_BANNER = N_("EXERCISE – not a real incident")
+REPORT_TEST_BANNER = N_("TEST – a technical test, not a real incident")
+REPORT_SUMMARY = N_("Summary")
+REPORT_TIMELINE = N_("Timeline")
+REPORT_MESSAGES = N_("Messages")
+REPORT_BY_NETWORK = N_("Reach by network")
+REPORT_BY_CHANNEL = N_("Reach by channel")
+REPORT_BY_LANGUAGE = N_("Reach by language")
+REPORT_ORGANISATIONS = N_("Organisations")
+REPORT_SILENT = N_("Organisations where no one acknowledged")
+REPORT_ACKS_OVER_TIME = N_("Acknowledgements over time")
+REPORT_TIME_TO_ACK = N_("Time to acknowledge")
+REPORT_FAILURES = N_("Failed deliveries and their reasons")
+REPORT_FALLBACKS = N_("Sent in another language than preferred")
+REPORT_FIELD_REPORTS = N_("Field reports")
+REPORT_RECIPIENTS = N_("Recipients")
+REPORT_ACKNOWLEDGED = N_("Acknowledged")
+REPORT_ACK_RATE = N_("Acknowledgement rate")
+REPORT_DELIVERIES = N_("Deliveries")
+REPORT_HANDED_OVER = N_("Handed over")
+REPORT_DELIVERED = N_("Delivered")
+REPORT_FAILED = N_("Failed")
+REPORT_UNDELIVERABLE = N_("Undeliverable")
+REPORT_PENDING = N_("Not yet sent")
+REPORT_MEDIAN = N_("Median")
+REPORT_P90 = N_("90th percentile")
+REPORT_MINUTES = N_("minutes")
+REPORT_PREFERRED = N_("Preferred")
+REPORT_SENT_IN = N_("Sent in")
+REPORT_REASON = N_("Reason")
+REPORT_CHANNEL = N_("Channel")
+REPORT_NETWORK = N_("Network")
+REPORT_LANGUAGE = N_("Language")
+REPORT_ORGANISATION = N_("Organisation")
+REPORT_NAME = N_("Name")
+REPORT_NONE = N_("None.")
+REPORT_COUNTS_ONLY = N_("Names and addresses are left out: your role sees counts only.")
+# TRANSLATORS: %(time)s is a date and time, already in your language.
+REPORT_GENERATED = N_("Generated %(time)s")
+REPORT_EVENT_DECLARED = N_("Declared")
+REPORT_EVENT_FIRST_HANDOVER = N_("First message handed over")
+REPORT_EVENT_LAST_HANDOVER = N_("Last message handed over")
+REPORT_EVENT_UPDATE = N_("Update sent")
+REPORT_EVENT_CANCEL = N_("Closing message sent")
+REPORT_EVENT_REMINDER = N_("Reminder sent")
+REPORT_EVENT_ESCALATION = N_("Main contacts told")
+REPORT_EVENT_CLOSED = N_("Closed")
+
 MEMBER_FACING: tuple[str | PluralMessage, ...] = (
     EXERCISE,
     TEST,

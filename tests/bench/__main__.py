@@ -14,11 +14,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from tests.bench import bench_fanout, bench_import
+from tests.bench import bench_fanout, bench_import, bench_report
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench-results.json"
-VERSIONS = ("litestar", "sqlalchemy", "asyncpg", "aiosqlite", "alembic", "dramatiq", "twilio")
+VERSIONS = (
+    "litestar",
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "alembic",
+    "dramatiq",
+    "twilio",
+    "openpyxl",
+)
 
 
 def main() -> None:
@@ -32,6 +41,8 @@ def main() -> None:
     }
     print("import: 5,000 directory rows on PostgreSQL and SQLite …", file=sys.stderr)
     results.update(asyncio.run(bench_import.run()))
+    print("report: 100,000 deliveries as JSON, CSV and XLSX …", file=sys.stderr)
+    results.update(asyncio.run(bench_report.run()))
     print("fan-out: 1,000 and 10,000 recipients × e-mail and SMS …", file=sys.stderr)
     results.update(bench_fanout.run_fanout())
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

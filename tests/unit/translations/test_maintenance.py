@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,10 @@ def test_init_starts_a_catalog_with_the_cldr_plural_rule(tmp_path: Path) -> None
     assert path == po(tmp_path, "se")
     assert catalog.num_plurals == 3  # pybabel init would say 2
     assert read_extra_headers(path)[REVIEW_HEADER] == "untranslated"
-    assert len([message for message in catalog if message.id]) == len(strings.MEMBER_FACING)
+    ids = {message.id for message in catalog if message.id}
+    template = {message.id for message in read(maintenance.TEMPLATE) if message.id}
+    assert ids == template
+    assert len(ids) > len(strings.MEMBER_FACING)  # the report headings are in it too
     with pytest.raises(FileExistsError):
         maintenance.init("se", tmp_path)
 
@@ -156,6 +160,18 @@ def test_command_line_status_prints_the_readme_table(capsys: pytest.CaptureFixtu
     assert out.startswith("| language | in English | tag | direction | member-facing coverage |")
     total = len(strings.MEMBER_FACING)
     assert f"| دری | Dari | `fa-AF` | rtl | {total}/{total} | machine-drafted |" in out
+
+
+def test_nb_nn_and_en_must_have_every_message(tmp_path: Path) -> None:
+    locale_copy = tmp_path / "locale"
+    shutil.copytree(maintenance.LOCALE_DIR, locale_copy)
+    path = po(locale_copy, "nn")
+    text = path.read_text(encoding="utf-8")
+    # A report heading (not member-facing) left untranslated in Nynorsk is a problem …
+    path.write_text(text.replace('msgstr "Tidsline"', 'msgstr ""'), encoding="utf-8")
+    assert "nn: 'Timeline' is not translated (or is fuzzy)" in maintenance.check(locale_copy)
+    # … but not in Somali, which needs only the member-facing messages.
+    assert not [p for p in maintenance.check(locale_copy) if p.startswith("so:")]
 
 
 def test_command_line_check(capsys: pytest.CaptureFixture[str]) -> None:

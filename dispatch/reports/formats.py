@@ -1,0 +1,197 @@
+"""The report as CSV (streamed, one row per delivery), XLSX (a summary sheet and a deliveries
+sheet, written row by row to a temporary file) and printable HTML with inline SVG charts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatch.reports import charts
+from dispatch.reports.service import DeliveryRow, Report, build, columns, row_values
+from dispatch.reports.service import stream_deliveries as _stream
+from translations import strings
+from translations.catalog import translator
+from translations.locales import format_datetime_local, language_name
+
+OSLO = ZoneInfo("Europe/Oslo")
+CSV_FLUSH_BYTES = 64 * 1024
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+async def csv_chunks(
+    sessionmaker: async_sessionmaker[AsyncSession], incident_id: int, *, personal: bool
+) -> AsyncIterator[bytes]:
+    """The CSV in pieces of about 64 KB, with a BOM so that Excel reads it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(columns(personal))
+    async with sessionmaker() as session:
+        async for row in _stream(session, incident_id, personal=personal):
+            writer.writerow([_csv_value(v) for v in row_values(row, personal)])
+            if buffer.tell() >= CSV_FLUSH_BYTES:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(OSLO).replace(tzinfo=None)
+    return value
+
+
+async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, lang: str) -> Path:
+    """Write the workbook to a temporary file (deleted by the caller after sending)."""
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("Summary")
+    deliveries = workbook.create_sheet("Deliveries")
+    deliveries.append(columns(personal))
+
+    def add(row: DeliveryRow) -> None:
+        deliveries.append([_excel_value(v) for v in row_values(row, personal)])
+
+    report = await build(session, incident_id, personal=personal, on_row=add)
+    t = translator(lang)
+    head = report.incident
+    summary.append([t.gettext(strings.REPORT_TITLE), f"{head.code} – {head.title}"])
+    if head.exercise:
+        summary.append([t.gettext(strings.REPORT_EXERCISE_BANNER)])
+    summary.append(["Times", "Europe/Oslo"])
+    summary.append([t.gettext(strings.REPORT_EVENT_DECLARED), _excel_value(head.declared_at)])
+    summary.append([t.gettext(strings.REPORT_RECIPIENTS), report.totals.recipients])
+    summary.append([t.gettext(strings.REPORT_ACKNOWLEDGED), report.totals.acknowledged])
+    summary.append([t.gettext(strings.REPORT_ACK_RATE), report.ack_rate])
+    summary.append([t.gettext(strings.REPORT_MEDIAN) + " (s)", report.time_to_ack.median_s])
+    summary.append([t.gettext(strings.REPORT_P90) + " (s)", report.time_to_ack.p90_s])
+    summary.append([])
+    for title, table in (
+        (strings.REPORT_BY_NETWORK, report.by_network),
+        (strings.REPORT_BY_CHANNEL, report.by_channel),
+        (strings.REPORT_BY_LANGUAGE, report.by_language),
+    ):
+        summary.append([t.gettext(title)])
+        summary.append(
+            [
+                "",
+                t.gettext(strings.REPORT_RECIPIENTS),
+                t.gettext(strings.REPORT_ACKNOWLEDGED),
+                t.gettext(strings.REPORT_DELIVERIES),
+                t.gettext(strings.REPORT_DELIVERED),
+                t.gettext(strings.REPORT_FAILED),
+                t.gettext(strings.REPORT_UNDELIVERABLE),
+            ]
+        )
+        for key, b in table.items():
+            summary.append(
+                [
+                    key,
+                    b.recipients,
+                    b.acknowledged,
+                    b.deliveries,
+                    b.delivered,
+                    b.failed,
+                    b.undeliverable,
+                ]
+            )
+        summary.append([])
+    summary.append([t.gettext(strings.REPORT_SILENT)])
+    for org in report.silent_organisations:
+        summary.append([org.name, org.recipients])
+    summary.append([])
+    summary.append([t.gettext(strings.REPORT_FAILURES)])
+    for failure in report.failure_reasons:
+        summary.append([failure.channel, failure.reason, failure.deliveries])
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    workbook.save(handle.name)
+    return Path(handle.name)
+
+
+def html(report: Report, *, lang: str) -> str:
+    """The printable report: A4 print CSS, inline SVG, no JavaScript."""
+    t = translator(lang)
+
+    def when(moment: datetime | None) -> str:
+        return format_datetime_local(moment, lang, format="short") if moment else ""
+
+    events = {
+        "declared": strings.REPORT_EVENT_DECLARED,
+        "first_handover": strings.REPORT_EVENT_FIRST_HANDOVER,
+        "last_handover": strings.REPORT_EVENT_LAST_HANDOVER,
+        "update": strings.REPORT_EVENT_UPDATE,
+        "cancel": strings.REPORT_EVENT_CANCEL,
+        "reminder": strings.REPORT_EVENT_REMINDER,
+        "escalation": strings.REPORT_EVENT_ESCALATION,
+        "closed": strings.REPORT_EVENT_CLOSED,
+    }
+    legend = {
+        "delivered": t.gettext(strings.REPORT_DELIVERED),
+        "handed_over": t.gettext(strings.REPORT_HANDED_OVER),
+        "failed": t.gettext(strings.REPORT_FAILED),
+    }
+
+    def series(b: Any) -> dict[str, int]:
+        return {
+            "delivered": b.delivered,
+            "handed_over": b.sent + b.undeliverable,
+            "failed": b.failed,
+        }
+
+    banner = ""
+    if report.incident.exercise:
+        banner = t.gettext(strings.REPORT_EXERCISE_BANNER)
+    elif report.incident.status == "test":
+        banner = t.gettext(strings.REPORT_TEST_BANNER)
+    return _env.get_template("report.html").render(
+        lang=lang,
+        t=t.gettext,
+        s=strings,
+        r=report,
+        banner=banner,
+        when=when,
+        event_name=lambda e: t.gettext(events[e]) if e in events else e,
+        language_name=language_name,
+        percent=lambda x: f"{x * 100:.0f} %",
+        minutes=lambda seconds: "–" if seconds is None else f"{seconds / 60:.1f}",
+        network_chart=charts.bars(
+            t.gettext(strings.REPORT_BY_NETWORK),
+            [(k, series(b)) for k, b in report.by_network.items()],
+            legend,
+        ),
+        channel_chart=charts.bars(
+            t.gettext(strings.REPORT_BY_CHANNEL),
+            [(k, series(b)) for k, b in report.by_channel.items()],
+            legend,
+        ),
+        ack_chart=charts.cumulative(
+            t.gettext(strings.REPORT_ACKS_OVER_TIME),
+            [(p.minute, p.acknowledged) for p in report.acks_over_time],
+            report.totals.recipients,
+            t.gettext(strings.REPORT_MINUTES),
+        ),
+        generated=t.gettext(strings.REPORT_GENERATED, time=when(report.generated_at)),
+    )

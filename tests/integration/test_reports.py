@@ -1,0 +1,194 @@
+"""The post-incident report in JSON, CSV, XLSX and HTML, for a coordinator and for a viewer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatch.acks.models import AckVia
+from dispatch.acks.service import acknowledge, add_field_report
+from dispatch.audit.service import Actor
+from dispatch.db.models import Delivery, Incident, Recipient
+from dispatch.directory.demo import load_demo
+
+Client = httpx.AsyncClient
+MESSAGE = {
+    "nb": {"subject": "Flom", "sms": "Flom i Drammen.", "body": "Detaljer."},
+    "ar": {"subject": "فيضان", "sms": "فيضان في درامن.", "body": "تفاصيل."},
+}
+
+
+@pytest.fixture
+async def incident(
+    coordinator_client: Client, sessionmaker: async_sessionmaker[AsyncSession]
+) -> dict[str, Any]:
+    """An exercise where some deliveries arrived, one failed, and two people acknowledged."""
+    async with sessionmaker() as session, session.begin():
+        await load_demo(session, actor=Actor("test"))
+    response = await coordinator_client.post(
+        "/api/v1/incidents",
+        json={
+            "title": "Flom i Drammen",
+            "networks": ["NIK", "NONEMI", "NIFS"],
+            "status": "exercise",
+            "channels": ["email", "sms"],
+            "message": MESSAGE,
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    async with sessionmaker() as session, session.begin():
+        declared = await session.get(Incident, body["id"])
+        assert declared is not None
+        ids = (await session.scalars(select(Delivery.id).order_by(Delivery.id))).all()
+        at = declared.declared_at + timedelta(seconds=5)
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids[:-1]))
+            .values(state="delivered", sent_at=at, delivered_at=at)
+        )
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == ids[-1])
+            .values(state="failed", failed_at=at, last_error="the number does not exist")
+        )
+        recipients = (await session.scalars(select(Recipient).order_by(Recipient.id))).all()
+        for recipient, via in zip(recipients[:2], (AckVia.SMS, AckVia.LINK), strict=True):
+            await acknowledge(
+                session,
+                incident_id=declared.id,
+                recipient_id=recipient.id,
+                via=via,
+                delivery_id=None,
+            )
+        await add_field_report(
+            session,
+            text="Mange spør om drikkevannet.",
+            source="sms",
+            incident_id=declared.id,
+            recipient=recipients[0],
+            language="nb",
+        )
+    return body
+
+
+async def test_json_report_for_a_coordinator(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    response = await coordinator_client.get(f"/api/v1/incidents/{incident['id']}/report")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["incident"]["exercise"] is True
+    assert report["personal"] is True
+    totals = report["totals"]
+    assert totals["recipients"] == incident["recipients"]
+    assert totals["acknowledged"] == 2
+    assert totals["deliveries"] == incident["deliveries"]["planned"]
+    assert (totals["delivered"], totals["failed"]) == (totals["deliveries"] - 1, 1)
+    assert report["ack_rate"] == round(2 / totals["recipients"], 4)
+    assert report["time_to_ack"]["acknowledged"] == 2
+    assert report["time_to_ack"]["median_s"] is not None
+    assert set(report["time_to_ack_by_channel"]) == {"sms", "email"}
+    assert report["failure_reasons"] == [
+        {
+            "channel": report["failure_reasons"][0]["channel"],
+            "reason": "the number does not exist",
+            "deliveries": 1,
+        }
+    ]
+    assert [e["event"] for e in report["timeline"]][:2] == ["declared", "first_handover"]
+    assert {"NIK", "NONEMI", "NIFS"} <= set(report["by_network"])
+    # Somali, Polish, Ukrainian … speakers got Bokmål or Arabic's fallback: listed with names.
+    assert report["fallbacks"]
+    assert sum(f["recipients"] for f in report["fallbacks"]) == len(report["fallback_people"])
+    assert all(p["name"] for p in report["fallback_people"])
+    assert report["field_reports"] == 1
+    assert report["field_report_items"][0]["text"] == "Mange spør om drikkevannet."
+    silent = {o["name"] for o in report["silent_organisations"]}
+    assert silent
+    assert all(o["acknowledged"] == 0 for o in report["silent_organisations"])
+    assert len(report["organisations"]) > len(silent)
+
+
+async def test_a_viewer_gets_counts_without_personal_data(
+    viewer_client: Client, incident: dict[str, Any]
+) -> None:
+    report = (await viewer_client.get(f"/api/v1/incidents/{incident['id']}/report")).json()
+    assert report["personal"] is False
+    assert report["totals"]["acknowledged"] == 2
+    assert report["fallback_people"] == []
+    assert report["field_report_items"] == []
+    assert report["field_reports"] == 1
+    text = (await viewer_client.get(f"/api/v1/incidents/{incident['id']}/report?format=csv")).text
+    header = text.lstrip("\ufeff").splitlines()[0].split(",")
+    assert "name" not in header
+    assert "address" not in header
+    assert "@" not in text
+    assert "+47" not in text
+
+
+async def test_csv_has_one_row_per_delivery(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    response = await coordinator_client.get(
+        f"/api/v1/incidents/{incident['id']}/report", params={"format": "csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert len(rows) == incident["deliveries"]["planned"]
+    assert {r["state"] for r in rows} == {"delivered", "failed"}
+    assert sum(1 for r in rows if r["acknowledged_at"]) >= 2
+    assert any("@" in r["address"] for r in rows)
+
+
+async def test_xlsx_has_a_summary_and_a_deliveries_sheet(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    response = await coordinator_client.get(
+        f"/api/v1/incidents/{incident['id']}/report", params={"format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames == ["Summary", "Deliveries"]
+    deliveries = list(workbook["Deliveries"].iter_rows(values_only=True))
+    assert len(deliveries) == incident["deliveries"]["planned"] + 1
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    assert summary[0][0] == "Hendelsesrapport"
+    assert summary[1][0] == "ØVELSE – ikke en virkelig hendelse"
+
+
+async def test_html_is_printable_with_inline_svg_and_an_exercise_banner(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    response = await coordinator_client.get(
+        f"/api/v1/incidents/{incident['id']}/report", params={"format": "html", "lang": "en"}
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert '<p class="banner" role="note">EXERCISE – not a real incident</p>' in page
+    assert page.count("<svg") == 3
+    assert "@page { size: A4" in page
+    assert "<script" not in page
+    assert "Mange spør om drikkevannet." in page
+
+
+async def test_bad_parameters_and_unknown_incidents(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    bad = await coordinator_client.get(
+        f"/api/v1/incidents/{incident['id']}/report", params={"format": "pdf", "lang": "de"}
+    )
+    assert bad.status_code == 422
+    assert len(bad.json()["errors"]) == 2
+    assert (await coordinator_client.get("/api/v1/incidents/999/report")).status_code == 404
