@@ -107,7 +107,7 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
     """Move due ``queued`` rows to ``sending``; a row another worker claimed is skipped."""
     now = utcnow()
     claimed = (
-        await session.scalars(
+        await session.execute(
             update(Delivery)
             .where(
                 Delivery.id.in_(list(ids)),
@@ -115,15 +115,17 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
             )
             .values(state=DeliveryState.SENDING, sending_at=now, attempts=Delivery.attempts + 1)
-            .returning(Delivery.id)
+            .returning(Delivery.id, Delivery.publication_id)
         )
     ).all()
     if not claimed:
         return []
     network_names = dict((await session.execute(select(Network.code, Network.name))).all())
-    return await _incident_jobs(session, claimed, network_names) + await _pack_jobs(
-        session, claimed, network_names
-    )
+    # An alert's batch never pays for the pack query, nor a pack's for the incident one.
+    alerts = [i for i, publication in claimed if publication is None]
+    packs = [i for i, publication in claimed if publication is not None]
+    jobs = await _incident_jobs(session, alerts, network_names) if alerts else []
+    return jobs + (await _pack_jobs(session, packs, network_names) if packs else [])
 
 
 def _network_label(code: str, names: dict[str, str]) -> str:

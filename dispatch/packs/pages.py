@@ -83,7 +83,7 @@ class _Link:
 def _html(
     template: str, status: int = 200, *, private: bool = False, **context: Any
 ) -> Response[str]:
-    body = _env.get_template(template).render(script="", **context)
+    body = _env.get_template(template).render(**{"script": "", **context})
     headers = {**HEADERS, "Cache-Control": "no-store" if private else PUBLIC_CACHE}
     return Response(body, status_code=status, media_type="text/html", headers=headers)
 
@@ -267,9 +267,7 @@ async def pack_page(
 
 
 def _page(context: dict[str, Any], status: int = 200, *, private: bool) -> Response[str]:
-    body = _env.get_template("pack_language.html").render(**context)
-    headers = {**HEADERS, "Cache-Control": "no-store" if private else PUBLIC_CACHE}
-    return Response(body, status_code=status, media_type="text/html", headers=headers)
+    return _html("pack_language.html", status, private=private, **context)
 
 
 @post("/packs/{slug:str}/{lang:str}", include_in_schema=False, status_code=200)
