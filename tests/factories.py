@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from typing import Any
 
+from dispatch.audit.service import Actor
+from dispatch.directory.demo import load_demo
 from dispatch.directory.importer import COLUMNS
 from dispatch.directory.validation import ORGNR_WEIGHTS
 
@@ -81,3 +84,24 @@ def many_rows(count: int, *, per_organisation: int = 10) -> list[dict[str, str]]
             )
         )
     return rows
+
+
+async def declare_demo_exercise(
+    client: Any, sessionmaker: Any, *, title: str, message: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """Load the demo directory and declare an e-mail and SMS exercise to all three networks."""
+    async with sessionmaker() as session, session.begin():
+        await load_demo(session, actor=Actor("test"))
+    response = await client.post(
+        "/api/v1/incidents",
+        json={
+            "title": title,
+            "networks": ["NIK", "NONEMI", "NIFS"],
+            "status": "exercise",
+            "channels": ["email", "sms"],
+            "message": message,
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body

@@ -13,11 +13,10 @@ from twilio.request_validator import RequestValidator
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.acks.tokens import make_token
-from dispatch.audit.service import Actor
 from dispatch.db.base import utcnow
 from dispatch.db.models import Delivery, Incident
-from dispatch.directory.demo import load_demo
 from dispatch.settings import Settings
+from tests.factories import declare_demo_exercise
 from translations import strings
 from translations.catalog import translator
 
@@ -46,21 +45,9 @@ MESSAGE = {
 async def incident(
     coordinator_client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> dict[str, Any]:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("test"))
-    response = await coordinator_client.post(
-        "/api/v1/incidents",
-        json={
-            "title": "Meslinger",
-            "networks": ["NIK", "NONEMI", "NIFS"],
-            "status": "exercise",
-            "channels": ["email", "sms"],
-            "message": MESSAGE,
-        },
+    return await declare_demo_exercise(
+        coordinator_client, sessionmaker, title="Meslinger", message=MESSAGE
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def email_delivery(sessionmaker: async_sessionmaker[AsyncSession], address: str) -> int:

@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.models import AckVia
 from dispatch.acks.service import acknowledge, add_field_report
-from dispatch.audit.service import Actor
 from dispatch.db.models import Delivery, Incident, Recipient
-from dispatch.directory.demo import load_demo
+from tests.factories import declare_demo_exercise
 
 Client = httpx.AsyncClient
 MESSAGE = {
@@ -31,20 +30,9 @@ async def incident(
     coordinator_client: Client, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> dict[str, Any]:
     """An exercise where some deliveries arrived, one failed, and two people acknowledged."""
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("test"))
-    response = await coordinator_client.post(
-        "/api/v1/incidents",
-        json={
-            "title": "Flom i Drammen",
-            "networks": ["NIK", "NONEMI", "NIFS"],
-            "status": "exercise",
-            "channels": ["email", "sms"],
-            "message": MESSAGE,
-        },
+    body = await declare_demo_exercise(
+        coordinator_client, sessionmaker, title="Flom i Drammen", message=MESSAGE
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
     async with sessionmaker() as session, session.begin():
         declared = await session.get(Incident, body["id"])
         assert declared is not None
