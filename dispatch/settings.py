@@ -104,6 +104,9 @@ class Settings:
     ack_link_days: int = 30
     """Days after an incident closes that its acknowledgement links keep working."""
 
+    session_hours: float = 12.0
+    """Hours a dashboard sign-in lasts; signing out ends it at once."""
+
     log_level: str = "INFO"
     """Log level of the JSON logs on stderr."""
 

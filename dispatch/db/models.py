@@ -10,7 +10,7 @@ from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
-from dispatch.security.models import ApiToken, User
+from dispatch.security.models import ApiToken, User, WebSession
 
 __all__ = [
     "Acknowledgement",
@@ -35,4 +35,5 @@ __all__ = [
     "SmsOptOut",
     "StatusEvent",
     "User",
+    "WebSession",
 ]

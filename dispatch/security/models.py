@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.db.base import Base, IdMixin, TimestampMixin, UTCDateTime
+from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin, UTCDateTime
 
 
 class Role(StrEnum):
@@ -42,3 +42,16 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WebSession(IdMixin, TimestampMixin, Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept here, so
+    a copy of the database signs no one in. Signing out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    user_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

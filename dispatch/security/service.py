@@ -6,18 +6,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.directory import validation
 from dispatch.errors import ConflictError, InvalidInputError
-from dispatch.security.models import ApiToken, Role, User
+from dispatch.security.models import ApiToken, Role, User, WebSession
 
 TOKEN_PREFIX = "bv_"  # noqa: S105 - a marker that makes tokens recognisable, not a secret
 MIN_PASSWORD_LENGTH = 12
@@ -149,3 +149,68 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Verified against when the e-mail is unknown, so that a wrong address costs as long as a wrong
+# password and the answer time does not tell which addresses have accounts.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+async def authenticate_user(session: AsyncSession, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; the same work either way."""
+    address = email.strip().lower()
+    user = await session.scalar(select(User).where(User.email == address))
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+async def start_web_session(session: AsyncSession, *, user: User, hours: float) -> str:
+    """Sign ``user`` in; return the cookie value. Expired sessions are removed on the way."""
+    now = utcnow()
+    await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            user_id=user.id, token_hash=hash_token(token), expires_at=now + timedelta(hours=hours)
+        )
+    )
+    record(
+        session,
+        actor=Actor.user(user.id),
+        action="user.signed_in",
+        entity_type="user",
+        entity_id=user.id,
+        details={},
+    )
+    return token
+
+
+async def web_session_principal(session: AsyncSession, token: str) -> Principal | None:
+    """Who the session cookie belongs to, if it is current and the user still active."""
+    row = (
+        await session.execute(
+            select(User.id, User.email, User.role, User.active, WebSession.expires_at)
+            .join(WebSession, WebSession.user_id == User.id)
+            .where(WebSession.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None or not row.active or row.expires_at <= utcnow():
+        return None
+    return Principal(kind="user", id=row.id, name=row.email, role=Role(row.role))
+
+
+async def end_web_session(session: AsyncSession, token: str) -> None:
+    """Sign out: the cookie's session stops working at once, wherever the cookie is."""
+    await session.execute(delete(WebSession).where(WebSession.token_hash == hash_token(token)))
+
+
+async def set_password(session: AsyncSession, *, user: User, password: str) -> None:
+    """Replace a user's password and sign them out everywhere."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    user.password_hash = _hasher.hash(password)
+    await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
