@@ -41,6 +41,8 @@ from dispatch.reports.api import ReportController
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
+from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
+from dispatch.web import routes as dashboard_routes
 from translations.catalog import ensure_compiled
 
 HERE = Path(__file__).parent
@@ -106,10 +108,14 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         middleware=[throttle.rate_limit(settings).middleware],
     )
     return Litestar(
-        route_handlers=[health, ready, api, public, sandbox_page],
+        route_handlers=[health, ready, api, public, sandbox_page, *dashboard_routes()],
         stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
-            directory=[HERE / "delivery" / "templates", HERE / "acks" / "templates"],
+            directory=[
+                HERE / "delivery" / "templates",
+                HERE / "acks" / "templates",
+                DASHBOARD_TEMPLATES,
+            ],
             engine=JinjaTemplateEngine,
         ),
         dependencies={"db_session": Provide(provide_db_session)},

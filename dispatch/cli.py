@@ -66,6 +66,7 @@ def serve(host: str, port: int) -> None:
     url = f"http://{host}:{port}"
     click.echo(
         f"\nBeredskapsvarsling is starting on {url}\n"
+        f"  Dashboard:          {url}/dashboard (sign in: dispatch demo or dispatch user create)\n"
         f"  API documentation:  {url}/schema\n"
         f"  Health:             {url}/health\n"
         f"  Database:           {_safe_url(settings.database_url)}\n"
@@ -184,18 +185,46 @@ def import_(file: Path, dry_run: bool) -> None:
         sys.exit(1)
 
 
+DEMO_USER = "koordinator@demo.example"
+
+
 @main.command()
 def demo() -> None:
-    """Load demo organisations and contacts for the three networks (idempotent)."""
+    """Load demo organisations and contacts (idempotent) and a demo coordinator who can sign in.
+
+    The demo coordinator gets a new random password on every run, printed once.
+    """
+    import secrets
+
+    from sqlalchemy import select
+
     from dispatch.directory.demo import load_demo
+    from dispatch.security.models import Role, User
+    from dispatch.security.service import create_user, set_password
 
     settings = _settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
     outcome = _run_in_session(lambda s: load_demo(s, actor=CLI))
+    password = secrets.token_urlsafe(12)
+
+    async def demo_user(session: AsyncSession) -> None:
+        user = await session.scalar(select(User).where(User.email == DEMO_USER))
+        if user is None:
+            await create_user(
+                session, email=DEMO_USER, role=Role.COORDINATOR, password=password, actor=CLI
+            )
+        else:
+            await set_password(session, user=user, password=password)
+
+    _run_in_session(demo_user)
     click.echo(
         f"Demo directory: {outcome.created_organisations} organisation(s) and "
         f"{outcome.created_contacts} contact(s) added, {outcome.unchanged_contacts} already there."
+    )
+    click.echo(
+        f"Demo coordinator: sign in at {settings.base_url}/login as {DEMO_USER} "
+        f"with the password {password}"
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record
@@ -201,9 +201,25 @@ async def list_contacts(
     active: bool | None,
     page: int,
     page_size: int,
+    search: str | None = None,
 ) -> tuple[Sequence[Contact], int]:
-    """A page of contacts by name, filtered by network, organisation and active state."""
+    """A page of contacts by name, filtered by network, organisation and active state, and by
+    ``search`` in the name, e-mail, phone number or organisation name."""
     query = select(Contact)
+    if search and search.strip():
+        needle = search.strip()
+        query = query.where(
+            or_(
+                Contact.name.icontains(needle, autoescape=True),
+                Contact.email.icontains(needle, autoescape=True),
+                Contact.phone.icontains(needle, autoescape=True),
+                Contact.organisation_id.in_(
+                    select(Organisation.id).where(
+                        Organisation.name.icontains(needle, autoescape=True)
+                    )
+                ),
+            )
+        )
     if network:
         network_id = await _network_id(session, network)
         query = query.where(

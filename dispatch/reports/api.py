@@ -75,31 +75,48 @@ class ReportController(Controller):
             errors.append(f"lang '{lang}' must be one of: {', '.join(LANGUAGES)}")
         if errors:
             raise InvalidInputError.from_errors(errors)
-        incident = await get_incident(db_session, incident_id)
         personal = request.user.role in PERSONAL_ROLES
-        name = f"report-{incident.code}"
-        if format == "csv":
-            # The request's session closes when the handler returns; the stream opens its own.
-            await db_session.close()
-            return _Stream(
-                formats.csv_chunks(
-                    sessionmaker_from(request.app.state), incident_id, personal=personal
-                ),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-            )
-        if format == "xlsx":
-            path = await formats.xlsx_file(db_session, incident_id, personal=personal, lang=lang)
-            return _File(
-                path=path,
-                filename=f"{name}.xlsx",
-                media_type=XLSX,
-                background=BackgroundTask(_remove, path),
-            )
-        report: Report = await build(db_session, incident_id, personal=personal)
-        if format == "html":
-            return Response(formats.html(report, lang=lang), media_type="text/html")
-        return report
+        return await respond(
+            request, db_session, incident_id, format=format, lang=lang, personal=personal
+        )
+
+
+async def respond(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    incident_id: int,
+    *,
+    format: str,
+    lang: str,
+    personal: bool,
+    download: bool = False,
+) -> Any:
+    """The report in ``format``; ``download`` makes even HTML and JSON a file to save."""
+    incident = await get_incident(db_session, incident_id)
+    name = f"report-{incident.code}"
+    if format == "csv":
+        # The request's session closes when the handler returns; the stream opens its own.
+        await db_session.close()
+        return _Stream(
+            formats.csv_chunks(
+                sessionmaker_from(request.app.state), incident_id, personal=personal
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        path = await formats.xlsx_file(db_session, incident_id, personal=personal, lang=lang)
+        return _File(
+            path=path,
+            filename=f"{name}.xlsx",
+            media_type=XLSX,
+            background=BackgroundTask(_remove, path),
+        )
+    report: Report = await build(db_session, incident_id, personal=personal)
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{format}"'} if download else {}
+    if format == "html":
+        return Response(formats.html(report, lang=lang), media_type="text/html", headers=headers)
+    return Response(report, headers=headers) if download else report
 
 
 async def _remove(path: Path) -> None:

@@ -42,6 +42,10 @@ def test_db_upgrade_then_demo_is_idempotent(dispatch_bin: str, cli_env: dict[str
     second = run(dispatch_bin, cli_env, "demo")
     assert second.returncode == 0, second.stderr
     assert "0 organisation(s) and 0 contact(s) added" in second.stdout
+    # A demo coordinator to sign in with; every run prints a new password, and only that works.
+    passwords = [out.stdout.rsplit("with the password ", 1)[1].strip() for out in (first, second)]
+    assert passwords[0] != passwords[1]
+    assert len(passwords[1]) >= 12
 
     with sqlite3.connect(db_path(cli_env)) as db:
         observers = db.execute(
@@ -49,6 +53,12 @@ def test_db_upgrade_then_demo_is_idempotent(dispatch_bin: str, cli_env: dict[str
             "ON m.organisation_id = o.id WHERE m.role = 'observer' GROUP BY o.name ORDER BY o.name"
         ).fetchall()
         languages = {r[0] for r in db.execute("SELECT DISTINCT language FROM contacts")}
+        users = db.execute("SELECT email, role, password_hash FROM users").fetchall()
+    assert [(email, role) for email, role, _ in users] == [
+        ("koordinator@demo.example", "coordinator")
+    ]
+    assert users[0][2].startswith("$argon2")
+    assert passwords[1] not in users[0][2]
     assert observers == [
         ("Folkehelseinstituttet", 3),
         ("Integrerings- og mangfoldsdirektoratet", 3),

@@ -1,0 +1,73 @@
+"""The coordinator's dashboard: server-rendered pages (Jinja, HTMX) behind ``/login``.
+
+``routes()`` gives the sign-in routes, the ``/dashboard`` router and the static files; the app
+factory mounts them. Pages use the same service functions and role guards as ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router, get
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from dispatch.errors import DomainError
+from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
+from dispatch.web.directory import DirectoryPages
+from dispatch.web.inbox import InboxPages
+from dispatch.web.incidents import IncidentPages
+from dispatch.web.login import login, login_page, logout
+from dispatch.web.packs import PackPages
+from dispatch.web.render import page
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    return page(request, "dashboard/error.html", status_code=status, status=status, detail=detail)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _error_page(request, exc.status_code, exc.detail)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        return _error_page(request, 400, "The address of this page has a value we cannot use.")
+    return _error_page(request, exc.status_code, exc.detail)
+
+
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    """The service's root leads to the dashboard (and from there to sign-in)."""
+    return Redirect(path=DASHBOARD, status_code=302)
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """Everything the dashboard adds to the app."""
+    dashboard = Router(
+        path=DASHBOARD,
+        route_handlers=[IncidentPages, DirectoryPages, InboxPages, PackPages],
+        middleware=[DefineMiddleware(SessionAuthMiddleware)],
+        before_request=require_csrf,
+        exception_handlers={
+            NotAuthorizedException: to_login,
+            HTTPException: _http_error,
+            DomainError: _domain_error,
+        },
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        include_in_schema=False,
+        cache_control=None,
+    )
+    return [home, login_page, login, logout, dashboard, static]

@@ -1,0 +1,129 @@
+"""Dashboard forms to the API's own input structures, so that both share one validation.
+
+A message is written in columns, one per language, side by side; each column's fields are named
+``subject.<tag>``, ``body.<tag>``, ``sms.<tag>`` and ``instruction.<tag>``, and the hidden field
+``language`` lists the columns on the page in their order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.datastructures import FormMultiDict
+
+from dispatch.errors import InvalidInputError
+from dispatch.incidents.schemas import IncidentIn, LanguageContent
+from dispatch.incidents.validation import CHANNELS
+from translations.locales import UnknownLanguageError, canonical_tag
+
+PARTS = ("subject", "body", "sms", "instruction")
+DEFAULT_COLUMNS = ("nb", "en")
+
+
+@dataclass(slots=True)
+class MessageForm:
+    """What the coordinator typed, kept as typed so a page with errors shows it again."""
+
+    columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def value(self, tag: str, part: str) -> str:
+        return self.values.get(tag, {}).get(part, "")
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def message_form(form: FormMultiDict) -> MessageForm:
+    """The language columns and their text, in page order; unknown tags are kept to report."""
+    columns: list[str] = []
+    for raw in form.getall("language", []):
+        if isinstance(raw, str) and raw.strip() and raw.strip() not in columns:
+            columns.append(raw.strip())
+    values = {
+        tag: {part: _text(form, f"{part}.{tag}").strip() for part in PARTS} for tag in columns
+    }
+    return MessageForm(columns=columns or list(DEFAULT_COLUMNS), values=values)
+
+
+def message_of(typed: MessageForm) -> dict[str, LanguageContent]:
+    """Languages with any text, as the API takes them; an empty column is left out."""
+    errors = []
+    message: dict[str, LanguageContent] = {}
+    for tag in typed.columns:
+        parts = typed.values.get(tag, {})
+        if not any(parts.values()):
+            continue
+        try:
+            canonical = canonical_tag(tag)
+        except UnknownLanguageError:
+            errors.append(f"'{tag}' is not a language tag we know")
+            continue
+        message[canonical] = LanguageContent(**parts)
+    if errors:
+        raise InvalidInputError.from_errors(errors)
+    return message
+
+
+@dataclass(slots=True)
+class IncidentForm:
+    """The declaration form as typed."""
+
+    title: str = ""
+    status: str = ""
+    severity: str = "severe"
+    networks: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=lambda: list(CHANNELS))
+    ack_required: bool = True
+    ack_deadline_minutes: str = "30"
+    idempotency_key: str = ""
+    message: MessageForm = field(default_factory=MessageForm)
+
+
+def incident_form(form: FormMultiDict) -> IncidentForm:
+    return IncidentForm(
+        title=_text(form, "title").strip(),
+        status=_text(form, "status"),
+        severity=_text(form, "severity") or "severe",
+        networks=[n for n in form.getall("networks", []) if isinstance(n, str)],
+        channels=[c for c in form.getall("channels", []) if isinstance(c, str)],
+        ack_required=_text(form, "ack_required") == "on",
+        ack_deadline_minutes=_text(form, "ack_deadline_minutes").strip() or "30",
+        idempotency_key=_text(form, "idempotency_key")[:200],
+        message=message_form(form),
+    )
+
+
+def incident_in(typed: IncidentForm) -> IncidentIn:
+    """The API's declaration body, or every problem with the form at once."""
+    errors = []
+    if not typed.status:
+        errors.append("choose whether this is a real incident, an exercise or a test")
+    try:
+        minutes = int(typed.ack_deadline_minutes)
+    except ValueError:
+        errors.append(
+            f"the acknowledgement deadline '{typed.ack_deadline_minutes}' must be whole minutes"
+        )
+        minutes = 30
+    try:
+        message = message_of(typed.message)
+    except InvalidInputError as exc:
+        errors.extend(exc.errors)
+        message = {}
+    if errors:
+        raise InvalidInputError.from_errors(errors)
+    return IncidentIn(
+        title=typed.title,
+        networks=typed.networks,
+        message=message,
+        status=typed.status,
+        severity=typed.severity,
+        ack_required=typed.ack_required,
+        ack_deadline_minutes=minutes,
+        channels=typed.channels,
+    )

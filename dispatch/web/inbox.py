@@ -1,0 +1,128 @@
+"""Dashboard pages for what comes in and what would have gone out: the field-report inbox and,
+in the embedded mode, the sandbox outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from dispatch.acks.models import FieldReport
+from dispatch.db.session import DbSession
+from dispatch.delivery.sandbox import list_messages
+from dispatch.directory.models import Organisation
+from dispatch.errors import NotFoundError
+from dispatch.incidents.models import Incident
+from dispatch.paging import PageNumber, paginate
+from dispatch.security.guards import READ_PERSONAL, WRITE_INCIDENTS
+from dispatch.web.render import DashboardRequest, page
+
+PAGE_SIZE = 50
+SANDBOX_CHANNELS = ("email", "sms", "teams")
+
+
+class InboxPages(Controller):
+    path = "/"
+
+    @get("/field-reports", guards=[READ_PERSONAL])
+    async def field_reports(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        unread: FromQuery[bool] = False,
+        incident: FromQuery[int | None] = None,
+        page_number: PageNumber = 1,
+    ) -> Template:
+        """What members report from their communities, newest first."""
+        query = select(FieldReport)
+        if unread:
+            query = query.where(FieldReport.read.is_(False))
+        if incident is not None:
+            query = query.where(FieldReport.incident_id == incident)
+        rows, total = await paginate(
+            db_session, query.order_by(FieldReport.id.desc()), page=page_number, page_size=PAGE_SIZE
+        )
+        org_ids = {r.organisation_id for r in rows if r.organisation_id is not None}
+        incident_ids = {r.incident_id for r in rows if r.incident_id is not None}
+        organisations = dict(
+            (
+                await db_session.execute(
+                    select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+                )
+            ).all()
+        )
+        incidents = dict(
+            (
+                await db_session.execute(
+                    select(Incident.id, Incident.code).where(Incident.id.in_(incident_ids))
+                )
+            ).all()
+        )
+        return page(
+            request,
+            "dashboard/field_reports.html",
+            reports=rows,
+            organisations=organisations,
+            incidents=incidents,
+            total=total,
+            unread=unread,
+            page_number=page_number,
+            pages=max(1, -(-total // PAGE_SIZE)),
+        )
+
+    @post("/field-reports/{report_id:int}/read", guards=[WRITE_INCIDENTS])
+    async def mark_read(
+        self, request: DashboardRequest, db_session: DbSession, report_id: FromPath[int]
+    ) -> Any:
+        """Mark a report read (or unread again); HTMX swaps the row, a plain form reloads."""
+        report = await db_session.get(FieldReport, report_id)
+        if report is None:
+            raise NotFoundError(f"There is no field report with id {report_id}.")
+        form = await request.form()
+        report.read = form.get("read", "true") != "false"
+        await db_session.commit()
+        if request.headers.get("hx-request"):
+            organisation = (
+                await db_session.get(Organisation, report.organisation_id)
+                if report.organisation_id is not None
+                else None
+            )
+            incident = (
+                await db_session.get(Incident, report.incident_id)
+                if report.incident_id is not None
+                else None
+            )
+            return page(
+                request,
+                "dashboard/_field_report.html",
+                report=report,
+                organisations={organisation.id: organisation.name} if organisation else {},
+                incidents={incident.id: incident.code} if incident else {},
+            )
+        return Redirect(path="/dashboard/field-reports", status_code=303)
+
+    @get("/sandbox", guards=[READ_PERSONAL])
+    async def sandbox(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        channel: FromQuery[str] = "",
+        to: FromQuery[str] = "",
+    ) -> Template:
+        """What the sandbox channels would have sent, newest first, with each message's link."""
+        chosen = channel if channel in SANDBOX_CHANNELS else ""
+        rows = await list_messages(
+            db_session, channel=chosen or None, to=to.strip() or None, limit=200
+        )
+        fragment = bool(request.headers.get("hx-request"))
+        return page(
+            request,
+            "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
+            messages=rows,
+            channel=chosen,
+            to=to,
+            channels=SANDBOX_CHANNELS,
+        )

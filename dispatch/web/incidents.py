@@ -1,0 +1,311 @@
+"""Dashboard pages for incidents: the list, declaring with a live preview, the incident page
+with progress that updates itself, updates, closing, and the report."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import structlog
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from dispatch.acks.progress import progress
+from dispatch.db.session import DbSession
+from dispatch.delivery.ports import Enqueuer
+from dispatch.directory.service import list_networks
+from dispatch.errors import DomainError, InvalidInputError
+from dispatch.incidents import service
+from dispatch.incidents.api import ENQUEUER_STATE_KEY, incident_out
+from dispatch.incidents.models import (
+    IncidentState,
+    IncidentStatus,
+    MessageKind,
+    MessageVersion,
+    Severity,
+)
+from dispatch.incidents.validation import CHANNELS
+from dispatch.paging import PageNumber
+from dispatch.reports import api as reports_api
+from dispatch.security.guards import READ, WRITE_INCIDENTS
+from dispatch.security.models import Role
+from dispatch.web.forms import (
+    IncidentForm,
+    MessageForm,
+    incident_form,
+    incident_in,
+    message_form,
+    message_of,
+)
+from dispatch.web.render import DashboardRequest, language_of, page
+from translations.catalog import available_languages
+from translations.locales import UnknownLanguageError, canonical_tag, language_name
+
+log = structlog.get_logger("dispatch.web")
+PAGE_SIZE = 25
+REPORT_FORMATS = ("html", "csv", "xlsx", "json")
+
+
+def _enqueue(request: DashboardRequest, ids: list[int]) -> None:
+    if ids:
+        enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+        enqueuer.enqueue(ids)
+
+
+def _language_choices(lang: str) -> list[tuple[str, str]]:
+    """Every language with a catalog, named in the dashboard's language, sorted by name."""
+    tags = sorted(available_languages() | {"nb", "nn", "en"})
+    return sorted(((t, language_name(t, lang)) for t in tags), key=lambda pair: pair[1].lower())
+
+
+class IncidentPages(Controller):
+    path = "/"
+
+    @get("/", guards=[READ], name="dashboard")
+    async def list_incidents(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        status: FromQuery[str | None] = None,
+        page_number: PageNumber = 1,
+    ) -> Template:
+        """Incidents, newest first; exercises and tests marked."""
+        shown = status if status in {s.value for s in IncidentStatus} else None
+        rows, total = await service.list_incidents(
+            db_session, status=shown, state=None, page=page_number, page_size=PAGE_SIZE
+        )
+        return page(
+            request,
+            "dashboard/incidents.html",
+            incidents=await incident_out(db_session, list(rows)),
+            total=total,
+            page_number=page_number,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            status=shown,
+        )
+
+    @get("/incidents/new", guards=[WRITE_INCIDENTS])
+    async def new(self, request: DashboardRequest, db_session: DbSession) -> Template:
+        """The declaration form, with nb and en side by side and room for more languages."""
+        return await self._declare_form(
+            request, db_session, IncidentForm(idempotency_key=secrets.token_urlsafe(16))
+        )
+
+    async def _declare_form(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        typed: IncidentForm,
+        *,
+        error: DomainError | None = None,
+    ) -> Template:
+        networks = await list_networks(db_session)
+        return page(
+            request,
+            "dashboard/declare.html",
+            status_code=422 if error else 200,
+            form=typed,
+            error=error,
+            networks=networks,
+            channels=CHANNELS,
+            severities=[s.value for s in Severity],
+            language_choices=_language_choices(language_of(request)),
+        )
+
+    @get("/incidents/new/column", guards=[WRITE_INCIDENTS])
+    async def column(
+        self,
+        request: DashboardRequest,
+        add_language: FromQuery[str] = "",
+        prefix: FromQuery[str] = "msg",
+    ) -> Template:
+        """One more language column, for HTMX to add beside the others."""
+        try:
+            tag = canonical_tag(add_language.strip())
+        except UnknownLanguageError as exc:
+            raise InvalidInputError(f"'{add_language}' is not a language tag we know.") from exc
+        return page(
+            request,
+            "dashboard/_column.html",
+            tag=tag,
+            prefix=prefix if prefix.isalpha() else "msg",
+            message=MessageForm(columns=[tag]),
+        )
+
+    @post("/incidents/preview", guards=[WRITE_INCIDENTS], status_code=200)
+    async def preview(self, request: DashboardRequest, db_session: DbSession) -> Template:
+        """Who would get what: recipients, languages, fallbacks and SMS segments, as typed."""
+        typed = incident_form(await request.form())
+        try:
+            if not typed.status:
+                typed.status = IncidentStatus.EXERCISE.value  # not asked yet; counts the same
+            outcome = await service.preview(db_session, incident_in(typed))
+        except DomainError as exc:
+            return page(request, "dashboard/_preview.html", preview=None, error=exc)
+        return page(request, "dashboard/_preview.html", preview=outcome, error=None)
+
+    @post("/incidents", guards=[WRITE_INCIDENTS])
+    async def declare(self, request: DashboardRequest, db_session: DbSession) -> Any:
+        """Declare and send; the form's one-time key makes a double click declare once."""
+        typed = incident_form(await request.form())
+        key = typed.idempotency_key or None
+        try:
+            data = incident_in(typed)
+            outcome = await service.declare(
+                db_session, data=data, actor=request.user.actor, idempotency_key=key
+            )
+            await db_session.commit()
+        except DomainError as exc:
+            await db_session.rollback()
+            return await self._declare_form(request, db_session, typed, error=exc)
+        except IntegrityError:
+            # The same form sent twice at once: the first one declared; show that incident.
+            await db_session.rollback()
+            existing = await service.find_by_idempotency_key(db_session, key or "")
+            if existing is None:
+                raise
+            return Redirect(path=f"/dashboard/incidents/{existing.id}", status_code=303)
+        if outcome.created:
+            _enqueue(request, outcome.delivery_ids)
+            log.info(
+                "incident_declared",
+                incident_id=outcome.incident.id,
+                recipients=outcome.recipients,
+                deliveries=len(outcome.delivery_ids),
+                via="dashboard",
+            )
+        return Redirect(path=f"/dashboard/incidents/{outcome.incident.id}", status_code=303)
+
+    @get("/incidents/{incident_id:int}", guards=[READ])
+    async def detail(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        incident_id: FromPath[int],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        """The incident as it happens: progress, messages sent, updating and closing."""
+        return await self._detail(request, db_session, incident_id, done=done)
+
+    async def _detail(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        incident_id: int,
+        *,
+        done: str | None = None,
+        error: DomainError | None = None,
+        update_form: MessageForm | None = None,
+        close_form: MessageForm | None = None,
+    ) -> Template:
+        incident = await service.get_incident(db_session, incident_id)
+        summary = (await incident_out(db_session, [incident]))[0]
+        versions = (
+            await db_session.scalars(
+                select(MessageVersion)
+                .where(MessageVersion.incident_id == incident_id)
+                .order_by(MessageVersion.sequence)
+            )
+        ).all()
+        return page(
+            request,
+            "dashboard/incident.html",
+            status_code=422 if error else 200,
+            incident=summary,
+            active=incident.state == IncidentState.ACTIVE,
+            versions=versions,
+            progress=await progress(db_session, incident_id),
+            stats=summary.stats,
+            done=done if done in {"update", "closed"} else None,
+            error=error,
+            update_form=update_form or MessageForm(),
+            close_form=close_form or MessageForm(),
+            language_choices=_language_choices(language_of(request)),
+            report_formats=REPORT_FORMATS,
+        )
+
+    @get("/incidents/{incident_id:int}/progress", guards=[READ])
+    async def progress_fragment(
+        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
+    ) -> Template:
+        """The progress section alone; the incident page asks for it every few seconds."""
+        incident = await service.get_incident(db_session, incident_id)
+        summary = (await incident_out(db_session, [incident]))[0]
+        return page(
+            request,
+            "dashboard/_progress.html",
+            incident=summary,
+            stats=summary.stats,
+            progress=await progress(db_session, incident_id),
+        )
+
+    @post("/incidents/{incident_id:int}/updates", guards=[WRITE_INCIDENTS])
+    async def update(
+        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
+    ) -> Any:
+        """Send an update to everyone the alert went to."""
+        typed = message_form(await request.form())
+        try:
+            outcome = await service.add_version(
+                db_session,
+                incident_id=incident_id,
+                message=message_of(typed),
+                kind=MessageKind.UPDATE,
+                actor=request.user.actor,
+            )
+            await db_session.commit()
+        except DomainError as exc:
+            await db_session.rollback()
+            return await self._detail(
+                request, db_session, incident_id, error=exc, update_form=typed
+            )
+        _enqueue(request, outcome.delivery_ids)
+        return Redirect(path=f"/dashboard/incidents/{incident_id}?done=update", status_code=303)
+
+    @post("/incidents/{incident_id:int}/close", guards=[WRITE_INCIDENTS])
+    async def close(
+        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
+    ) -> Any:
+        """Close the incident, with a closing message if one is written."""
+        typed = message_form(await request.form())
+        try:
+            message = message_of(typed)
+            outcome = await service.close(
+                db_session,
+                incident_id=incident_id,
+                message=message or None,
+                actor=request.user.actor,
+            )
+            await db_session.commit()
+        except DomainError as exc:
+            await db_session.rollback()
+            return await self._detail(request, db_session, incident_id, error=exc, close_form=typed)
+        if outcome is not None:
+            _enqueue(request, outcome.delivery_ids)
+        return Redirect(path=f"/dashboard/incidents/{incident_id}?done=closed", status_code=303)
+
+    @get("/incidents/{incident_id:int}/report/{format:str}", guards=[READ])
+    async def report(
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        incident_id: FromPath[int],
+        format: FromPath[str],
+    ) -> Any:
+        """The post-incident report to download, with headings in the dashboard's language."""
+        if format not in REPORT_FORMATS:
+            raise InvalidInputError(
+                f"There is no report as '{format}'; choose {', '.join(REPORT_FORMATS)}."
+            )
+        return await reports_api.respond(
+            request,
+            db_session,
+            incident_id,
+            format=format,
+            lang=language_of(request),
+            personal=request.user.role in {Role.COORDINATOR, Role.ADMIN},
+            download=True,
+        )

@@ -1,0 +1,115 @@
+"""``/login`` and ``/logout``: argon2 passwords, a session cookie, and failed guesses counted."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import structlog
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.response import Redirect, Template
+
+from dispatch.acks.pages import THROTTLE_STATE_KEY
+from dispatch.db.session import DbSession
+from dispatch.security.service import authenticate_user, end_web_session, start_web_session
+from dispatch.security.throttle import GuessThrottle
+from dispatch.web.auth import (
+    CSRF_FIELD,
+    DASHBOARD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    cleared_session_cookie,
+    csrf_for,
+    login_csrf_cookie,
+    safe_next,
+    session_cookie,
+    settings_of,
+)
+from dispatch.web.render import gettext_for, page
+
+log = structlog.get_logger("dispatch.web")
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _form(
+    request: Request[Any, Any, Any], *, error: str = "", email: str = "", status_code: int = 200
+) -> Template:
+    cookie = login_csrf_cookie()
+    return page(
+        request,
+        "dashboard/login.html",
+        status_code=status_code,
+        cookies=[cookie],
+        login_csrf=cookie.value,
+        error=error,
+        email=email,
+        next=safe_next(request.query_params.get("next")),
+    )
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request[Any, Any, State]) -> Template:
+    """The sign-in form."""
+    return _form(request)
+
+
+@post("/login", include_in_schema=False)
+async def login(request: Request[Any, Any, State], db_session: DbSession) -> Template | Redirect:
+    """Check the password; on success set the session cookie and go where the user was going."""
+    form = await request.form()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or ""))
+    _ = gettext_for(request)
+    sent = str(form.get(CSRF_FIELD) or "")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return _form(
+            request,
+            error=_("The form had expired. Please try again."),
+            email=email,
+            status_code=403,
+        )
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    if await throttle.blocked(_client(request), "login"):
+        return _form(
+            request,
+            error=_("Too many failed attempts. Wait a few minutes and try again."),
+            email=email,
+            status_code=429,
+        )
+    user = await authenticate_user(db_session, email=email, password=password)
+    if user is None:
+        await throttle.failed(_client(request), "login")
+        log.info("sign_in_failed")
+        return _form(
+            request,
+            error=_("Wrong e-mail address or password."),
+            email=email,
+            status_code=401,
+        )
+    token = await start_web_session(db_session, user=user, hours=settings_of(request).session_hours)
+    await db_session.commit()
+    log.info("signed_in", user_id=user.id)
+    return Redirect(
+        path=target, status_code=303, cookies=[session_cookie(settings_of(request), token)]
+    )
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request[Any, Any, State], db_session: DbSession) -> Redirect:
+    """End the session everywhere the cookie is; needs the session's CSRF token."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or "")
+    expected = csrf_for(settings_of(request).secret_key, token) if token else ""
+    if token and hmac.compare_digest(sent.encode(), expected.encode()):
+        await end_web_session(db_session, token)
+        await db_session.commit()
+        return Redirect(path="/login", status_code=303, cookies=[cleared_session_cookie()])
+    # A forged or stale sign-out form changes nothing.
+    return Redirect(path=DASHBOARD if token else "/login", status_code=303)

@@ -1,0 +1,123 @@
+"""Rendering dashboard pages: the language, the shared context, and the security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie, State
+from litestar.response import Template
+
+from dispatch.security.models import Role
+from dispatch.security.service import Principal
+from dispatch.web.auth import WebAuth, settings_of
+from translations.catalog import translator
+from translations.locales import format_datetime_local, language_name, text_direction
+
+LANG_COOKIE = "bv_lang"
+LANGUAGES = ("nb", "nn", "en")
+"""The dashboard's own languages: those whose catalogs hold every message."""
+DEFAULT_LANGUAGE = "nb"
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+}
+DashboardRequest = Request[Principal, WebAuth, State]
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """``?lang=`` if it names a dashboard language, else the remembered choice, else bokmål."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    remembered = request.cookies.get(LANG_COOKIE)
+    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _language_name(tag: str, display_in: str) -> str:
+    try:
+        return language_name(tag, display_in)
+    except ValueError:
+        return tag
+
+
+def _direction(tag: str) -> str:
+    try:
+        return text_direction(tag)
+    except ValueError:
+        return "auto"
+
+
+def gettext_for(request: Request[Any, Any, Any]) -> Any:
+    """The page language's ``gettext``, for messages built outside a template."""
+    return translator(language_of(request)).gettext
+
+
+def can(principal: Principal | None, *roles: Role) -> bool:
+    """Whether the principal holds one of ``roles`` (admin always does); for showing controls."""
+    return principal is not None and principal.role in {Role.ADMIN, *roles}
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Template:
+    """A dashboard template with what every page uses: ``_``, the user, the CSRF token, …"""
+    lang = language_of(request)
+    t = translator(lang)
+    user = request.scope.get("user")
+    principal = user if isinstance(user, Principal) else None
+    auth = request.scope.get("auth")
+    settings = settings_of(request)
+
+    def when(moment: datetime | None, style: str = "short") -> str:
+        return format_datetime_local(moment, lang, format=style) if moment else ""
+
+    shared = {
+        "_": t.gettext,
+        "ngettext": t.ngettext,
+        "lang": lang,
+        "languages": [(tag, language_name(tag, tag)) for tag in LANGUAGES],
+        "language_name": lambda tag: _language_name(tag, lang),
+        "direction": _direction,
+        "when": when,
+        "user": principal,
+        "csrf": auth.csrf if isinstance(auth, WebAuth) else "",
+        "path": request.url.path,
+        "can_write": can(principal, Role.COORDINATOR),
+        "can_see_people": can(principal, Role.COORDINATOR),
+        "can_translate": can(principal, Role.COORDINATOR, Role.TRANSLATOR),
+        "sandbox": settings.smtp_host == "" or settings.twilio_account_sid == "",
+        "Role": Role,
+    }
+    cookies = list(cookies or [])
+    if request.query_params.get("lang") in LANGUAGES:
+        cookies.append(
+            Cookie(
+                key=LANG_COOKIE,
+                value=lang,
+                path="/",
+                max_age=365 * 24 * 3600,
+                samesite="lax",
+                secure=True,
+            )
+        )
+    return Template(
+        template_name=template,
+        context={**shared, **context},
+        status_code=status_code,
+        headers={**HEADERS, **(headers or {})},
+        cookies=cookies,
+    )
