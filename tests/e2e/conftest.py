@@ -1,0 +1,104 @@
+"""A real ``dispatch serve`` on the embedded defaults, and Debian's Chromium driven by Playwright.
+
+Chromium must be ``/usr/bin/chromium`` (Debian's ``chromium`` package; ``.ci/run`` installs it):
+Playwright's own browser downloads do not work here. Without it the tests skip, and under
+``CI=true`` they fail. Screenshots and the downloaded report land in ``test-artifacts/e2e/``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import unavailable
+from tests.processes import Process, clean_env, free_port, start_api
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As root and on a closed network: no sandbox, and none of Chromium's calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    email: str
+    password: str
+    process: Process
+
+
+@dataclass
+class Shots:
+    """Numbered screenshots of each step, saved as test artifacts."""
+
+    folder: Path
+    taken: int = 0
+
+    def __call__(self, page: Page, name: str, *, full_page: bool = True) -> Path:
+        self.taken += 1
+        path = self.folder / f"{self.taken:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+@pytest.fixture(scope="session")
+def artifacts(repo_root: Path) -> Path:
+    folder = repo_root / "test-artifacts" / "e2e"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*"):
+        old.unlink()
+    return folder
+
+
+@pytest.fixture
+def shots(artifacts: Path) -> Shots:
+    return Shots(artifacts)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium ({CHROMIUM}, Debian's chromium package)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, dispatch_bin: str) -> Iterator[Server]:
+    """The Quick start's service: SQLite, workers in the server, every channel a sandbox."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = clean_env(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}",
+        secret_key="e2e-secret-key-for-tests",
+        base_url=base,
+        log_json="true",
+        # Fast drills: the sweeper looks every second.
+        sweep_interval_seconds="1",
+    )
+    demo = subprocess.run(
+        [dispatch_bin, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    line = next(x for x in demo.stdout.splitlines() if x.startswith("Demo coordinator:"))
+    email = line.split(" as ", 1)[1].split(" ", 1)[0]
+    password = line.rsplit("with the password ", 1)[1].strip()
+    process = start_api(dispatch_bin, env, port, tmp_path / "serve.log")
+    yield Server(base, email, password, process)
+    process.stop()
