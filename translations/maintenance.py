@@ -232,8 +232,9 @@ def _read(po_path: Path) -> Catalog:
 
 
 def _write(po_path: Path, catalog: Catalog, extra_headers: dict[str, str]) -> None:
+    # Messages gone from the sources are dropped, not kept as ``#~`` entries: git has them.
     buffer = BytesIO()
-    write_po(buffer, catalog, width=76)
+    write_po(buffer, catalog, width=76, ignore_obsolete=True)
     text = buffer.getvalue().decode("utf-8")
     lines = "".join(f'"{name}: {value}\\n"\n' for name, value in extra_headers.items())
     text = text.replace('"MIME-Version: 1.0\\n"\n', lines + '"MIME-Version: 1.0\\n"\n', 1)

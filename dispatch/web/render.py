@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +56,7 @@ def _direction(tag: str) -> str:
         return "auto"
 
 
-def gettext_for(request: Request[Any, Any, Any]) -> Any:
+def gettext_for(request: Request[Any, Any, Any]) -> Callable[..., str]:
     """The page language's ``gettext``, for messages built outside a template."""
     return translator(language_of(request)).gettext
 

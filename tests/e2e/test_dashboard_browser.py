@@ -108,6 +108,12 @@ def test_exercise_from_declaration_to_report(
     expect(page.locator("#count-acknowledged")).to_have_text("1", timeout=15 * SECONDS)
     assert page.evaluate("window.notReloaded") is True
     assert page.url == incident_url
+    # The full organisation table stays open across the section's own refreshes.
+    page.get_by_label("Vis alle organisasjoner").check()
+    expect(page.locator("#organisations")).to_be_visible()
+    page.evaluate("document.getElementById('organisations').dataset.old = 'yes'")
+    # Visible again in the section that replaced itself (the new element has no mark).
+    expect(page.locator("#organisations:not([data-old])")).to_be_visible(timeout=10 * SECONDS)
     shots(page, "incident-acknowledged")
 
     # 6. The report, downloaded as a file.

@@ -184,6 +184,19 @@ async def test_a_wrong_password_or_a_forged_form_signs_no_one_in(
         assert await count(session, WebSession) == 0
 
 
+async def test_sign_in_stops_answering_after_many_wrong_passwords(
+    app: Litestar, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_user(sessionmaker, "kari@helsedir.example", Role.COORDINATOR)
+    async with anonymous(app) as client:
+        for _ in range(20):
+            assert (await sign_in(client, "kari@helsedir.example", "guess")).status_code == 401
+        # Now even the right password is refused until the window has passed.
+        refused = await sign_in(client, "kari@helsedir.example")
+        assert refused.status_code == 429
+        assert "bv_session" not in refused.headers.get("set-cookie", "")
+
+
 async def test_next_never_leads_off_the_site(
     app: Litestar, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
