@@ -24,7 +24,7 @@ from dispatch.acks.api import (
 from dispatch.acks.pages import THROTTLE_STATE_KEY, ack_page, ack_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
-from dispatch.delivery.api import SandboxController, TwilioWebhookController, sandbox_page
+from dispatch.delivery.api import SandboxController, TwilioWebhookController
 from dispatch.delivery.ports import Enqueuer
 from dispatch.directory.api import (
     ContactController,
@@ -108,11 +108,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         middleware=[throttle.rate_limit(settings).middleware],
     )
     return Litestar(
-        route_handlers=[health, ready, api, public, sandbox_page, *dashboard_routes()],
+        route_handlers=[health, ready, api, public, *dashboard_routes()],
         stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[
-                HERE / "delivery" / "templates",
                 HERE / "acks" / "templates",
                 DASHBOARD_TEMPLATES,
             ],

@@ -66,7 +66,7 @@ def serve(host: str, port: int) -> None:
     url = f"http://{host}:{port}"
     click.echo(
         f"\nBeredskapsvarsling is starting on {url}\n"
-        f"  Dashboard:          {url}/dashboard (sign in: dispatch demo or dispatch user create)\n"
+        f"  Dashboard:          {url}/ (sign in: dispatch demo or dispatch user create)\n"
         f"  API documentation:  {url}/schema\n"
         f"  Health:             {url}/health\n"
         f"  Database:           {_safe_url(settings.database_url)}\n"

@@ -9,7 +9,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException, TooManyRequestsException
 from litestar.params import FromQuery
-from litestar.response import Template
 from twilio.request_validator import RequestValidator
 
 from channels.sms import parse_status
@@ -18,7 +17,6 @@ from dispatch.acks.service import handle_sms_reply
 from dispatch.db.session import DbSession
 from dispatch.delivery import events
 from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
-from dispatch.directory.validation import is_loopback
 from dispatch.security.guards import READ_PERSONAL
 from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
@@ -81,25 +79,6 @@ class TwilioWebhookController(Controller):
         await db_session.commit()
         log.info("sms_reply", outcome=answer.outcome)
         return twiml(answer.text)
-
-
-@get("/sandbox", include_in_schema=False)
-async def sandbox_page(
-    request: Request[object, object, State],
-    db_session: DbSession,
-    channel: FromQuery[str | None] = None,
-    to: FromQuery[str | None] = None,
-) -> Template:
-    """The sandbox outbox as a page, for people trying the embedded mode on their own machine.
-
-    It shows personal data without signing in, so it answers only requests from this machine.
-    """
-    if request.client is None or not is_loopback(request.client.host):
-        raise PermissionDeniedException("The sandbox page is only shown on the machine itself")
-    rows = await list_messages(db_session, channel=channel or None, to=to or None, limit=200)
-    return Template(
-        template_name="sandbox.html", context={"messages": rows, "channel": channel, "to": to}
-    )
 
 
 def twiml(text: str) -> Response[str]:

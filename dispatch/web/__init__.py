@@ -1,7 +1,9 @@
 """The coordinator's dashboard: server-rendered pages (Jinja, HTMX) behind ``/login``.
 
-``routes()`` gives the sign-in routes, the ``/dashboard`` router and the static files; the app
-factory mounts them. Pages use the same service functions and role guards as ``/api/v1``.
+``routes()`` gives the sign-in routes, the pages' router and the static files; the app factory
+mounts them. The pages live at the site's root (``/``, ``/incidents/{id}``, ``/directory`` …)
+beside the public ``/ack``, ``/packs/{slug}`` and ``/webhooks`` routes and ``/api/v1``, and use
+the same service functions and role guards as the API.
 """
 
 from __future__ import annotations
@@ -9,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, Router, get
+from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.middleware import DefineMiddleware
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
@@ -44,12 +45,6 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return _error_page(request, exc.status_code, exc.detail)
 
 
-@get("/", include_in_schema=False)
-async def home() -> Redirect:
-    """The service's root leads to the dashboard (and from there to sign-in)."""
-    return Redirect(path=DASHBOARD, status_code=302)
-
-
 def routes() -> list[ControllerRouterHandler]:
     """Everything the dashboard adds to the app."""
     dashboard = Router(
@@ -70,4 +65,4 @@ def routes() -> list[ControllerRouterHandler]:
         include_in_schema=False,
         cache_control=None,
     )
-    return [home, login_page, login, logout, dashboard, static]
+    return [login_page, login, logout, dashboard, static]

@@ -3,16 +3,15 @@
 The cookie holds a random token (``secrets.token_urlsafe(32)``); the database keeps only its
 SHA-256 (``dispatch.security.models.WebSession``). The CSRF token of a session is an HMAC of the
 cookie under the service's secret, so it needs no storage, changes with every sign-in, and is
-worthless without the cookie. Every unsafe request to ``/dashboard`` must carry it, as the form
-field ``_csrf`` or the ``X-CSRF-Token`` header; the sign-in form, which has no session yet, uses
-a double-submit cookie instead.
+worthless without the cookie. Every unsafe request to a dashboard page must carry it, as the
+form field ``_csrf`` or the ``X-CSRF-Token`` header. The sign-in form, which has no session yet,
+is refused when the browser says it was sent from another site (``Origin``, ``Sec-Fetch-Site``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,11 +28,10 @@ from dispatch.security.service import Principal, web_session_principal
 from dispatch.settings import Settings
 
 SESSION_COOKIE = "bv_session"
-LOGIN_CSRF_COOKIE = "bv_login_csrf"
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-DASHBOARD = "/dashboard"
+DASHBOARD = "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +69,21 @@ def cleared_session_cookie() -> Cookie:
     return Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, secure=True)
 
 
-def login_csrf_cookie() -> Cookie:
-    """A fresh double-submit token for the sign-in form (which has no session to bind to)."""
-    return Cookie(
-        key=LOGIN_CSRF_COOKIE,
-        value=secrets.token_urlsafe(24),
-        path="/login",
-        httponly=True,
-        secure=True,
-        samesite="strict",
-    )
+def cross_site(request: Request[Any, Any, Any]) -> bool:
+    """Whether a browser says this request was sent from another site.
+
+    Browsers send ``Sec-Fetch-Site`` and, on a POST, ``Origin``; a form on another site cannot
+    forge either. Clients that are not browsers send neither and cannot be tricked into
+    sending a request, so they pass (this guards the sign-in form, which has no session yet).
+    """
+    if request.headers.get("sec-fetch-site", "") in {"cross-site", "same-site"}:
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    # This host as the browser addressed it, or as DISPATCH_BASE_URL names it behind a proxy.
+    ours = {request.headers.get("host", "").lower(), urlsplit(settings_of(request).base_url).netloc}
+    return origin == "null" or urlsplit(origin).netloc.lower() not in ours
 
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):

@@ -144,7 +144,7 @@ class DirectoryPages(Controller):
                 values=values,
                 error=exc,
             )
-        return Redirect(path=f"/dashboard/directory?saved={contact_id}", status_code=303)
+        return Redirect(path=f"/directory?saved={contact_id}", status_code=303)
 
     @get("/import", guards=[WRITE_DIRECTORY])
     async def import_form(self, request: DashboardRequest) -> Template:

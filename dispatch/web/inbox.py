@@ -102,7 +102,7 @@ class InboxPages(Controller):
                 organisations={organisation.id: organisation.name} if organisation else {},
                 incidents={incident.id: incident.code} if incident else {},
             )
-        return Redirect(path="/dashboard/field-reports", status_code=303)
+        return Redirect(path="/field-reports", status_code=303)
 
     @get("/sandbox", guards=[READ_PERSONAL])
     async def sandbox(

@@ -64,7 +64,7 @@ def _language_choices(lang: str) -> list[tuple[str, str]]:
 class IncidentPages(Controller):
     path = "/"
 
-    @get("/", guards=[READ], name="dashboard")
+    @get(["/", "/incidents"], guards=[READ], name="dashboard")
     async def list_incidents(
         self,
         request: DashboardRequest,
@@ -167,7 +167,7 @@ class IncidentPages(Controller):
             existing = await service.find_by_idempotency_key(db_session, key or "")
             if existing is None:
                 raise
-            return Redirect(path=f"/dashboard/incidents/{existing.id}", status_code=303)
+            return Redirect(path=f"/incidents/{existing.id}", status_code=303)
         if outcome.created:
             _enqueue(request, outcome.delivery_ids)
             log.info(
@@ -177,7 +177,7 @@ class IncidentPages(Controller):
                 deliveries=len(outcome.delivery_ids),
                 via="dashboard",
             )
-        return Redirect(path=f"/dashboard/incidents/{outcome.incident.id}", status_code=303)
+        return Redirect(path=f"/incidents/{outcome.incident.id}", status_code=303)
 
     @get("/incidents/{incident_id:int}", guards=[READ])
     async def detail(
@@ -263,7 +263,7 @@ class IncidentPages(Controller):
                 request, db_session, incident_id, error=exc, update_form=typed
             )
         _enqueue(request, outcome.delivery_ids)
-        return Redirect(path=f"/dashboard/incidents/{incident_id}?done=update", status_code=303)
+        return Redirect(path=f"/incidents/{incident_id}?done=update", status_code=303)
 
     @post("/incidents/{incident_id:int}/close", guards=[WRITE_INCIDENTS])
     async def close(
@@ -285,7 +285,7 @@ class IncidentPages(Controller):
             return await self._detail(request, db_session, incident_id, error=exc, close_form=typed)
         if outcome is not None:
             _enqueue(request, outcome.delivery_ids)
-        return Redirect(path=f"/dashboard/incidents/{incident_id}?done=closed", status_code=303)
+        return Redirect(path=f"/incidents/{incident_id}?done=closed", status_code=303)
 
     @get("/incidents/{incident_id:int}/report/{format:str}", guards=[READ])
     async def report(

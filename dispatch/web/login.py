@@ -17,11 +17,10 @@ from dispatch.security.throttle import GuessThrottle
 from dispatch.web.auth import (
     CSRF_FIELD,
     DASHBOARD,
-    LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     cleared_session_cookie,
+    cross_site,
     csrf_for,
-    login_csrf_cookie,
     safe_next,
     session_cookie,
     settings_of,
@@ -38,13 +37,10 @@ def _client(request: Request[Any, Any, Any]) -> str:
 def _form(
     request: Request[Any, Any, Any], *, error: str = "", email: str = "", status_code: int = 200
 ) -> Template:
-    cookie = login_csrf_cookie()
     return page(
         request,
         "dashboard/login.html",
         status_code=status_code,
-        cookies=[cookie],
-        login_csrf=cookie.value,
         error=error,
         email=email,
         next=safe_next(request.query_params.get("next")),
@@ -65,12 +61,13 @@ async def login(request: Request[Any, Any, State], db_session: DbSession) -> Tem
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))
     _ = gettext_for(request)
-    sent = str(form.get(CSRF_FIELD) or "")
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    if cross_site(request):
         return _form(
             request,
-            error=_("The form had expired. Please try again."),
+            error=_(
+                "This sign-in was sent from another website and is refused. "
+                "Open this service's sign-in page yourself and try again."
+            ),
             email=email,
             status_code=403,
         )

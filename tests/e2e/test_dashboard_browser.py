@@ -17,12 +17,12 @@ SECONDS = 1000  # Playwright counts milliseconds
 
 
 def sign_in(page: Page, server: Server) -> None:
-    page.goto(f"{server.base}/dashboard")
-    expect(page).to_have_url(re.compile(r"/login\?next=/dashboard$"))
+    page.goto(f"{server.base}/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
     page.get_by_label("E-postadresse").fill(server.email)
     page.get_by_label("Passord").fill(server.password)
     page.get_by_role("button", name="Logg inn").click()
-    expect(page).to_have_url(f"{server.base}/dashboard")
+    expect(page).to_have_url(f"{server.base}/")
 
 
 def test_exercise_from_declaration_to_report(
@@ -72,7 +72,7 @@ def test_exercise_from_declaration_to_report(
     planned = int(recipients.inner_text())
     shots(page, "declare-with-preview")
     page.get_by_role("button", name="Send varsel").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/incidents/\d+$"))
+    expect(page).to_have_url(re.compile(r"/incidents/\d+$"))
     expect(page.locator(".banner.exercise")).to_be_visible()
     expect(page.locator("#count-recipients")).to_have_text(str(planned))
     expect(page.locator("#count-acknowledged")).to_have_text("0")
@@ -83,7 +83,7 @@ def test_exercise_from_declaration_to_report(
 
     # 3. The sandbox shows what would have gone out, with each e-mail's link.
     sandbox = coordinator.new_page()
-    sandbox.goto(f"{server.base}/dashboard/sandbox?channel=email")
+    sandbox.goto(f"{server.base}/sandbox?channel=email")
     messages = sandbox.locator("tr.sandbox-message")
     expect(messages.first).to_be_visible(timeout=15 * SECONDS)
     # Each in the member's language, or the fallback the preview announced; marked either way.
@@ -163,7 +163,7 @@ def test_keyboard_alone_reaches_and_uses_the_sign_in_form(
     page.keyboard.press("Tab")
     page.keyboard.type(server.password)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{server.base}/dashboard")
+    expect(page).to_have_url(f"{server.base}/")
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
     # The first Tab on a page offers to skip the menu; Enter moves focus to the content.
     page.keyboard.press("Tab")

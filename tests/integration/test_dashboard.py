@@ -20,6 +20,7 @@ from dispatch.acks.models import FieldReport
 from dispatch.audit.service import Actor
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
+from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.demo import load_demo
 from dispatch.directory.models import Contact
 from dispatch.incidents.models import Incident
@@ -59,10 +60,13 @@ def anonymous(app: Litestar) -> httpx.AsyncClient:
 async def sign_in(
     client: httpx.AsyncClient, email: str, password: str = PASSWORD
 ) -> httpx.Response:
+    """The contract's sign-in: a form with ``email`` and ``password``, as a browser sends it."""
     form = await client.get("/login")
+    assert form.status_code == 200
     return await client.post(
         "/login",
-        data={"_csrf": hidden(form.text, "_csrf"), "email": email, "password": password},
+        data={"email": email, "password": password},
+        headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
     )
 
 
@@ -87,7 +91,7 @@ async def signed_in(
         clients.append(client)
         answer = await sign_in(client, email)
         assert answer.status_code == 303, answer.text
-        page = await client.get("/dashboard")
+        page = await client.get("/")
         return Browser(client, hidden(page.text, "_csrf"))
 
     yield factory
@@ -132,13 +136,13 @@ async def count(session: AsyncSession, model: type) -> int:
 
 async def test_pages_send_the_unsigned_to_the_sign_in_form(app: Litestar) -> None:
     async with anonymous(app) as client:
-        answer = await client.get("/dashboard/incidents/new?x=1")
+        answer = await client.get("/incidents/new?x=1")
         assert answer.status_code == 303
-        assert answer.headers["location"] == "/login?next=/dashboard/incidents/new%3Fx%3D1"
-        fragment = await client.get("/dashboard/incidents/1/progress", headers={"HX-Request": "1"})
+        assert answer.headers["location"] == "/login?next=/incidents/new%3Fx%3D1"
+        fragment = await client.get("/incidents/1/progress", headers={"HX-Request": "1"})
         assert fragment.status_code == 204
         assert fragment.headers["HX-Redirect"].startswith("/login?next=")
-        assert (await client.get("/")).headers["location"] == "/dashboard"
+        assert (await client.get("/")).headers["location"] == "/login?next=/"
 
 
 async def test_sign_in_sets_a_secure_cookie_and_keeps_only_its_hash(
@@ -148,7 +152,7 @@ async def test_sign_in_sets_a_secure_cookie_and_keeps_only_its_hash(
     async with anonymous(app) as client:
         answer = await sign_in(client, "Kari@Helsedir.example")
         assert answer.status_code == 303
-        assert answer.headers["location"] == "/dashboard"
+        assert answer.headers["location"] == "/"
         cookie = answer.headers["set-cookie"]
         for attribute in ("HttpOnly", "Secure", "SameSite=lax", "Path=/"):
             assert attribute in cookie
@@ -156,7 +160,7 @@ async def test_sign_in_sets_a_secure_cookie_and_keeps_only_its_hash(
         async with sessionmaker() as session:
             stored = (await session.scalars(select(WebSession))).all()
         assert [s.token_hash for s in stored] == [hash_token(token)]
-        assert (await client.get("/dashboard")).status_code == 200
+        assert (await client.get("/")).status_code == 200
 
 
 async def test_a_wrong_password_or_a_forged_form_signs_no_one_in(
@@ -173,13 +177,17 @@ async def test_a_wrong_password_or_a_forged_form_signs_no_one_in(
         assert re.sub(r'value="[^"]*"', "", wrong.text) == re.sub(
             r'value="[^"]*"', "", unknown.text
         ).replace("nobody", "kari")
-        # A form posted from another site has no matching double-submit cookie.
-        async with anonymous(app) as other:
-            forged = await other.post(
-                "/login",
-                data={"_csrf": "guess", "email": "kari@helsedir.example", "password": PASSWORD},
-            )
-        assert forged.status_code == 403
+        # A form on another site that posts here, with the right password even: the browser
+        # names the other site, and the sign-in is refused.
+        right = {"email": "kari@helsedir.example", "password": PASSWORD}
+        for headers in (
+            {"Origin": "https://evil.example"},
+            {"Origin": "null"},
+            {"Sec-Fetch-Site": "cross-site"},
+        ):
+            forged = await client.post("/login", data=right, headers=headers)
+            assert forged.status_code == 403, headers
+            assert "annet nettsted" in forged.text  # bokmål by default
     async with sessionmaker() as session:
         assert await count(session, WebSession) == 0
 
@@ -203,15 +211,14 @@ async def test_next_never_leads_off_the_site(
     await add_user(sessionmaker, "kari@helsedir.example", Role.VIEWER)
     async with anonymous(app) as client:
         for target, expected in [
-            ("https://evil.example/", "/dashboard"),
-            ("//evil.example/x", "/dashboard"),
-            ("/dashboard/packs", "/dashboard/packs"),
+            ("https://evil.example/", "/"),
+            ("//evil.example/x", "/"),
+            ("/packs", "/packs"),
         ]:
             form = await client.get("/login", params={"next": target})
             answer = await client.post(
                 "/login",
                 data={
-                    "_csrf": hidden(form.text, "_csrf"),
                     "next": hidden(form.text, "next"),
                     "email": "kari@helsedir.example",
                     "password": PASSWORD,
@@ -225,8 +232,8 @@ async def test_sign_out_ends_the_session_and_needs_the_csrf_token(
 ) -> None:
     browser = await signed_in(Role.VIEWER)
     forged = await browser.client.post("/logout", data={"_csrf": "wrong"})
-    assert forged.headers["location"] == "/dashboard"
-    assert (await browser.get("/dashboard")).status_code == 200
+    assert forged.headers["location"] == "/"
+    assert (await browser.get("/")).status_code == 200
     stolen = browser.client.cookies["bv_session"]
     answer = await browser.post("/logout", {})
     assert answer.headers["location"] == "/login"
@@ -234,7 +241,7 @@ async def test_sign_out_ends_the_session_and_needs_the_csrf_token(
         assert await count(session, WebSession) == 0
     # The old cookie, replayed, signs no one in.
     browser.client.cookies.set("bv_session", stolen)
-    assert (await browser.get("/dashboard")).status_code == 303
+    assert (await browser.get("/")).status_code == 303
 
 
 async def test_an_expired_session_goes_back_to_sign_in(
@@ -243,7 +250,7 @@ async def test_an_expired_session_goes_back_to_sign_in(
     browser = await signed_in(Role.VIEWER)
     async with sessionmaker() as session, session.begin():
         await session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
-    assert (await browser.get("/dashboard")).status_code == 303
+    assert (await browser.get("/")).status_code == 303
 
 
 # --- CSRF and roles --------------------------------------------------------------------------
@@ -255,13 +262,11 @@ async def test_a_form_without_the_csrf_token_writes_nothing(
 ) -> None:
     browser = await signed_in(Role.COORDINATOR)
     for token in ("", "0" * 64):
-        answer = await browser.client.post(
-            "/dashboard/incidents", data={**declaration(), "_csrf": token}
-        )
+        answer = await browser.client.post("/incidents", data={**declaration(), "_csrf": token})
         assert answer.status_code == 403
         assert "did not come from this site" in answer.text
     header = await browser.client.post(
-        "/dashboard/incidents", data=declaration(), headers={"X-CSRF-Token": browser.csrf}
+        "/incidents", data=declaration(), headers={"X-CSRF-Token": browser.csrf}
     )
     assert header.status_code == 303
     async with sessionmaker() as session:
@@ -271,14 +276,14 @@ async def test_a_form_without_the_csrf_token_writes_nothing(
 @pytest.mark.usefixtures("demo")
 async def test_a_viewer_sees_counts_and_no_controls(signed_in: SignIn) -> None:
     viewer = await signed_in(Role.VIEWER)
-    home = await viewer.get("/dashboard")
-    assert "/dashboard/incidents/new" not in home.text
-    assert "/dashboard/directory" not in home.text
-    for path in ("/dashboard/incidents/new", "/dashboard/directory", "/dashboard/field-reports"):
+    home = await viewer.get("/")
+    assert "/incidents/new" not in home.text
+    assert "/directory" not in home.text
+    for path in ("/incidents/new", "/directory", "/field-reports"):
         refused = await viewer.get(path)
         assert refused.status_code == 403, path
         assert "viewer" in refused.text
-    assert (await viewer.post("/dashboard/incidents", declaration())).status_code == 403
+    assert (await viewer.post("/incidents", declaration())).status_code == 403
 
 
 # --- Incidents -------------------------------------------------------------------------------
@@ -292,10 +297,10 @@ async def test_declare_previews_then_sends_once(
     enqueued: RecordingEnqueuer,
 ) -> None:
     browser = await signed_in(Role.COORDINATOR)
-    form_page = await browser.get("/dashboard/incidents/new")
+    form_page = await browser.get("/incidents/new")
     key = hidden(form_page.text, "idempotency_key")
     assert len(key) >= 20
-    preview = await browser.post("/dashboard/incidents/preview", declaration(key))
+    preview = await browser.post("/incidents/preview", declaration(key))
     api = (
         await coordinator_client.post(
             "/api/v1/incidents/preview",
@@ -323,8 +328,8 @@ async def test_declare_previews_then_sends_once(
     assert api["fallbacks"]
     fallbacks = preview.text.split('id="preview-fallbacks"')[1].split("</ul>")[0]
     assert fallbacks.count("→") == len(api["fallbacks"])
-    first = await browser.post("/dashboard/incidents", declaration(key))
-    again = await browser.post("/dashboard/incidents", declaration(key))
+    first = await browser.post("/incidents", declaration(key))
+    again = await browser.post("/incidents", declaration(key))
     assert first.status_code == again.status_code == 303
     assert first.headers["location"] == again.headers["location"]
     async with sessionmaker() as session:
@@ -344,7 +349,7 @@ async def test_a_declaration_with_mistakes_keeps_what_was_typed_and_writes_nothi
 ) -> None:
     browser = await signed_in(Role.COORDINATOR)
     answer = await browser.post(
-        "/dashboard/incidents",
+        "/incidents",
         declaration(
             status="", networks=[], ack_deadline_minutes="soon", **{"body.nb": "Min tekst"}
         ),
@@ -353,7 +358,7 @@ async def test_a_declaration_with_mistakes_keeps_what_was_typed_and_writes_nothi
     assert "choose whether this is a real incident" in answer.text
     assert "whole minutes" in answer.text
     assert "Min tekst</textarea>" in answer.text
-    preview = await browser.post("/dashboard/incidents/preview", declaration(networks=[]))
+    preview = await browser.post("/incidents/preview", declaration(networks=[]))
     assert "network" in preview.text
     async with sessionmaker() as session:
         assert await count(session, Incident) == 0
@@ -365,12 +370,12 @@ async def test_update_close_and_report_from_the_incident_page(
     signed_in: SignIn, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     browser = await signed_in(Role.COORDINATOR)
-    declared = await browser.post("/dashboard/incidents", declaration())
+    declared = await browser.post("/incidents", declaration())
     page_url = declared.headers["location"]
-    column = await browser.get("/dashboard/incidents/new/column?add_language=AR&prefix=update")
+    column = await browser.get("/incidents/new/column?add_language=AR&prefix=update")
     assert 'name="body.ar"' in column.text
     assert 'id="update-ar-body"' in column.text
-    bad_column = await browser.get("/dashboard/incidents/new/column?add_language=xx-zz-nope")
+    bad_column = await browser.get("/incidents/new/column?add_language=xx-zz-nope")
     assert bad_column.status_code == 422
     empty = await browser.post(f"{page_url}/updates", {"language": ["nb"]})
     assert empty.status_code == 422
@@ -401,7 +406,7 @@ async def test_update_close_and_report_from_the_incident_page(
 async def test_titles_and_texts_are_escaped(signed_in: SignIn) -> None:
     browser = await signed_in(Role.COORDINATOR)
     declared = await browser.post(
-        "/dashboard/incidents",
+        "/incidents",
         declaration(
             title='<script>alert("x")</script>', **{"body.nb": "<img src=x onerror=alert(1)>"}
         ),
@@ -425,15 +430,15 @@ async def test_directory_search_and_edit(
     async with sessionmaker() as session:
         contact = (await session.scalars(select(Contact).order_by(Contact.id))).first()
     assert contact is not None
-    found = await browser.get("/dashboard/directory", params={"q": contact.name[:6]})
+    found = await browser.get("/directory", params={"q": contact.name[:6]})
     assert contact.name in found.text
     fragment = await browser.get(
-        "/dashboard/directory", params={"q": contact.name[:6]}, headers={"HX-Request": "1"}
+        "/directory", params={"q": contact.name[:6]}, headers={"HX-Request": "1"}
     )
     assert fragment.text.lstrip().startswith('<div id="contacts">')
-    nothing = await browser.get("/dashboard/directory", params={"q": "%_no such person_%"})
+    nothing = await browser.get("/directory", params={"q": "%_no such person_%"})
     assert contact.name not in nothing.text
-    url = f"/dashboard/directory/contacts/{contact.id}"
+    url = f"/directory/contacts/{contact.id}"
     form = {
         "name": "Ny Navnesen",
         "email": contact.email or "",
@@ -448,7 +453,7 @@ async def test_directory_search_and_edit(
     async with sessionmaker() as session:
         assert (await session.get(Contact, contact.id)).name == contact.name  # type: ignore[union-attr]
     saved = await browser.post(url, {**form, "phone": ""})
-    assert saved.headers["location"] == f"/dashboard/directory?saved={contact.id}"
+    assert saved.headers["location"] == f"/directory?saved={contact.id}"
     async with sessionmaker() as session:
         changed = await session.get(Contact, contact.id)
     assert changed is not None
@@ -462,7 +467,7 @@ async def test_import_checks_then_imports_row_by_row(
     data = directory_csv([row(), row(contact_name="Ola", email="ola@x.example", phone="12")])
     files = {"file": ("liste.csv", data, "text/csv")}
     checked = await browser.client.post(
-        "/dashboard/directory/import",
+        "/directory/import",
         data={"_csrf": browser.csrf, "dry_run": "on"},
         files=files,
     )
@@ -472,12 +477,12 @@ async def test_import_checks_then_imports_row_by_row(
     async with sessionmaker() as session:
         assert await count(session, Contact) == 0
     imported = await browser.client.post(
-        "/dashboard/directory/import", data={"_csrf": browser.csrf}, files=files
+        "/directory/import", data={"_csrf": browser.csrf}, files=files
     )
     assert imported.status_code == 200
     async with sessionmaker() as session:
         assert await count(session, Contact) == 1
-    missing = await browser.post("/dashboard/directory/import", {})
+    missing = await browser.post("/directory/import", {})
     assert missing.status_code == 422
 
 
@@ -490,25 +495,50 @@ async def test_field_report_inbox_marks_read(
             FieldReport(source="sms", text="Mange spør om vannet <b>nå</b>", network_code="NIK")
         )
     browser = await signed_in(Role.COORDINATOR)
-    inbox = await browser.get("/dashboard/field-reports?unread=true")
+    inbox = await browser.get("/field-reports?unread=true")
     assert "Mange spør om vannet &lt;b&gt;nå&lt;/b&gt;" in inbox.text
     async with sessionmaker() as session:
         report_id = await session.scalar(select(FieldReport.id))
     swapped = await browser.client.post(
-        f"/dashboard/field-reports/{report_id}/read",
+        f"/field-reports/{report_id}/read",
         data={"_csrf": browser.csrf, "read": "true"},
         headers={"HX-Request": "1"},
     )
     assert swapped.text.lstrip().startswith(f'<article class="report" id="report-{report_id}">')
-    assert "Mange spør" not in (await browser.get("/dashboard/field-reports?unread=true")).text
+    assert "Mange spør" not in (await browser.get("/field-reports?unread=true")).text
 
 
-@pytest.mark.usefixtures("demo")
-async def test_sandbox_page_lists_messages_with_their_links(signed_in: SignIn) -> None:
+async def test_sandbox_page_lists_messages_with_their_links(
+    signed_in: SignIn, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     browser = await signed_in(Role.COORDINATOR)
-    empty = await browser.get("/dashboard/sandbox")
+    empty = await browser.get("/sandbox")
     assert 'class="sandbox-message"' not in empty.text
     assert "every 5s" in empty.text
+    async with sessionmaker() as session, session.begin():
+        for to, language, direction in (("+4741000100", "ar", "rtl"), ("+4791000200", "nb", "ltr")):
+            session.add(
+                SandboxMessage(
+                    channel="sms",
+                    to=to,
+                    subject="",
+                    body="تمرين" if language == "ar" else "Øvelse",
+                    html="",
+                    language=language,
+                    direction=direction,
+                    link="https://testserver/ack/abc",
+                    reference="r",
+                    sent_at=utcnow(),
+                )
+            )
+    one = await browser.get("/sandbox", params={"channel": "sms", "to": "+4741000100"})
+    assert one.text.count('class="sandbox-message"') == 1
+    assert 'lang="ar" dir="rtl"' in one.text
+    assert "+4791000200" not in one.text
+    assert 'href="https://testserver/ack/abc"' in one.text
+    # A viewer sees no addresses: the page is for those who may see personal data.
+    viewer = await signed_in(Role.VIEWER)
+    assert (await viewer.get("/sandbox")).status_code == 403
 
 
 async def test_packs_page_shows_each_language_state(
@@ -532,7 +562,7 @@ async def test_packs_page_shows_each_language_state(
     )
     assert saved.status_code == 200, saved.text
     browser = await signed_in(Role.TRANSLATOR)
-    page = await browser.get("/dashboard/packs")
+    page = await browser.get("/packs")
     assert "Vaksinasjon" in page.text
     assert re.search(r'class="chip approved"><span lang="nb">', page.text)
     assert re.search(r'class="chip draft"><span lang="ar">', page.text)
@@ -540,12 +570,12 @@ async def test_packs_page_shows_each_language_state(
 
 async def test_bokmal_by_default_english_on_request_and_remembered(signed_in: SignIn) -> None:
     browser = await signed_in(Role.VIEWER)
-    norwegian = await browser.get("/dashboard")
+    norwegian = await browser.get("/")
     assert '<html lang="nb">' in norwegian.text
     assert "Hendelser" in norwegian.text
-    english = await browser.get("/dashboard?lang=en")
+    english = await browser.get("/?lang=en")
     assert '<html lang="en">' in english.text
     assert ">Incidents<" in english.text
     assert "bv_lang=en" in english.headers["set-cookie"]
-    again = await browser.get("/dashboard/packs")
+    again = await browser.get("/packs")
     assert '<html lang="en">' in again.text
