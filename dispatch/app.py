@@ -22,6 +22,8 @@ from dispatch.acks.api import (
     ProgressController,
 )
 from dispatch.acks.pages import THROTTLE_STATE_KEY, ack_page, ack_submit
+from dispatch.campaigns.api import CampaignController
+from dispatch.campaigns.pages import confirm_page, confirm_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
 from dispatch.delivery.api import SandboxController, TwilioWebhookController
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             FieldReportController,
             PackController,
             ReportController,
+            CampaignController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -104,6 +107,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             pack_index,
             pack_page,
             pack_passed_on,
+            confirm_page,
+            confirm_submit,
         ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
@@ -113,6 +118,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         template_config=TemplateConfig(
             directory=[
                 HERE / "acks" / "templates",
+                HERE / "campaigns" / "templates",
                 DASHBOARD_TEMPLATES,
             ],
             engine=JinjaTemplateEngine,

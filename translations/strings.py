@@ -158,6 +158,47 @@ PACK_EMAIL_REPORT_BACK = N_(
     "When you have passed it on, tell us on the page with one click, so we know how far it reached."
 )
 
+# --- The yearly review of the contact list ---------------------------------------------------
+
+# TRANSLATORS: Subject of the yearly e-mail that asks a contact to confirm
+# their details. %(organisation)s is the member's organisation.
+REVIEW_SUBJECT = N_("Please confirm your contact details for %(organisation)s")
+# TRANSLATORS: %(network)s is NIK, NONEMI or NIFS with its full name;
+# %(deadline)s is a date.
+REVIEW_INTRO = N_(
+    "Once a year we check that the emergency alert list for %(network)s is right. Please "
+    "confirm or correct your details by %(deadline)s."
+)
+# TRANSLATORS: %(link)s is the web address of the confirmation page.
+REVIEW_LINK = N_("Confirm or correct your details here: %(link)s")
+# TRANSLATORS: Added to the reminder. %(deadline)s is a date.
+REVIEW_REMINDER = N_(
+    "We have not heard from you. Without an answer by %(deadline)s you will no longer get "
+    "emergency alerts."
+)
+# TRANSLATORS: The whole SMS for a contact without e-mail. Keep it short.
+# %(organisation)s is the organisation, %(deadline)s a date, %(link)s a web address.
+REVIEW_SMS = N_(
+    "Confirm by %(deadline)s that you are still the alert contact for %(organisation)s: %(link)s"
+)
+# TRANSLATORS: Heading of the confirmation page.
+REVIEW_PAGE_TITLE = N_("Your contact details")
+REVIEW_PAGE_NAME = N_("Name")
+REVIEW_PAGE_EMAIL = N_("E-mail address")
+REVIEW_PAGE_PHONE = N_("Mobile number")
+# TRANSLATORS: Label of the field for a language code such as nb, ar or so.
+REVIEW_PAGE_LANGUAGE = N_("Language for messages (a code such as nb, ar or so)")
+REVIEW_PAGE_CONFIRM = N_("Confirm these details")
+# TRANSLATORS: A fold-out part of the page for naming someone else.
+REVIEW_PAGE_REPLACE = N_("I am no longer the right person. Instead, contact:")
+REVIEW_PAGE_DONE = N_("Thank you. Your details are confirmed.")
+REVIEW_PAGE_REPLACEMENT_NOTED = N_(
+    "Thank you. The coordinator will add the person you named before removing you."
+)
+REVIEW_PAGE_CLOSED = N_(
+    "This review has ended. To be put back on the alert list, contact your network's coordinator."
+)
+
 # --- The post-incident report (for coordinators and leadership; nb, nn and en) -----------------
 
 REPORT_TITLE = N_("Incident report")
@@ -255,6 +296,21 @@ MEMBER_FACING: tuple[str | PluralMessage, ...] = (
     PACK_EMAIL_SUBJECT,
     PACK_EMAIL_INTRO,
     PACK_EMAIL_REPORT_BACK,
+    REVIEW_SUBJECT,
+    REVIEW_INTRO,
+    REVIEW_LINK,
+    REVIEW_REMINDER,
+    REVIEW_SMS,
+    REVIEW_PAGE_TITLE,
+    REVIEW_PAGE_NAME,
+    REVIEW_PAGE_EMAIL,
+    REVIEW_PAGE_PHONE,
+    REVIEW_PAGE_LANGUAGE,
+    REVIEW_PAGE_CONFIRM,
+    REVIEW_PAGE_REPLACE,
+    REVIEW_PAGE_DONE,
+    REVIEW_PAGE_REPLACEMENT_NOTED,
+    REVIEW_PAGE_CLOSED,
 )
 """Every message a member may read, in the order of this module."""
 

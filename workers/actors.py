@@ -9,6 +9,7 @@ import dramatiq
 import structlog
 
 from dispatch.acks.escalation import run_due
+from dispatch.campaigns import service as campaigns
 from dispatch.delivery.service import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.settings import Settings
@@ -68,6 +69,8 @@ class Actors:
             ids = await sweep(session, policy)
         async with rt.sessionmaker() as session, session.begin():
             ids += await run_due(session)
+        async with rt.sessionmaker() as session, session.begin():
+            ids += await campaigns.run_due(session)
         if ids:
             log.info("sweeper_requeued", count=len(ids))
             rt.enqueuer.enqueue(ids)

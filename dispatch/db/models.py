@@ -3,6 +3,7 @@
 from dispatch.acks.escalation import EscalationStep
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
+from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.db.base import Base
 from dispatch.delivery.events import StatusEvent
 from dispatch.delivery.models import Delivery
@@ -17,6 +18,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Campaign",
+    "CampaignTarget",
     "Contact",
     "Delivery",
     "EscalationStep",

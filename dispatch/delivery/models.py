@@ -1,7 +1,8 @@
 """The delivery outbox: one row per recipient (or Teams channel) × channel × message.
 
-A message is an incident's message version, or a message pack's publication; exactly one of
-``message_version_id`` and ``publication_id`` is set.
+A message is an incident's message version, a message pack's publication, or a list review's
+request or reminder to one contact; exactly one of ``message_version_id``, ``publication_id``
+and ``campaign_target_id`` is set.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class DeliveryState(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+ONE_MESSAGE = (
+    "(CASE WHEN message_version_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN publication_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN campaign_target_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class Delivery(IdMixin, Base):
     """One message to one target on one channel; the unique key makes a second send impossible."""
 
@@ -42,9 +50,8 @@ class Delivery(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("message_version_id", "target", "channel"),
         UniqueConstraint("publication_id", "target", "channel"),
-        CheckConstraint(
-            "(message_version_id IS NULL) != (publication_id IS NULL)", name="one_message"
-        ),
+        UniqueConstraint("campaign_target_id", "target", "channel"),
+        CheckConstraint(ONE_MESSAGE, name="one_message"),
         Index("ix_deliveries_state_enqueued_at", "state", "enqueued_at"),
         Index("ix_deliveries_incident_id_state", "incident_id", "state"),
     )
@@ -57,6 +64,9 @@ class Delivery(IdMixin, Base):
     )
     publication_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("pack_publications.id", ondelete="CASCADE"), index=True, default=None
+    )
+    campaign_target_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("campaign_targets.id", ondelete="CASCADE"), index=True, default=None
     )
     organisation_id: Mapped[int | None] = mapped_column(BigIntId, default=None)
     """For a pack's e-mail: the organisation whose main contact it goes to."""

@@ -29,6 +29,10 @@ from channels.base import (
 from channels.registry import ChannelRegistry
 from dispatch.acks.service import opted_out
 from dispatch.acks.tokens import make_token
+from dispatch.campaigns import render as review_render
+from dispatch.campaigns import service as campaigns
+from dispatch.campaigns.models import Campaign, CampaignTarget
+from dispatch.campaigns.render import ReviewMail
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import events, render
@@ -72,6 +76,8 @@ class Job:
     """A follow-up to someone who has not acknowledged (escalation)."""
     pack: PackMail | None = None
     """Set for a message pack's publication: what its e-mail or Teams post lists."""
+    review: ReviewMail | None = None
+    """Set for a list review's request or reminder to one contact."""
 
 
 @dataclass(slots=True)
@@ -115,17 +121,19 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
             )
             .values(state=DeliveryState.SENDING, sending_at=now, attempts=Delivery.attempts + 1)
-            .returning(Delivery.id, Delivery.publication_id)
+            .returning(Delivery.id, Delivery.publication_id, Delivery.campaign_target_id)
         )
     ).all()
     if not claimed:
         return []
     network_names = dict((await session.execute(select(Network.code, Network.name))).all())
-    # An alert's batch never pays for the pack query, nor a pack's for the incident one.
-    alerts = [i for i, publication in claimed if publication is None]
-    packs = [i for i, publication in claimed if publication is not None]
+    # An alert's batch never pays for the pack or campaign queries, nor they for the alert's.
+    alerts = [i for i, pub, target in claimed if pub is None and target is None]
+    packs = [i for i, pub, _ in claimed if pub is not None]
+    reviews = [i for i, _, target in claimed if target is not None]
     jobs = await _incident_jobs(session, alerts, network_names) if alerts else []
-    return jobs + (await _pack_jobs(session, packs, network_names) if packs else [])
+    jobs += await _pack_jobs(session, packs, network_names) if packs else []
+    return jobs + (await _campaign_jobs(session, reviews, network_names) if reviews else [])
 
 
 def _network_label(code: str, names: dict[str, str]) -> str:
@@ -184,6 +192,26 @@ async def _organisation_names(session: AsyncSession, ids: set[int]) -> dict[int,
     return dict(rows.all())
 
 
+def _job_to_contact(delivery: Delivery, *, organisation: str, network: str, **what: Any) -> Job:
+    """A job outside an incident (a pack's e-mail, a review's request): no recipient row, no
+    acknowledgement, no marker; ``what`` says which (``pack=`` or ``review=``)."""
+    return Job(
+        id=delivery.id,
+        channel=delivery.channel,
+        address=delivery.address or "",
+        language=delivery.language,
+        attempts=delivery.attempts,
+        recipient_id=None,
+        status="actual",
+        code="",
+        ack_required=False,
+        content={},
+        organisation=organisation,
+        network=network,
+        **what,
+    )
+
+
 async def _pack_jobs(
     session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
 ) -> list[Job]:
@@ -229,17 +257,8 @@ async def _pack_jobs(
             if c in org_networks.get(delivery.organisation_id or 0, ())
         ]
         jobs.append(
-            Job(
-                id=delivery.id,
-                channel=delivery.channel,
-                address=delivery.address or "",
-                language=delivery.language,
-                attempts=delivery.attempts,
-                recipient_id=None,
-                status="actual",
-                code="",
-                ack_required=False,
-                content={},
+            _job_to_contact(
+                delivery,
                 organisation=org_names.get(delivery.organisation_id or 0, ""),
                 network=", ".join(_network_label(c, network_names) for c in networks),
                 pack=PackMail(
@@ -253,12 +272,48 @@ async def _pack_jobs(
     return jobs
 
 
+async def _campaign_jobs(
+    session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
+) -> list[Job]:
+    """Jobs for the claimed list-review requests and reminders."""
+    rows = (
+        await session.execute(
+            select(Delivery, CampaignTarget, Campaign)
+            .join(CampaignTarget, CampaignTarget.id == Delivery.campaign_target_id)
+            .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
+            .where(Delivery.id.in_(list(claimed)))
+        )
+    ).all()
+    org_names = await _organisation_names(session, {t.organisation_id for _, t, _ in rows})
+    jobs = []
+    for delivery, target, campaign in rows:
+        organisation = org_names.get(target.organisation_id, "")
+        network = ", ".join(_network_label(c, network_names) for c in target.network_codes)
+        jobs.append(
+            _job_to_contact(
+                delivery,
+                organisation=organisation,
+                network=network,
+                review=ReviewMail(
+                    organisation=organisation,
+                    network=network,
+                    deadline=campaign.deadline,
+                    reminder=delivery.target.startswith(f"{campaigns.REMINDER}:"),
+                ),
+            )
+        )
+    return jobs
+
+
 def build_message(
     job: Job, *, base_url: str, ack_link: str = "", token: str = ""
 ) -> OutgoingMessage:
-    """The rendered message for one job; ``token`` is a pack e-mail's passed-on link token."""
+    """The rendered message for one job; ``token`` is a pack e-mail's passed-on link token or a
+    list review's confirm token."""
     if job.pack is not None:
         return _pack_message(job, job.pack, base_url=base_url, token=token)
+    if job.review is not None:
+        return _review_message(job, job.review, base_url=base_url, token=token)
     if job.channel == ChannelKind.SMS:
         text = render.sms_text(
             status=job.status,
@@ -320,6 +375,22 @@ def _pack_message(job: Job, mail: PackMail, *, base_url: str, token: str) -> Out
     )
 
 
+def _review_message(job: Job, mail: ReviewMail, *, base_url: str, token: str) -> OutgoingMessage:
+    link = review_render.confirm_url(base_url, token)
+    if job.channel == ChannelKind.SMS:
+        return OutgoingMessage(
+            channel=ChannelKind.SMS,
+            to=job.address,
+            text=review_render.sms(mail, lang=job.language, link=link),
+            language=job.language,
+            direction=text_direction(job.language),
+            reference=str(job.id),
+            status_callback=f"{base_url}/webhooks/twilio/status",
+            link=link,
+        )
+    return _outgoing(job, review_render.email(mail, lang=job.language, link=link), link=link)
+
+
 async def _send(
     job: Job,
     *,
@@ -342,6 +413,8 @@ async def _send(
         link = f"{base_url}/ack/{make_token(secret, job.id)}"
     if job.pack is not None and job.channel == ChannelKind.EMAIL:
         token = make_token(secret, job.id, purpose="pack")
+    if job.review is not None:
+        token = make_token(secret, job.id, purpose="confirm")
     message = build_message(job, base_url=base_url, ack_link=link, token=token)
     async with gate:
         try:
