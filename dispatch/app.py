@@ -24,6 +24,8 @@ from dispatch.acks.api import (
 from dispatch.acks.pages import THROTTLE_STATE_KEY, ack_page, ack_submit
 from dispatch.campaigns.api import CampaignController
 from dispatch.campaigns.pages import confirm_page, confirm_submit
+from dispatch.changes.api import ChangeRequestController
+from dispatch.changes.pages import changes_page, changes_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
 from dispatch.delivery.api import SandboxController, TwilioWebhookController
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             PackController,
             ReportController,
             CampaignController,
+            ChangeRequestController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             pack_passed_on,
             confirm_page,
             confirm_submit,
+            changes_page,
+            changes_submit,
         ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             directory=[
                 HERE / "acks" / "templates",
                 HERE / "campaigns" / "templates",
+                HERE / "changes" / "templates",
                 DASHBOARD_TEMPLATES,
             ],
             engine=JinjaTemplateEngine,

@@ -199,6 +199,27 @@ REVIEW_PAGE_CLOSED = N_(
     "This review has ended. To be put back on the alert list, contact your network's coordinator."
 )
 
+# --- Members' own changes to the list ----------------------------------------------------------
+
+# TRANSLATORS: Footer line of every e-mail. %(link)s is a web address.
+CHANGES_FOOTER = N_("Someone to add to or remove from this list? Tell us: %(link)s")
+# TRANSLATORS: Heading of the page where a member asks for a change.
+CHANGES_TITLE = N_("Changes to the alert list")
+CHANGES_INTRO = N_(
+    "Tell us who should be added to or removed from the alert list. Nothing changes until a "
+    "coordinator has checked it."
+)
+CHANGES_KIND = N_("What should change?")
+CHANGES_ADD = N_("Add this person")
+CHANGES_REMOVE = N_("Remove this person")
+CHANGES_ORGANISATION = N_("Organisation")
+CHANGES_COMMENT = N_("Anything else we should know")
+CHANGES_SEND = N_("Send")
+CHANGES_THANKS = N_("Thank you. A coordinator will look at it.")
+# TRANSLATORS: Shown when the form has neither an e-mail address nor a
+# mobile number.
+CHANGES_NEED_ADDRESS = N_("Give an e-mail address or a mobile number.")
+
 # --- The post-incident report (for coordinators and leadership; nb, nn and en) -----------------
 
 REPORT_TITLE = N_("Incident report")
@@ -311,6 +332,17 @@ MEMBER_FACING: tuple[str | PluralMessage, ...] = (
     REVIEW_PAGE_DONE,
     REVIEW_PAGE_REPLACEMENT_NOTED,
     REVIEW_PAGE_CLOSED,
+    CHANGES_FOOTER,
+    CHANGES_TITLE,
+    CHANGES_INTRO,
+    CHANGES_KIND,
+    CHANGES_ADD,
+    CHANGES_REMOVE,
+    CHANGES_ORGANISATION,
+    CHANGES_COMMENT,
+    CHANGES_SEND,
+    CHANGES_THANKS,
+    CHANGES_NEED_ADDRESS,
 )
 """Every message a member may read, in the order of this module."""
 

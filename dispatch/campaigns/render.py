@@ -7,7 +7,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from dispatch.delivery.render import Rendered
+from dispatch.delivery.render import Rendered, footer_html, footer_text
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local, text_direction
@@ -31,7 +31,7 @@ def _deadline(mail: ReviewMail, lang: str) -> str:
     return format_datetime_local(mail.deadline, lang, format="long")
 
 
-def email(mail: ReviewMail, *, lang: str, link: str) -> Rendered:
+def email(mail: ReviewMail, *, lang: str, link: str, base_url: str = "") -> Rendered:
     t = translator(lang)
     direction = text_direction(lang)
     deadline = _deadline(mail, lang)
@@ -39,15 +39,14 @@ def email(mail: ReviewMail, *, lang: str, link: str) -> Rendered:
     parts = [t.gettext(strings.REVIEW_INTRO, network=mail.network, deadline=deadline)]
     if mail.reminder:
         parts.insert(0, t.gettext(strings.REVIEW_REMINDER, deadline=deadline))
-    footer = t.gettext(
-        strings.WHY_YOU_RECEIVE_THIS, organisation=mail.organisation, network=mail.network
-    )
+    where = {"organisation": mail.organisation, "network": mail.network, "base_url": base_url}
+    footer = footer_text(lang, **where)
     text = "\n\n".join([*parts, t.gettext(strings.REVIEW_LINK, link=link), "-- \n" + footer])
     html = Markup(
         '<!DOCTYPE html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">'
         "<title>{subject}</title></head><body>{paragraphs}"
         '<p><a href="{link}">{button}</a></p>'
-        '<p style="color:#555;font-size:90%">{footer}</p></body></html>'
+        "{footer}</body></html>"
     ).format(
         lang=lang,
         dir=direction,
@@ -55,7 +54,7 @@ def email(mail: ReviewMail, *, lang: str, link: str) -> Rendered:
         paragraphs=Markup("").join(Markup("<p>{}</p>").format(p) for p in parts),
         link=link,
         button=t.gettext(strings.REVIEW_PAGE_CONFIRM),
-        footer=footer,
+        footer=footer_html(lang, **where),
     )
     return Rendered(subject=subject, text=text, html=str(html), direction=direction)
 

@@ -4,6 +4,7 @@ from dispatch.acks.escalation import EscalationStep
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns.models import Campaign, CampaignTarget
+from dispatch.changes.models import ChangeRequest
 from dispatch.db.base import Base
 from dispatch.delivery.events import StatusEvent
 from dispatch.delivery.models import Delivery
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignTarget",
+    "ChangeRequest",
     "Contact",
     "Delivery",
     "EscalationStep",

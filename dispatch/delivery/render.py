@@ -64,6 +64,33 @@ def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool)
     return text
 
 
+def changes_url(base_url: str, lang: str) -> str:
+    """The public page where a member asks for someone to be added or removed."""
+    return f"{base_url}/changes?lang={lang}"
+
+
+def footer_text(lang: str, *, organisation: str, network: str, base_url: str) -> str:
+    """Why the member gets this, and where to ask for changes to the list."""
+    t = translator(lang)
+    why = t.gettext(strings.WHY_YOU_RECEIVE_THIS, organisation=organisation, network=network)
+    if not base_url:
+        return why
+    return why + "\n" + t.gettext(strings.CHANGES_FOOTER, link=changes_url(base_url, lang))
+
+
+def footer_html(lang: str, *, organisation: str, network: str, base_url: str) -> Markup:
+    """The footer as HTML, the changes link a real link."""
+    t = translator(lang)
+    why = t.gettext(strings.WHY_YOU_RECEIVE_THIS, organisation=organisation, network=network)
+    parts = [escape(why)]
+    if base_url:
+        url = changes_url(base_url, lang)
+        # Split around the placeholder, so the translated words are escaped and the link is one.
+        before, _, after = t.gettext(strings.CHANGES_FOOTER, link="\x00").partition("\x00")
+        parts.append(Markup('{}<a href="{}">{}</a>{}').format(before, url, url, after))
+    return Markup('<p style="color:#555;font-size:90%">{}</p>').format(Markup("<br>").join(parts))
+
+
 def email(
     *,
     status: str,
@@ -72,17 +99,15 @@ def email(
     link: str,
     organisation: str,
     network: str,
+    base_url: str = "",
 ) -> Rendered:
     """Subject, plain text and HTML of an e-mail, with ``lang`` and ``dir`` right."""
-    t = translator(lang)
     direction = text_direction(lang)
+    t = translator(lang)
     subject = _prefixed(status, lang, content["subject"])
     mark = marker(status, lang)
-    footer = t.gettext(
-        strings.WHY_YOU_RECEIVE_THIS,
-        organisation=organisation,
-        network=network,
-    )
+    where = {"organisation": organisation, "network": network, "base_url": base_url}
+    footer = footer_text(lang, **where)
     paragraphs = [p for p in (mark, content["body"], content.get("instruction", "")) if p]
     text_parts = list(paragraphs)
     if link:
@@ -102,7 +127,7 @@ def email(
                 t.gettext(strings.CONFIRM_RECEIPT),
             )
         )
-    html_parts.append(Markup('<p style="color:#555;font-size:90%">{}</p>').format(footer))
+    html_parts.append(footer_html(lang, **where))
     html = Markup(
         '<!DOCTYPE html><html lang="{}" dir="{}"><head><meta charset="utf-8"><title>{}</title>'
         "</head><body>{}</body></html>"

@@ -339,6 +339,7 @@ def build_message(
             link=ack_link,
             organisation=job.organisation,
             network=job.network,
+            base_url=base_url,
         )
         return _outgoing(job, mail, link=ack_link)
     return _outgoing(job, render.teams(status=job.status, lang=job.language, content=job.content))
@@ -388,7 +389,8 @@ def _review_message(job: Job, mail: ReviewMail, *, base_url: str, token: str) ->
             status_callback=f"{base_url}/webhooks/twilio/status",
             link=link,
         )
-    return _outgoing(job, review_render.email(mail, lang=job.language, link=link), link=link)
+    rendered = review_render.email(mail, lang=job.language, link=link, base_url=base_url)
+    return _outgoing(job, rendered, link=link)
 
 
 async def _send(

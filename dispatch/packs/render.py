@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from dispatch.delivery.render import Rendered
+from dispatch.delivery.render import Rendered, footer_html, footer_text
 from translations import strings
 from translations.catalog import translator
 from translations.locales import language_name, text_direction
@@ -50,9 +50,8 @@ def email(mail: PackMail, *, lang: str, base_url: str, token: str) -> Rendered:
     intro = t.gettext(strings.PACK_EMAIL_INTRO)
     report = t.gettext(strings.PACK_EMAIL_REPORT_BACK)
     download = t.gettext(strings.PACK_DOWNLOAD_ALL)
-    footer = t.gettext(
-        strings.WHY_YOU_RECEIVE_THIS, organisation=mail.organisation, network=mail.networks
-    )
+    where = {"organisation": mail.organisation, "network": mail.networks, "base_url": base_url}
+    footer = footer_text(lang, **where)
     items = [
         (tag, language_name(tag), title, page_url(base_url, mail.slug, tag, token))
         for tag, title in mail.titles.items()
@@ -77,7 +76,7 @@ def email(mail: PackMail, *, lang: str, base_url: str, token: str) -> Rendered:
         '<!DOCTYPE html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">'
         "<title>{subject}</title></head><body><p>{intro}</p><ul>{rows}</ul><p>{report}</p>"
         '<p><a href="{zip}">{download}</a></p>'
-        '<p style="color:#555;font-size:90%">{footer}</p></body></html>'
+        "{footer}</body></html>"
     ).format(
         lang=lang,
         dir=direction,
@@ -87,7 +86,7 @@ def email(mail: PackMail, *, lang: str, base_url: str, token: str) -> Rendered:
         report=report,
         zip=zip_url,
         download=download,
-        footer=footer,
+        footer=footer_html(lang, **where),
     )
     return Rendered(subject=subject, text=text, html=str(html), direction=direction)
 

@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 
 from dispatch.errors import DomainError
 from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
+from dispatch.web.changes import ChangePages
 from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
 from dispatch.web.incidents import IncidentPages
@@ -49,7 +50,7 @@ def routes() -> list[ControllerRouterHandler]:
     """Everything the dashboard adds to the app."""
     dashboard = Router(
         path=DASHBOARD,
-        route_handlers=[IncidentPages, DirectoryPages, InboxPages, PackPages],
+        route_handlers=[IncidentPages, DirectoryPages, InboxPages, PackPages, ChangePages],
         middleware=[DefineMiddleware(SessionAuthMiddleware)],
         before_request=require_csrf,
         exception_handlers={

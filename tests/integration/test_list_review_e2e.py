@@ -1,8 +1,10 @@
-"""The yearly list review through real parts, with real deadlines a few seconds away:
-``dispatch serve`` and ``dispatch worker`` on PostgreSQL and Redis, a real SMTP server and the
-fake Twilio. One contact confirms from the link in the e-mail; the rest are reminded at
-``reminder_at`` and deactivated at ``deadline`` by the worker's sweeper (every second here),
-surviving a restart of the worker in between."""
+"""The yearly list review, then a member's change request, through real parts with real
+deadlines a few seconds away: ``dispatch serve`` and ``dispatch worker`` on PostgreSQL and
+Redis, a real SMTP server and the fake Twilio. One contact confirms from the link in the
+e-mail; the rest are reminded at ``reminder_at`` and deactivated at ``deadline`` by the
+worker's sweeper (every second here), surviving a restart of the worker in between. Then a
+member follows the e-mail's footer to ask for a new contact, which only the coordinator's
+approval adds."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from tests.processes import wait_until
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 CONFIRM = re.compile(r"(http://127\.0\.0\.1:\d+/confirm/[\w.-]+)")
+CHANGES = re.compile(r"(http://127\.0\.0\.1:\d+/changes\?lang=[\w-]+)")
 
 
 def test_review_reminds_the_silent_and_deactivates_them_at_the_deadline(
@@ -88,3 +91,30 @@ def test_review_reminds_the_silent_and_deactivates_them_at_the_deadline(
     late = CONFIRM.search(reminded[0])
     assert late is not None
     assert httpx.get(late.group(1), timeout=10).status_code == 410
+
+    # Every e-mail's footer leads to the change page: a member names a new contact for their
+    # organisation, and only the coordinator's approval puts them on the list.
+    changes = CHANGES.search(first.text)
+    assert changes is not None
+    assert httpx.get(changes.group(1), timeout=10).status_code == 200
+    asked_for = httpx.post(
+        changes.group(1),
+        data={
+            "kind": "add",
+            "organisation": "Vår frivillige organisasjon",
+            "name": "Amina Yusuf",
+            "email": "amina.yusuf@frivillig.example",
+            "language": "so",
+        },
+        timeout=10,
+    )
+    assert asked_for.status_code == 200
+    assert cluster.get("/api/v1/contacts", network="NIFS", active="true")["total"] == 1
+    queued = cluster.get("/api/v1/change-requests", state="pending")["items"]
+    assert [r["name"] for r in queued] == ["Amina Yusuf"]
+    organisation = summary["organisations"][0]["id"]
+    approved = cluster.post(
+        f"/api/v1/change-requests/{queued[0]['id']}/approve", {"organisation_id": organisation}
+    )
+    assert approved.status_code == 200, approved.text
+    assert cluster.get("/api/v1/contacts", network="NIFS", active="true")["total"] == 2

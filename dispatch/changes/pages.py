@@ -1,0 +1,89 @@
+"""``/changes``: the public page, linked from every e-mail's footer, where a member asks for
+someone to be added to or removed from the list. It only queues the request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+
+from dispatch.acks.pages import SECURITY_HEADERS
+from dispatch.changes import service
+from dispatch.db.session import DbSession
+from dispatch.errors import InvalidInputError
+from dispatch.packs.pages import negotiate
+from translations import strings
+from translations.catalog import available_languages, translator
+from translations.locales import UnknownLanguageError, canonical_tag, text_direction
+
+FIELDS = ("kind", "organisation", "name", "email", "phone", "language", "comment")
+
+
+def _language(request: Request[Any, Any, State]) -> str:
+    asked = request.query_params.get("lang", "")
+    try:
+        tag = canonical_tag(asked) if asked else ""
+    except UnknownLanguageError:
+        tag = ""
+    if tag and tag.replace("-", "_") in available_languages() | {"nb", "nn", "en"}:
+        return tag
+    return negotiate(request.headers.get("accept-language", ""))
+
+
+def _page(
+    lang: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    done: bool = False,
+    status_code: int = 200,
+) -> Template:
+    t = translator(lang)
+    return Template(
+        template_name="changes.html",
+        context={
+            "lang": lang,
+            "dir": text_direction(lang),
+            "title": t.gettext(strings.CHANGES_TITLE),
+            "t": t.gettext,
+            "s": strings,
+            "values": values or {"language": lang},
+            "errors": errors or [],
+            "done": done,
+        },
+        status_code=status_code,
+        headers=SECURITY_HEADERS,
+    )
+
+
+@get("/changes", include_in_schema=False)
+async def changes_page(request: Request[Any, Any, State]) -> Template:
+    """The form, in the language of the link (``?lang=``) or of the browser."""
+    return _page(_language(request))
+
+
+@post("/changes", include_in_schema=False, status_code=200)
+async def changes_submit(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template:
+    """Queue the request; with mistakes, the form again with what was typed and every reason."""
+    lang = _language(request)
+    values = {k: str(data.get(k) or "")[:2000] for k in FIELDS}
+    try:
+        await service.submit(db_session, service.Submitted(**values))
+        await db_session.commit()
+    except InvalidInputError as exc:
+        await db_session.rollback()
+        t = translator(lang)
+        reasons = [
+            t.gettext(strings.CHANGES_NEED_ADDRESS) if "e-mail address or a mobile" in e else e
+            for e in (exc.errors or [exc.detail])
+        ]
+        return _page(lang, values=values, errors=reasons, status_code=422)
+    return _page(lang, done=True)
