@@ -36,6 +36,7 @@ from dispatch.directory.api import (
     NetworkController,
     OrganisationController,
 )
+from dispatch.exercises.api import ExerciseController
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.packs.api import PackController
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             ContactController,
             DirectoryImportController,
             IncidentController,
+            ExerciseController,
             AcknowledgementController,
             ProgressController,
             FieldReportController,

@@ -12,6 +12,7 @@ from dispatch.acks.escalation import run_due
 from dispatch.campaigns import service as campaigns
 from dispatch.delivery.service import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
+from dispatch.exercises import service as exercises
 from dispatch.settings import Settings
 from workers.broker import DELIVER_BATCH, DELIVERY_QUEUE
 from workers.runtime import Runtime, build_runtime
@@ -71,6 +72,8 @@ class Actors:
             ids += await run_due(session)
         async with rt.sessionmaker() as session, session.begin():
             ids += await campaigns.run_due(session)
+        async with rt.sessionmaker() as session, session.begin():
+            ids += await exercises.run_due(session)
         if ids:
             log.info("sweeper_requeued", count=len(ids))
             rt.enqueuer.enqueue(ids)

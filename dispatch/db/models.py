@@ -10,6 +10,7 @@ from dispatch.delivery.events import StatusEvent
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
+from dispatch.exercises.models import ScheduledExercise
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
 from dispatch.security.models import ApiToken, User, WebSession
@@ -37,6 +38,7 @@ __all__ = [
     "PassedOn",
     "Recipient",
     "SandboxMessage",
+    "ScheduledExercise",
     "SmsOptOut",
     "StatusEvent",
     "User",

@@ -138,6 +138,29 @@ class IncidentHead(msgspec.Struct):
     closed_at: datetime | None
 
 
+class Compared(msgspec.Struct):
+    previous: float | None
+    current: float | None
+
+
+class Comparison(msgspec.Struct):
+    """An exercise beside the exercise before it: are the networks getting better?"""
+
+    previous_id: int
+    previous_code: str
+    previous_title: str
+    previous_declared_at: datetime
+    recipients: Compared
+    ack_rate: Compared
+    median_s: Compared
+    p90_s: Compared
+    silent_organisations: Compared
+    still_silent: list[str]
+    """Silent both times: the organisations to call first."""
+    newly_silent: list[str]
+    no_longer_silent: list[str]
+
+
 class Report(msgspec.Struct):
     incident: IncidentHead
     personal: bool
@@ -163,6 +186,8 @@ class Report(msgspec.Struct):
     """The reports themselves, only in a personal report."""
     acks_over_time: list[AckPoint]
     generated_at: datetime
+    comparison: Comparison | None = None
+    """For an exercise: how it compares with the exercise before it."""
 
 
 @dataclass(slots=True)
@@ -428,8 +453,10 @@ async def build(
     *,
     personal: bool,
     on_row: Callable[[DeliveryRow], None] | None = None,
+    compare: bool = True,
 ) -> Report:
-    """The report; each delivery row also goes to ``on_row`` as it streams past."""
+    """The report; each delivery row also goes to ``on_row`` as it streams past. An exercise's
+    report compares it with the exercise declared before it (``compare``)."""
     incident = await get_incident(session, incident_id)
     acks = await _acks(session, incident_id)
     org_names = dict((await session.execute(select(Organisation.id, Organisation.name))).all())
@@ -541,7 +568,7 @@ async def build(
     if incident.closed_at is not None:
         timeline.append(TimelineEvent(incident.closed_at, "closed"))
     timeline.sort(key=lambda e: e.at)
-    return Report(
+    report = Report(
         incident=IncidentHead(
             id=incident.id,
             code=incident.code,
@@ -599,6 +626,40 @@ async def build(
         else [],
         acks_over_time=_cumulative(sorted(all_seconds)),
         generated_at=datetime.now(tz=incident.declared_at.tzinfo),
+    )
+    if compare and incident.status == IncidentStatus.EXERCISE:
+        previous_id = await session.scalar(
+            select(Incident.id)
+            .where(
+                Incident.status == IncidentStatus.EXERCISE,
+                Incident.declared_at < incident.declared_at,
+            )
+            .order_by(Incident.declared_at.desc())
+            .limit(1)
+        )
+        if previous_id is not None:
+            previous = await build(session, previous_id, personal=False, compare=False)
+            report.comparison = comparison(previous, report)
+    return report
+
+
+def comparison(previous: Report, current: Report) -> Comparison:
+    """The figures that tell whether the networks improve, side by side."""
+    before = {o.name for o in previous.silent_organisations}
+    now = {o.name for o in current.silent_organisations}
+    return Comparison(
+        previous_id=previous.incident.id,
+        previous_code=previous.incident.code,
+        previous_title=previous.incident.title,
+        previous_declared_at=previous.incident.declared_at,
+        recipients=Compared(previous.totals.recipients, current.totals.recipients),
+        ack_rate=Compared(previous.ack_rate, current.ack_rate),
+        median_s=Compared(previous.time_to_ack.median_s, current.time_to_ack.median_s),
+        p90_s=Compared(previous.time_to_ack.p90_s, current.time_to_ack.p90_s),
+        silent_organisations=Compared(len(before), len(now)),
+        still_silent=sorted(before & now),
+        newly_silent=sorted(now - before),
+        no_longer_silent=sorted(before - now),
     )
 
 
