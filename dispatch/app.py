@@ -39,6 +39,13 @@ from dispatch.directory.api import (
 from dispatch.exercises.api import ExerciseController
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
+from dispatch.newsletters.api import NewsletterController
+from dispatch.newsletters.pages import (
+    contribute_page,
+    contribute_submit,
+    unsubscribe_page,
+    unsubscribe_submit,
+)
 from dispatch.packs.api import PackController
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
 from dispatch.problems import EXCEPTION_HANDLERS
@@ -96,6 +103,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             ReportController,
             CampaignController,
             ChangeRequestController,
+            NewsletterController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -116,6 +124,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             confirm_submit,
             changes_page,
             changes_submit,
+            unsubscribe_page,
+            unsubscribe_submit,
+            contribute_page,
+            contribute_submit,
         ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
@@ -127,6 +139,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 HERE / "acks" / "templates",
                 HERE / "campaigns" / "templates",
                 HERE / "changes" / "templates",
+                HERE / "newsletters" / "templates",
                 DASHBOARD_TEMPLATES,
             ],
             engine=JinjaTemplateEngine,

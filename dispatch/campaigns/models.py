@@ -19,6 +19,7 @@ from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin, UTCDateTim
 
 class CampaignKind(StrEnum):
     LIST_REVIEW = "list_review"
+    NEWSLETTER = "newsletter"
 
 
 class CampaignState(StrEnum):
@@ -47,6 +48,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_by: Mapped[str] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    title: Mapped[str | None] = mapped_column(String(300), default=None)
+    """A newsletter's title."""
+    content: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=None)
+    """A newsletter's text by language: ``{"nb": {"subject": …, "body": …}}``."""
 
 
 class CampaignTarget(IdMixin, Base):
@@ -59,6 +64,7 @@ class CampaignTarget(IdMixin, Base):
     contact_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
+    """``None`` for a newsletter's post to a network's Teams channel."""
     organisation_id: Mapped[int] = mapped_column(BigIntId, index=True)
     network_codes: Mapped[list[str]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(35))

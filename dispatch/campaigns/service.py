@@ -208,6 +208,7 @@ async def run_due(session: AsyncSession, now: datetime | None = None) -> list[in
     for campaign_id in (
         await session.scalars(
             select(Campaign.id).where(
+                Campaign.kind == CampaignKind.LIST_REVIEW,
                 Campaign.state == CampaignState.ACTIVE,
                 Campaign.reminded_at.is_(None),
                 Campaign.reminder_at <= now,
@@ -219,7 +220,9 @@ async def run_due(session: AsyncSession, now: datetime | None = None) -> list[in
     for campaign_id in (
         await session.scalars(
             select(Campaign.id).where(
-                Campaign.state == CampaignState.ACTIVE, Campaign.deadline <= now
+                Campaign.kind == CampaignKind.LIST_REVIEW,
+                Campaign.state == CampaignState.ACTIVE,
+                Campaign.deadline <= now,
             )
         )
     ).all():

@@ -9,6 +9,7 @@ errors, or too many attempts), after which the recipient's other channel is trie
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from dispatch.acks.service import opted_out
 from dispatch.acks.tokens import make_token
 from dispatch.campaigns import render as review_render
 from dispatch.campaigns import service as campaigns
-from dispatch.campaigns.models import Campaign, CampaignTarget
+from dispatch.campaigns.models import Campaign, CampaignKind, CampaignTarget
 from dispatch.campaigns.render import ReviewMail
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
@@ -40,6 +41,8 @@ from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
 from dispatch.directory.models import Membership, Network, Organisation
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
+from dispatch.newsletters import render as newsletter_render
+from dispatch.newsletters.render import NewsletterMail
 from dispatch.packs import render as pack_render
 from dispatch.packs.models import Pack, PackContent, PackPublication
 from dispatch.packs.render import PackMail
@@ -78,6 +81,8 @@ class Job:
     """Set for a message pack's publication: what its e-mail or Teams post lists."""
     review: ReviewMail | None = None
     """Set for a list review's request or reminder to one contact."""
+    newsletter: NewsletterMail | None = None
+    """Set for a newsletter's e-mail or Teams post."""
 
 
 @dataclass(slots=True)
@@ -289,6 +294,17 @@ async def _campaign_jobs(
     for delivery, target, campaign in rows:
         organisation = org_names.get(target.organisation_id, "")
         network = ", ".join(_network_label(c, network_names) for c in target.network_codes)
+        if campaign.kind == CampaignKind.NEWSLETTER:
+            text = (campaign.content or {}).get(delivery.language) or next(
+                iter((campaign.content or {}).values()), {"subject": "", "body": ""}
+            )
+            mail = NewsletterMail(text["subject"], text["body"], organisation)
+            jobs.append(
+                _job_to_contact(
+                    delivery, organisation=organisation, network=network, newsletter=mail
+                )
+            )
+            continue
         jobs.append(
             _job_to_contact(
                 delivery,
@@ -314,6 +330,8 @@ def build_message(
         return _pack_message(job, job.pack, base_url=base_url, token=token)
     if job.review is not None:
         return _review_message(job, job.review, base_url=base_url, token=token)
+    if job.newsletter is not None:
+        return _newsletter_message(job, job.newsletter, base_url=base_url, token=token)
     if job.channel == ChannelKind.SMS:
         text = render.sms_text(
             status=job.status,
@@ -393,6 +411,17 @@ def _review_message(job: Job, mail: ReviewMail, *, base_url: str, token: str) ->
     return _outgoing(job, rendered, link=link)
 
 
+def _newsletter_message(
+    job: Job, mail: NewsletterMail, *, base_url: str, token: str
+) -> OutgoingMessage:
+    if job.channel == ChannelKind.TEAMS:
+        return _outgoing(job, newsletter_render.teams(mail, lang=job.language))
+    rendered = newsletter_render.email(mail, lang=job.language, base_url=base_url, token=token)
+    return dataclasses.replace(
+        _outgoing(job, rendered), headers=newsletter_render.headers(base_url, token)
+    )
+
+
 async def _send(
     job: Job,
     *,
@@ -417,6 +446,8 @@ async def _send(
         token = make_token(secret, job.id, purpose="pack")
     if job.review is not None:
         token = make_token(secret, job.id, purpose="confirm")
+    if job.newsletter is not None and job.channel == ChannelKind.EMAIL:
+        token = make_token(secret, job.id, purpose="unsubscribe")
     message = build_message(job, base_url=base_url, ack_link=link, token=token)
     async with gate:
         try:

@@ -104,3 +104,5 @@ class Contact(IdMixin, TimestampMixin, Base):
     main_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     last_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    newsletter_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Stopped newsletters; emergency alerts do not look at this."""

@@ -1,0 +1,144 @@
+"""Public newsletter pages: one-click unsubscribe (RFC 8058) and the contribution form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from dispatch.acks.pages import SECURITY_HEADERS, THROTTLE_STATE_KEY
+from dispatch.changes.pages import _language
+from dispatch.db.session import DbSession
+from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.newsletters import service
+from dispatch.security.throttle import GuessThrottle
+from dispatch.settings import Settings
+from translations import strings
+from translations.catalog import translator
+from translations.locales import text_direction
+
+
+def _page(lang: str, *, status_code: int = 200, **context: Any) -> Template:
+    t = translator(lang)
+    return Template(
+        template_name="newsletter_page.html",
+        context={
+            "lang": lang,
+            "dir": text_direction(lang),
+            "t": t.gettext,
+            "s": strings,
+            "values": {},
+            "errors": [],
+            "done": "",
+            **context,
+        },
+        status_code=status_code,
+        headers=SECURITY_HEADERS,
+    )
+
+
+async def _contact(
+    request: Request[Any, Any, State], db_session: DbSession, token: str
+) -> tuple[Any, str] | Template:
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    t = translator("nb")
+    if await throttle.blocked(client, "unsubscribe"):
+        return _page(
+            "nb",
+            status_code=429,
+            kind="unsubscribe",
+            heading=t.gettext(strings.ACK_LINK_INVALID),
+            done=t.gettext(strings.ACK_LINK_INVALID),
+        )
+    settings: Settings = request.app.state["settings"]
+    try:
+        return await service.contact_for_unsubscribe(
+            db_session, secret=settings.secret_key, token=token
+        )
+    except NotFoundError:
+        await throttle.failed(client, "unsubscribe")
+        message = t.gettext(strings.ACK_LINK_INVALID)
+        return _page("nb", status_code=404, kind="unsubscribe", heading=message, done=message)
+
+
+@get("/unsubscribe/{token:str}", include_in_schema=False)
+async def unsubscribe_page(
+    request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+) -> Template:
+    """Asks first: link checkers open links, and must not unsubscribe anyone."""
+    found = await _contact(request, db_session, token)
+    if isinstance(found, Template):
+        return found
+    contact, lang = found
+    t = translator(lang)
+    return _page(
+        lang,
+        kind="unsubscribe",
+        heading=t.gettext(strings.UNSUBSCRIBE_TITLE),
+        question=t.gettext(strings.UNSUBSCRIBE_QUESTION, address=contact.email or ""),
+        done=t.gettext(strings.UNSUBSCRIBE_DONE) if contact.newsletter_opt_out else "",
+    )
+
+
+@post("/unsubscribe/{token:str}", include_in_schema=False, status_code=200)
+async def unsubscribe_submit(
+    request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+) -> Template:
+    """The page's button and mail programs' one-click POST (``List-Unsubscribe=One-Click``)."""
+    found = await _contact(request, db_session, token)
+    if isinstance(found, Template):
+        return found
+    contact, lang = found
+    await service.unsubscribe(db_session, contact)
+    await db_session.commit()
+    t = translator(lang)
+    return _page(
+        lang,
+        kind="unsubscribe",
+        heading=t.gettext(strings.UNSUBSCRIBE_TITLE),
+        done=t.gettext(strings.UNSUBSCRIBE_DONE),
+    )
+
+
+@get("/newsletter/contribute", include_in_schema=False)
+async def contribute_page(request: Request[Any, Any, State]) -> Template:
+    lang = _language(request)
+    return _page(
+        lang, kind="contribute", heading=translator(lang).gettext(strings.CONTRIBUTE_TITLE)
+    )
+
+
+@post("/newsletter/contribute", include_in_schema=False, status_code=200)
+async def contribute_submit(
+    request: Request[Any, Any, State],
+    db_session: DbSession,
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template:
+    """A contribution for the next issue lands in the coordinator's queue."""
+    lang = _language(request)
+    t = translator(lang)
+    values = {k: str(data.get(k) or "")[:10000] for k in ("name", "organisation", "email", "text")}
+    try:
+        await service.contribute(db_session, service.Contribution(**values, language=lang))
+        await db_session.commit()
+    except InvalidInputError as exc:
+        await db_session.rollback()
+        return _page(
+            lang,
+            status_code=422,
+            kind="contribute",
+            heading=t.gettext(strings.CONTRIBUTE_TITLE),
+            values=values,
+            errors=exc.errors or [exc.detail],
+        )
+    return _page(
+        lang,
+        kind="contribute",
+        heading=t.gettext(strings.CONTRIBUTE_TITLE),
+        done=t.gettext(strings.CONTRIBUTE_THANKS),
+    )

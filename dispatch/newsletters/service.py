@@ -1,0 +1,314 @@
+"""Sending a newsletter, stopping it for one contact, and members' contributions.
+
+A newsletter is a campaign of kind ``newsletter``: one target per contact with an e-mail address
+who has not stopped newsletters, and one per network Teams channel (no contact), each with one
+delivery in the outbox. It has no deadline and no timers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.acks.tokens import read_token
+from dispatch.audit.service import Actor, record
+from dispatch.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    CampaignTarget,
+    TargetState,
+)
+from dispatch.db.base import utcnow
+from dispatch.db.upsert import insert_ignoring_conflicts
+from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.directory import validation
+from dispatch.directory.models import Contact, Membership, Network
+from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.newsletters.models import NewsletterContribution
+from translations.locales import UnknownLanguageError, canonical_tag, choose_language
+
+CHANNELS = ("email", "teams")
+TEAMS_TARGET_ORGANISATION = 0
+"""A Teams post's target has no contact and no organisation."""
+
+
+class Section(msgspec.Struct, forbid_unknown_fields=True):
+    subject: str
+    body: str
+
+
+class NewsletterIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: str
+    networks: list[str]
+    content: dict[str, Section]
+    channels: list[str] = msgspec.field(default_factory=lambda: list(CHANNELS))
+
+
+@dataclass(slots=True)
+class Sent:
+    campaign: Campaign
+    recipients: int
+    delivery_ids: list[int]
+    opted_out: int
+    created: bool = True
+
+
+def _check(data: NewsletterIn, known: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    errors: list[str] = []
+    if not data.title.strip():
+        errors.append("the title is missing")
+    chosen = {n.strip().upper() for n in data.networks}
+    if not chosen:
+        errors.append(f"choose at least one network: {', '.join(known)}")
+    errors += [
+        f"unknown network '{n}'; the networks are {', '.join(known)}"
+        for n in sorted(chosen - set(known))
+    ]
+    errors += [f"channel '{c}' must be email or teams" for c in data.channels if c not in CHANNELS]
+    if not data.channels:
+        errors.append("choose at least one channel: email or teams")
+    content: dict[str, dict[str, str]] = {}
+    for tag, section in data.content.items():
+        try:
+            canonical = canonical_tag(tag)
+        except UnknownLanguageError:
+            errors.append(f"'{tag}' is not a language tag we know")
+            continue
+        if not section.subject.strip() or not section.body.strip():
+            errors.append(f"{canonical}: give both a subject and a body")
+        content[canonical] = {"subject": section.subject.strip(), "body": section.body.strip()}
+    if not data.content:
+        errors.append("write the newsletter in at least one language")
+    return content, errors
+
+
+async def send(
+    session: AsyncSession, *, data: NewsletterIn, actor: Actor, idempotency_key: str | None
+) -> Sent:
+    """Write the newsletter and its deliveries; the caller commits and enqueues."""
+    if idempotency_key:
+        existing = await session.scalar(
+            select(Campaign).where(Campaign.idempotency_key == idempotency_key)
+        )
+        if existing is not None:
+            count = await session.scalar(
+                select(func.count()).where(CampaignTarget.campaign_id == existing.id)
+            )
+            return Sent(existing, count or 0, [], 0, created=False)
+    known = list((await session.scalars(select(Network.code).order_by(Network.id))).all())
+    content, errors = _check(data, known)
+    if errors:
+        raise InvalidInputError.from_errors(errors)
+    networks = [n for n in known if n in {c.strip().upper() for c in data.networks}]
+    now = utcnow()
+    campaign = Campaign(
+        kind=CampaignKind.NEWSLETTER,
+        networks=networks,
+        deadline=now,
+        state=CampaignState.FINISHED,
+        finished_at=now,
+        created_by=actor.label,
+        idempotency_key=idempotency_key,
+        title=data.title.strip(),
+        content=content,
+    )
+    session.add(campaign)
+    await session.flush()
+    rows = (
+        await session.execute(
+            select(
+                Contact.id,
+                Contact.organisation_id,
+                Network.code,
+                Contact.email,
+                Contact.language,
+                Contact.newsletter_opt_out,
+            )
+            .join(Membership, Membership.organisation_id == Contact.organisation_id)
+            .join(Network, Network.id == Membership.network_id)
+            .where(Contact.active.is_(True), Contact.email.is_not(None), Network.code.in_(networks))
+            .order_by(Contact.id)
+        )
+    ).all()
+    people: dict[int, dict[str, Any]] = {}
+    opted_out: set[int] = set()
+    for contact_id, org_id, code, email, language, stopped in rows:
+        if stopped:
+            opted_out.add(contact_id)
+            continue
+        entry = people.setdefault(
+            contact_id, {"org": org_id, "email": email, "language": language, "nets": set()}
+        )
+        entry["nets"].add(code)
+    targets: list[tuple[CampaignTarget, str, str]] = []
+    if "email" in data.channels:
+        for contact_id, p in people.items():
+            language, _ = choose_language(p["language"], list(content))
+            target = CampaignTarget(
+                campaign_id=campaign.id,
+                contact_id=contact_id,
+                organisation_id=p["org"],
+                network_codes=sorted(p["nets"]),
+                language=language,
+                state=TargetState.CONFIRMED,
+            )
+            targets.append((target, "email", p["email"]))
+    if "teams" in data.channels:
+        webhooks = dict(
+            (
+                await session.execute(
+                    select(Network.code, Network.teams_webhook_url).where(
+                        Network.code.in_(networks), Network.teams_webhook_url.is_not(None)
+                    )
+                )
+            ).all()
+        )
+        first_language = choose_language("nb", list(content))[0]
+        for code, url in webhooks.items():
+            target = CampaignTarget(
+                campaign_id=campaign.id,
+                contact_id=None,
+                organisation_id=TEAMS_TARGET_ORGANISATION,
+                network_codes=[code],
+                language=first_language,
+                state=TargetState.CONFIRMED,
+            )
+            targets.append((target, "teams", str(url)))
+    session.add_all([t for t, _, _ in targets])
+    await session.flush()
+    values = [
+        {
+            "campaign_target_id": target.id,
+            "organisation_id": target.organisation_id or None,
+            "channel": channel,
+            "target": (
+                f"newsletter:contact:{target.contact_id}"
+                if target.contact_id
+                else f"newsletter:network:{target.network_codes[0]}"
+            ),
+            "network_code": None if target.contact_id else target.network_codes[0],
+            "address": address,
+            "language": target.language,
+            "priority": 1,
+            "state": DeliveryState.QUEUED,
+            "created_at": now,
+            "enqueued_at": now,
+        }
+        for target, channel, address in targets
+    ]
+    table = cast(Table, Delivery.__table__)
+    ids = await insert_ignoring_conflicts(
+        session, table, values, key=["campaign_target_id", "target", "channel"]
+    )
+    record(
+        session,
+        actor=actor,
+        action="newsletter.sent",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        details={"networks": networks, "recipients": len(people), "opted_out": len(opted_out)},
+    )
+    return Sent(campaign, len(people), ids, len(opted_out))
+
+
+async def deliveries_by_state(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.state, func.count())
+        .join(CampaignTarget, CampaignTarget.id == Delivery.campaign_target_id)
+        .where(CampaignTarget.campaign_id == campaign_id)
+        .group_by(Delivery.state)
+    )
+    return {str(state): int(n) for state, n in rows.all()}
+
+
+async def get_newsletter(session: AsyncSession, campaign_id: int) -> Campaign:
+    found = await session.get(Campaign, campaign_id)
+    if found is None or found.kind != CampaignKind.NEWSLETTER:
+        raise NotFoundError(f"There is no newsletter with id {campaign_id}.")
+    return found
+
+
+# --- Unsubscribing ------------------------------------------------------------------------------
+
+
+async def contact_for_unsubscribe(
+    session: AsyncSession, *, secret: str, token: str
+) -> tuple[Contact, str]:
+    """The contact a newsletter's unsubscribe token names, and the language it was sent in."""
+    delivery_id = read_token(secret, token, purpose="unsubscribe")
+    row = (
+        (
+            await session.execute(
+                select(Contact, Delivery.language)
+                .join(CampaignTarget, CampaignTarget.contact_id == Contact.id)
+                .join(Delivery, Delivery.campaign_target_id == CampaignTarget.id)
+                .where(Delivery.id == delivery_id)
+            )
+        ).first()
+        if delivery_id is not None
+        else None
+    )
+    if row is None:
+        raise NotFoundError("This link is not valid.")
+    return row[0], row[1]
+
+
+async def unsubscribe(session: AsyncSession, contact: Contact) -> None:
+    """Stop newsletters for this contact (however often asked); alerts are not affected."""
+    if contact.newsletter_opt_out:
+        return
+    contact.newsletter_opt_out = True
+    record(
+        session,
+        actor=Actor(f"contact:{contact.id} (unsubscribe link)"),
+        action="contact.newsletter_stopped",
+        entity_type="contact",
+        entity_id=contact.id,
+        details={},
+    )
+
+
+# --- Contributions ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Contribution:
+    name: str
+    organisation: str
+    email: str
+    text: str
+    language: str
+
+
+async def contribute(session: AsyncSession, given: Contribution) -> NewsletterContribution:
+    errors = []
+    for field_name, limit in (("name", 200), ("organisation", 300), ("text", 10000)):
+        value = getattr(given, field_name).strip()
+        if not value:
+            errors.append(f"the {field_name} is missing")
+        elif len(value) > limit:
+            errors.append(f"the {field_name} is longer than {limit} characters")
+    email = None
+    if given.email.strip():
+        try:
+            email = validation.email(given.email)
+        except validation.InvalidValue as exc:
+            errors.append(str(exc))
+    if errors:
+        raise InvalidInputError.from_errors(errors)
+    item = NewsletterContribution(
+        name=given.name.strip(),
+        organisation=given.organisation.strip(),
+        email=email,
+        text=given.text.strip(),
+        language=given.language,
+    )
+    session.add(item)
+    await session.flush()
+    return item
