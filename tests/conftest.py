@@ -25,6 +25,7 @@ from dispatch.audit.service import Actor
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
 from dispatch.db.models import Base
+from dispatch.directory.demo import load_demo
 from dispatch.security.models import Role
 from dispatch.security.service import create_token
 from dispatch.settings import Settings
@@ -236,6 +237,22 @@ async def viewer_client(make_client: ClientFactory) -> httpx.AsyncClient:
 @pytest.fixture
 async def anonymous_client(make_client: ClientFactory) -> httpx.AsyncClient:
     return await make_client(None)
+
+
+@pytest.fixture
+async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The demo directory: three networks, observers, organisations and contacts."""
+    async with sessionmaker() as session, session.begin():
+        await load_demo(session, actor=Actor("test"))
+
+
+@pytest.fixture
+async def member(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser without a token or a session: a member following a link."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+    ) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from dispatch.campaigns import service
 from dispatch.campaigns.models import Campaign
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents.api import ENQUEUER_STATE_KEY
 from dispatch.security.guards import READ_PERSONAL, WRITE_DIRECTORY
@@ -64,18 +63,13 @@ class CampaignController(Controller):
         data: JSONBody[service.ListReviewIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[StartedOut]:
-        try:
-            started = await service.start_list_review(
+        started = await commit_once(
+            db_session,
+            idempotency_key,
+            lambda: service.start_list_review(
                 db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
-            await db_session.commit()
-        except IntegrityError:
-            await db_session.rollback()
-            if not idempotency_key:
-                raise
-            started = await service.start_list_review(
-                db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
+            ),
+        )
         if started.created and started.delivery_ids:
             enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
             enqueuer.enqueue(started.delivery_ids)

@@ -6,13 +6,16 @@ success whose data never landed (the reason we do not commit in a before-send ho
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 SESSIONMAKER_STATE_KEY = "dispatch_sessionmaker"
+T = TypeVar("T")
 
 
 def sessionmaker_from(state: State) -> async_sessionmaker[AsyncSession]:
@@ -29,3 +32,20 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
 
 DbSession = NamedDependency[AsyncSession]
 """Handler parameter type for the request's session."""
+
+
+async def commit_once(
+    session: AsyncSession, idempotency_key: str | None, attempt: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``attempt`` and commit. If a concurrent request with the same idempotency key won
+    the race (the unique key refuses this one), run ``attempt`` again: it now finds the winner's
+    row and answers with it, so both callers get the same result and nothing is written twice."""
+    try:
+        result = await attempt()
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        if not idempotency_key:
+            raise
+        return await attempt()
+    return result

@@ -9,10 +9,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from dispatch.acks.models import Acknowledgement
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents import service
@@ -105,19 +104,14 @@ class IncidentController(Controller):
         data: JSONBody[IncidentIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[DeclaredOut]:
-        try:
-            outcome = await service.declare(
+        # Two declarations with the same key at once: the other one won; answer with it.
+        outcome = await commit_once(
+            db_session,
+            idempotency_key,
+            lambda: service.declare(
                 db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
-            await db_session.commit()
-        except IntegrityError:
-            # Two declarations with the same key at once: the other one won; answer with it.
-            await db_session.rollback()
-            if not idempotency_key:
-                raise
-            outcome = await service.declare(
-                db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
+            ),
+        )
         if outcome.created:
             # After the commit: a worker can only see rows that exist.
             enqueuer_of(request).enqueue(outcome.delivery_ids)

@@ -11,9 +11,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents.api import ENQUEUER_STATE_KEY
 from dispatch.newsletters import service
@@ -73,18 +72,13 @@ class NewsletterController(Controller):
         data: JSONBody[service.NewsletterIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[NewsletterOut]:
-        try:
-            sent = await service.send(
+        sent = await commit_once(
+            db_session,
+            idempotency_key,
+            lambda: service.send(
                 db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
-            await db_session.commit()
-        except IntegrityError:
-            await db_session.rollback()
-            if not idempotency_key:
-                raise
-            sent = await service.send(
-                db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
-            )
+            ),
+        )
         if sent.created and sent.delivery_ids:
             enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
             enqueuer.enqueue(sent.delivery_ids)

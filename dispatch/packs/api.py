@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms_encoding import analyse
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.errors import ConflictError
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IdempotencyKey
@@ -186,15 +186,7 @@ class PackController(Controller):
                 idempotency_key=idempotency_key,
             )
 
-        try:
-            outcome = await attempt()
-            await db_session.commit()
-        except IntegrityError:
-            # The same key at once from two requests: the other one won; answer with it.
-            await db_session.rollback()
-            if not idempotency_key:
-                raise
-            outcome = await attempt()
+        outcome = await commit_once(db_session, idempotency_key, attempt)
         if outcome.created:
             enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
             enqueuer.enqueue(outcome.delivery_ids)

@@ -11,27 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.audit.service import Actor
 from dispatch.changes.models import ChangeRequest
 from dispatch.delivery import render
-from dispatch.directory.demo import load_demo
 from dispatch.directory.models import Contact, Organisation
 from translations import strings
 from translations.catalog import translator
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("t"))
-
-
-@pytest.fixture
-async def member(app: Any) -> Any:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-    ) as client:
-        yield client
 
 
 def form(**overrides: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ from dispatch.audit.service import Actor
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
-from dispatch.directory.demo import load_demo
 from dispatch.directory.models import Contact
 from dispatch.incidents.models import Incident
 from dispatch.security.models import Role, WebSession
@@ -97,12 +96,6 @@ async def signed_in(
     yield factory
     for client in clients:
         await client.aclose()
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("t"))
 
 
 def declaration(key: str = "key-1", **overrides: object) -> dict[str, object]:

@@ -16,21 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.models import AckVia
 from dispatch.acks.service import acknowledge
-from dispatch.audit.service import Actor
 from dispatch.db.base import utcnow
-from dispatch.directory.demo import load_demo
 from dispatch.exercises import service
 from dispatch.exercises.models import ScheduledExercise
 from dispatch.incidents.models import Incident, Recipient
 from tests.factories import declare_demo_exercise
 
 MESSAGE = {"nb": {"subject": "Øvelse", "body": "Dette er en øvelse.", "sms": "Øvelse."}}
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("t"))
 
 
 def schedule(at: Any, **incident: Any) -> dict[str, Any]:

@@ -9,9 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.audit.service import Actor
 from dispatch.db.models import Delivery, Incident, MessageVersion, Recipient
-from dispatch.directory.demo import load_demo
 from tests.conftest import RecordingEnqueuer
 
 Client = httpx.AsyncClient
@@ -37,12 +35,6 @@ def body(**overrides: Any) -> dict[str, Any]:
     }
     base.update(overrides)
     return base
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("test"))
 
 
 async def counts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:

@@ -16,22 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.tokens import make_token
 from dispatch.audit.models import AuditEvent
-from dispatch.audit.service import Actor
 from dispatch.campaigns import service
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
-from dispatch.directory.demo import load_demo
 from dispatch.directory.models import Contact, Membership, Network
 from tests.conftest import RecordingEnqueuer
 
 SECRET = "test-secret-key"
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("t"))
 
 
 def body(**overrides: Any) -> dict[str, Any]:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.tokens import make_token
-from dispatch.audit.service import Actor
 from dispatch.campaigns.models import Campaign
 from dispatch.delivery.models import Delivery
-from dispatch.directory.demo import load_demo
 from dispatch.directory.models import Contact
 from dispatch.incidents.audience import resolve_audience
 from dispatch.newsletters.models import NewsletterContribution
@@ -26,20 +22,6 @@ CONTENT = {
     "nb": {"subject": "Nyhetsbrev desember", "body": "Hei!\n\nNytt fra nettverket."},
     "en": {"subject": "Newsletter December", "body": "Hello!\n\nNews from the network."},
 }
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("t"))
-
-
-@pytest.fixture
-async def member(app: Any) -> Any:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-    ) as client:
-        yield client
 
 
 async def count(session: AsyncSession, model: type) -> int:

@@ -15,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.tokens import make_token
 from dispatch.audit.models import AuditEvent
-from dispatch.audit.service import Actor
 from dispatch.db.models import Contact, Delivery, Organisation, Pack, PackContent, PassedOn
-from dispatch.directory.demo import load_demo
 from dispatch.security.models import Role
 from dispatch.settings import Settings
 from tests.conftest import ClientFactory, RecordingEnqueuer
@@ -32,12 +30,6 @@ SECRET = "pack-test-secret"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key=SECRET, base_url=BASE)
-
-
-@pytest.fixture
-async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    async with sessionmaker() as session, session.begin():
-        await load_demo(session, actor=Actor("test"))
 
 
 @pytest.fixture
