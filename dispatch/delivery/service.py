@@ -198,8 +198,9 @@ async def _organisation_names(session: AsyncSession, ids: set[int]) -> dict[int,
 
 
 def _job_to_contact(delivery: Delivery, *, organisation: str, network: str, **what: Any) -> Job:
-    """A job outside an incident (a pack's e-mail, a review's request): no recipient row, no
-    acknowledgement, no marker; ``what`` says which (``pack=`` or ``review=``)."""
+    """A job outside an incident (a pack's e-mail, a review's request, a newsletter): no recipient
+    row, no acknowledgement, no marker; ``what`` says which (``pack=``, ``review=``,
+    ``newsletter=``)."""
     return Job(
         id=delivery.id,
         channel=delivery.channel,
@@ -280,7 +281,8 @@ async def _pack_jobs(
 async def _campaign_jobs(
     session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
 ) -> list[Job]:
-    """Jobs for the claimed list-review requests and reminders."""
+    """Jobs for the claimed campaign deliveries: list-review requests and reminders, and
+    newsletters (in the delivery's language, else the first one written)."""
     rows = (
         await session.execute(
             select(Delivery, CampaignTarget, Campaign)
