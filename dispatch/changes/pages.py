@@ -80,10 +80,9 @@ async def changes_submit(
         await db_session.commit()
     except InvalidInputError as exc:
         await db_session.rollback()
+        # A reason that is one of the page's messages is shown translated; the directory's
+        # format checks (an address that is not one) stay in English.
         t = translator(lang)
-        reasons = [
-            t.gettext(strings.CHANGES_NEED_ADDRESS) if "e-mail address or a mobile" in e else e
-            for e in (exc.errors or [exc.detail])
-        ]
+        reasons = [t.gettext(e) for e in (exc.errors or [exc.detail])]
         return _page(lang, values=values, errors=reasons, status_code=422)
     return _page(lang, done=True)

@@ -19,6 +19,7 @@ from dispatch.directory.schemas import ContactIn
 from dispatch.directory.service import create_contact, get_organisation
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.paging import paginate
+from translations import strings
 
 LIMITS = {"organisation": 300, "name": 200, "comment": 2000}
 
@@ -61,7 +62,8 @@ def check(given: Submitted) -> tuple[dict[str, str | None], list[str]]:
         except validation.InvalidValue as exc:
             errors.append(str(exc))
     if not given.email.strip() and not given.phone.strip():
-        errors.append("give an e-mail address or a mobile number")
+        # The page's own message id, so the member reads it in their language.
+        errors.append(strings.CHANGES_NEED_ADDRESS)
     values["language"] = "nb"
     if given.language.strip():
         try:
