@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import dramatiq
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.escalation import run_due
 from dispatch.campaigns import service as campaigns
@@ -60,20 +61,30 @@ class Actors:
         )
 
     async def sweep_once(self) -> int:
-        """Re-enqueue what the broker lost; returns how many ids were handed back."""
+        """Re-enqueue what the broker lost, and run what has come due (escalation steps, list
+        reviews, scheduled exercises); returns how many ids were handed to the queue.
+
+        Each step has its own transaction, and one that fails is logged and left for the next
+        sweep without holding up the others: its rows keep their state, so nothing is lost.
+        """
         rt = await self.runtime()
         policy = SweepPolicy(
             requeue_after_s=self.settings.requeue_after_seconds,
             sending_timeout_s=self.settings.sending_timeout_seconds,
         )
-        async with rt.sessionmaker() as session, session.begin():
-            ids = await sweep(session, policy)
-        async with rt.sessionmaker() as session, session.begin():
-            ids += await run_due(session)
-        async with rt.sessionmaker() as session, session.begin():
-            ids += await campaigns.run_due(session)
-        async with rt.sessionmaker() as session, session.begin():
-            ids += await exercises.run_due(session)
+        steps: dict[str, Callable[[AsyncSession], Awaitable[list[int]]]] = {
+            "requeue": lambda session: sweep(session, policy),
+            "escalation": run_due,
+            "campaigns": campaigns.run_due,
+            "exercises": exercises.run_due,
+        }
+        ids: list[int] = []
+        for name, step in steps.items():
+            try:
+                async with rt.sessionmaker() as session, session.begin():
+                    ids += await step(session)
+            except Exception:
+                log.warning("sweep_step_failed", step=name, exc_info=True)
         if ids:
             log.info("sweeper_requeued", count=len(ids))
             rt.enqueuer.enqueue(ids)
