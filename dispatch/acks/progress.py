@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement
 from dispatch.delivery.models import Delivery
-from dispatch.directory.models import Organisation
+from dispatch.directory.service import organisation_names
 from dispatch.incidents.models import Recipient
 
 
@@ -77,13 +77,7 @@ async def progress(session: AsyncSession, incident_id: int) -> Progress:
         ):
             bucket.recipients += 1
             bucket.acknowledged += acked
-    names = dict(
-        (
-            await session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(by_org)))
-            )
-        ).all()
-    )
+    names = await organisation_names(session, by_org)
     organisations = sorted(
         (
             OrganisationReach(

@@ -31,10 +31,11 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory import validation
-from dispatch.directory.models import Contact, Membership, Network, Organisation
+from dispatch.directory.models import Contact, Network, Organisation
 from dispatch.directory.schemas import ContactPatch
-from dispatch.directory.service import update_contact
+from dispatch.directory.service import organisation_names, update_contact
 from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.incidents.audience import contact_rows
 
 REQUEST = "request"
 REMINDER = "reminder"
@@ -99,29 +100,19 @@ async def start_list_review(
     if errors := _check(data, known, now):
         raise InvalidInputError.from_errors(errors)
     networks = [n for n in known if n in {c.strip().upper() for c in data.networks}]
-    rows = (
-        await session.execute(
-            select(
-                Contact.id,
-                Contact.organisation_id,
-                Network.code,
-                Contact.email,
-                Contact.phone,
-                Contact.language,
-            )
-            .join(Membership, Membership.organisation_id == Contact.organisation_id)
-            .join(Network, Network.id == Membership.network_id)
-            .where(Contact.active.is_(True), Network.code.in_(networks))
-            .order_by(Contact.id)
-        )
-    ).all()
     contacts: dict[int, dict[str, Any]] = {}
-    for contact_id, org_id, code, email, phone, language in rows:
+    for row in await contact_rows(session, networks):
         entry = contacts.setdefault(
-            contact_id,
-            {"org": org_id, "email": email, "phone": phone, "language": language, "nets": []},
+            row.contact_id,
+            {
+                "org": row.organisation_id,
+                "email": row.email,
+                "phone": row.phone,
+                "language": row.language,
+                "nets": [],
+            },
         )
-        entry["nets"].append(code)
+        entry["nets"].append(row.network)
     campaign = Campaign(
         kind=CampaignKind.LIST_REVIEW,
         networks=networks,
@@ -374,13 +365,7 @@ async def summary(session: AsyncSession, campaign_id: int) -> CampaignOut:
         for code in t.network_codes:
             by_network[code].add(t.state)
     org_ids = list(by_org)
-    names = dict(
-        (
-            await session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-            )
-        ).all()
-    )
+    names = await organisation_names(session, org_ids)
     active = dict(
         (
             await session.execute(

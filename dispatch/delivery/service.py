@@ -39,7 +39,8 @@ from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
-from dispatch.directory.models import Membership, Network, Organisation
+from dispatch.directory.models import Membership, Network
+from dispatch.directory.service import organisation_names
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.newsletters import render as newsletter_render
 from dispatch.newsletters.render import NewsletterMail
@@ -158,7 +159,7 @@ async def _incident_jobs(
         )
     ).all()
     org_ids = {r.organisation_ids[0] for _, _, _, r in rows if r is not None and r.organisation_ids}
-    org_names = await _organisation_names(session, org_ids)
+    org_names = await organisation_names(session, org_ids)
     jobs = []
     for delivery, version, incident, recipient in rows:
         network_code = delivery.network_code or (
@@ -186,15 +187,6 @@ async def _incident_jobs(
             )
         )
     return jobs
-
-
-async def _organisation_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-    )
-    return dict(rows.all())
 
 
 def _job_to_contact(delivery: Delivery, *, organisation: str, network: str, **what: Any) -> Job:
@@ -241,7 +233,7 @@ async def _pack_jobs(
         if content.approved is not None:
             titles.setdefault(content.pack_id, {})[content.language] = content.approved["title"]
     org_ids = {d.organisation_id for d, _, _ in rows if d.organisation_id is not None}
-    org_names = await _organisation_names(session, org_ids)
+    org_names = await organisation_names(session, org_ids)
     org_networks: dict[int, set[str]] = {}
     if org_ids:
         for org_id, code in (
@@ -291,7 +283,7 @@ async def _campaign_jobs(
             .where(Delivery.id.in_(list(claimed)))
         )
     ).all()
-    org_names = await _organisation_names(session, {t.organisation_id for _, t, _ in rows})
+    org_names = await organisation_names(session, {t.organisation_id for _, t, _ in rows})
     jobs = []
     for delivery, target, campaign in rows:
         organisation = org_names.get(target.organisation_id, "")

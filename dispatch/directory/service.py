@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,17 @@ async def list_organisations(
     return await paginate(
         session, query.order_by(Organisation.name, Organisation.id), page=page, page_size=page_size
     )
+
+
+async def organisation_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """Id → name for the given organisations (one query; none for no ids)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+    )
+    return dict(rows.all())
 
 
 async def get_organisation(session: AsyncSession, organisation_id: int) -> Organisation:

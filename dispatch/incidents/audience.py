@@ -7,7 +7,7 @@ person (someone at two organisations, or in two networks), and get one message p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,10 @@ class Person:
 
 
 @dataclass(slots=True)
-class _Row:
+class ContactRow:
+    """One active contact's listing in one network: what alerts, the list review and newsletters
+    all start from."""
+
     contact_id: int
     organisation_id: int
     network: str
@@ -44,11 +47,12 @@ class _Row:
     language: str
     channels: list[str]
     main_contact: bool
-    group: list[int] = field(default_factory=list)
+    newsletter_opt_out: bool = False
 
 
-async def resolve_audience(session: AsyncSession, networks: Sequence[str]) -> list[Person]:
-    """Active contacts of member and observer organisations in ``networks``, merged by person."""
+async def contact_rows(session: AsyncSession, networks: Sequence[str]) -> list[ContactRow]:
+    """Active contacts of member and observer organisations in ``networks``, one row per
+    contact and network, by contact id."""
     query = (
         select(
             Contact.id,
@@ -59,17 +63,22 @@ async def resolve_audience(session: AsyncSession, networks: Sequence[str]) -> li
             Contact.language,
             Contact.channels,
             Contact.main_contact,
+            Contact.newsletter_opt_out,
         )
         .join(Membership, Membership.organisation_id == Contact.organisation_id)
         .join(Network, Network.id == Membership.network_id)
         .where(Contact.active.is_(True), Network.code.in_(list(networks)))
         .order_by(Contact.id)
     )
-    rows = [_Row(*r) for r in (await session.execute(query)).all()]
-    return merge_people(rows)
+    return [ContactRow(*r) for r in (await session.execute(query)).all()]
 
 
-def merge_people(rows: Iterable[_Row]) -> list[Person]:
+async def resolve_audience(session: AsyncSession, networks: Sequence[str]) -> list[Person]:
+    """Active contacts of member and observer organisations in ``networks``, merged by person."""
+    return merge_people(await contact_rows(session, networks))
+
+
+def merge_people(rows: Iterable[ContactRow]) -> list[Person]:
     """Union contact rows that share an e-mail address or a mobile number."""
     parent: dict[int, int] = {}
 
@@ -93,13 +102,13 @@ def merge_people(rows: Iterable[_Row]) -> list[Person]:
                 parent[find(index)] = find(owner[key])
             else:
                 owner[key] = index
-    groups: dict[int, list[_Row]] = {}
+    groups: dict[int, list[ContactRow]] = {}
     for index, row in enumerate(rows):
         groups.setdefault(find(index), []).append(row)
     return [_person(group) for group in groups.values()]
 
 
-def _person(group: list[_Row]) -> Person:
+def _person(group: list[ContactRow]) -> Person:
     # The main-contact row, else the first, decides the language; channels and addresses merge.
     first = next((r for r in group if r.main_contact), group[0])
     channels = sorted({c for r in group for c in r.channels}, key=("email", "sms").index)

@@ -28,8 +28,9 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory import validation
-from dispatch.directory.models import Contact, Membership, Network
+from dispatch.directory.models import Contact, Network
 from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.incidents.audience import contact_rows
 from dispatch.newsletters.models import NewsletterContribution
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
 
@@ -120,32 +121,24 @@ async def send(
     )
     session.add(campaign)
     await session.flush()
-    rows = (
-        await session.execute(
-            select(
-                Contact.id,
-                Contact.organisation_id,
-                Network.code,
-                Contact.email,
-                Contact.language,
-                Contact.newsletter_opt_out,
-            )
-            .join(Membership, Membership.organisation_id == Contact.organisation_id)
-            .join(Network, Network.id == Membership.network_id)
-            .where(Contact.active.is_(True), Contact.email.is_not(None), Network.code.in_(networks))
-            .order_by(Contact.id)
-        )
-    ).all()
     people: dict[int, dict[str, Any]] = {}
     opted_out: set[int] = set()
-    for contact_id, org_id, code, email, language, stopped in rows:
-        if stopped:
-            opted_out.add(contact_id)
+    for row in await contact_rows(session, networks):
+        if not row.email:
+            continue
+        if row.newsletter_opt_out:
+            opted_out.add(row.contact_id)
             continue
         entry = people.setdefault(
-            contact_id, {"org": org_id, "email": email, "language": language, "nets": set()}
+            row.contact_id,
+            {
+                "org": row.organisation_id,
+                "email": row.email,
+                "language": row.language,
+                "nets": set(),
+            },
         )
-        entry["nets"].add(code)
+        entry["nets"].add(row.network)
     targets: list[tuple[CampaignTarget, str, str]] = []
     if "email" in data.channels:
         for contact_id, p in people.items():

@@ -8,14 +8,19 @@ from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from dispatch.db.session import DbSession
 from dispatch.directory import importer
 from dispatch.directory.api import IMPORT_MAX_BYTES
 from dispatch.directory.models import Organisation
 from dispatch.directory.schemas import ContactPatch
-from dispatch.directory.service import get_contact, list_contacts, list_networks, update_contact
+from dispatch.directory.service import (
+    get_contact,
+    list_contacts,
+    list_networks,
+    organisation_names,
+    update_contact,
+)
 from dispatch.errors import DomainError
 from dispatch.paging import PageNumber
 from dispatch.security.guards import READ_PERSONAL, WRITE_DIRECTORY
@@ -50,13 +55,7 @@ class DirectoryPages(Controller):
             search=q[:200],
         )
         org_ids = {c.organisation_id for c in rows}
-        names = dict(
-            (
-                await db_session.execute(
-                    select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-                )
-            ).all()
-        )
+        names = await organisation_names(db_session, org_ids)
         fragment = bool(request.headers.get("hx-request"))
         return page(
             request,

@@ -14,6 +14,7 @@ from dispatch.acks.models import FieldReport
 from dispatch.db.session import DbSession
 from dispatch.delivery.sandbox import list_messages
 from dispatch.directory.models import Organisation
+from dispatch.directory.service import organisation_names
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident
 from dispatch.paging import PageNumber, paginate
@@ -47,13 +48,7 @@ class InboxPages(Controller):
         )
         org_ids = {r.organisation_id for r in rows if r.organisation_id is not None}
         incident_ids = {r.incident_id for r in rows if r.incident_id is not None}
-        organisations = dict(
-            (
-                await db_session.execute(
-                    select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-                )
-            ).all()
-        )
+        organisations = await organisation_names(db_session, org_ids)
         incidents = dict(
             (
                 await db_session.execute(

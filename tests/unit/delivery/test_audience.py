@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dispatch.incidents.audience import _Row, merge_people
+from dispatch.incidents.audience import ContactRow, merge_people
 
 
 def row(
     cid: int, org: int, network: str, email: str | None, phone: str | None, **kw: object
-) -> _Row:
-    return _Row(
+) -> ContactRow:
+    return ContactRow(
         contact_id=cid,
         organisation_id=org,
         network=network,
