@@ -11,21 +11,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
-from dispatch.acks.pages import SECURITY_HEADERS, THROTTLE_STATE_KEY
+from dispatch import member_pages
 from dispatch.campaigns import service
 from dispatch.db.session import DbSession
-from dispatch.errors import DomainError, NotFoundError
-from dispatch.security.throttle import GuessThrottle
+from dispatch.errors import DomainError
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
-from translations.locales import format_datetime_local, text_direction
+from translations.locales import format_datetime_local
 
 FIELDS = ("name", "email", "phone", "language")
-
-
-def _client(request: Request[Any, Any, State]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _info(found: service.Confirming, lang: str) -> dict[str, str]:
@@ -47,40 +42,29 @@ def _page(
     done: str = "",
     closed: bool = False,
 ) -> Template:
-    t = translator(lang)
-    return Template(
-        template_name="confirm.html",
-        context={
-            "lang": lang,
-            "dir": text_direction(lang),
-            "title": t.gettext(strings.REVIEW_PAGE_TITLE),
-            "t": t.gettext,
-            "s": strings,
-            **(info or {"organisation": "", "network": "", "deadline": ""}),
-            "values": values or {},
-            "errors": errors or [],
-            "done": done,
-            "closed": closed,
-        },
+    return member_pages.page(
+        "confirm.html",
+        lang,
+        title=strings.REVIEW_PAGE_TITLE,
         status_code=status_code,
-        headers=SECURITY_HEADERS,
+        **(info or {"organisation": "", "network": "", "deadline": ""}),
+        values=values or {},
+        errors=errors or [],
+        done=done,
+        closed=closed,
     )
 
 
 async def _find(
     request: Request[Any, Any, State], db_session: DbSession, token: str
 ) -> service.Confirming | Template:
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    if await throttle.blocked(_client(request), "confirm"):
-        page = _page(None, lang="nb", status_code=429, closed=True)
-        page.headers["Retry-After"] = str(throttle.window)
-        return page
     settings: Settings = request.app.state["settings"]
-    try:
-        return await service.resolve_confirm(db_session, secret=settings.secret_key, token=token)
-    except NotFoundError:
-        await throttle.failed(_client(request), "confirm")
-        return _page(None, lang="nb", status_code=404, closed=True)
+    return await member_pages.resolve_link(
+        request,
+        "confirm",
+        lambda: service.resolve_confirm(db_session, secret=settings.secret_key, token=token),
+        lambda status: _page(None, lang="nb", status_code=status, closed=True),
+    )
 
 
 def _current(found: service.Confirming) -> dict[str, str]:

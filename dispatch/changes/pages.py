@@ -11,27 +11,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
-from dispatch.acks.pages import SECURITY_HEADERS
+from dispatch import member_pages
 from dispatch.changes import service
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError
-from dispatch.packs.pages import negotiate
 from translations import strings
-from translations.catalog import available_languages, translator
-from translations.locales import UnknownLanguageError, canonical_tag, text_direction
+from translations.catalog import translator
 
 FIELDS = ("kind", "organisation", "name", "email", "phone", "language", "comment")
-
-
-def _language(request: Request[Any, Any, State]) -> str:
-    asked = request.query_params.get("lang", "")
-    try:
-        tag = canonical_tag(asked) if asked else ""
-    except UnknownLanguageError:
-        tag = ""
-    if tag and tag.replace("-", "_") in available_languages() | {"nb", "nn", "en"}:
-        return tag
-    return negotiate(request.headers.get("accept-language", ""))
 
 
 def _page(
@@ -42,28 +29,21 @@ def _page(
     done: bool = False,
     status_code: int = 200,
 ) -> Template:
-    t = translator(lang)
-    return Template(
-        template_name="changes.html",
-        context={
-            "lang": lang,
-            "dir": text_direction(lang),
-            "title": t.gettext(strings.CHANGES_TITLE),
-            "t": t.gettext,
-            "s": strings,
-            "values": values or {"language": lang},
-            "errors": errors or [],
-            "done": done,
-        },
+    return member_pages.page(
+        "changes.html",
+        lang,
+        title=strings.CHANGES_TITLE,
         status_code=status_code,
-        headers=SECURITY_HEADERS,
+        values=values or {"language": lang},
+        errors=errors or [],
+        done=done,
     )
 
 
 @get("/changes", include_in_schema=False)
 async def changes_page(request: Request[Any, Any, State]) -> Template:
     """The form, in the language of the link (``?lang=``) or of the browser."""
-    return _page(_language(request))
+    return _page(member_pages.language(request))
 
 
 @post("/changes", include_in_schema=False, status_code=200)
@@ -73,7 +53,7 @@ async def changes_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
     """Queue the request; with mistakes, the form again with what was typed and every reason."""
-    lang = _language(request)
+    lang = member_pages.language(request)
     values = {k: str(data.get(k) or "")[:2000] for k in FIELDS}
     try:
         await service.submit(db_session, service.Submitted(**values))

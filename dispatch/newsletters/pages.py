@@ -10,60 +10,49 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
-from dispatch.acks.pages import SECURITY_HEADERS, THROTTLE_STATE_KEY
-from dispatch.changes.pages import _language
+from dispatch import member_pages
 from dispatch.db.session import DbSession
-from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.errors import InvalidInputError
 from dispatch.newsletters import service
-from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
-from translations.locales import text_direction
 
 
-def _page(lang: str, *, status_code: int = 200, **context: Any) -> Template:
-    t = translator(lang)
-    return Template(
-        template_name="newsletter_page.html",
-        context={
-            "lang": lang,
-            "dir": text_direction(lang),
-            "t": t.gettext,
-            "s": strings,
-            "values": {},
-            "errors": [],
-            "done": "",
-            **context,
-        },
+def _page(lang: str, *, title: str, status_code: int = 200, **context: Any) -> Template:
+    defaults: dict[str, Any] = {"values": {}, "errors": [], "done": ""}
+    return member_pages.page(
+        "newsletter_page.html",
+        lang,
+        title=title,
         status_code=status_code,
-        headers=SECURITY_HEADERS,
+        **{**defaults, **context},
     )
 
 
 async def _contact(
     request: Request[Any, Any, State], db_session: DbSession, token: str
 ) -> tuple[Any, str] | Template:
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    client = request.client.host if request.client else "unknown"
-    t = translator("nb")
-    if await throttle.blocked(client, "unsubscribe"):
+    settings: Settings = request.app.state["settings"]
+
+    def refused(status: int) -> Template:
+        invalid = translator("nb").gettext(strings.ACK_LINK_INVALID)
         return _page(
             "nb",
-            status_code=429,
+            title=strings.UNSUBSCRIBE_TITLE,
+            status_code=status,
             kind="unsubscribe",
-            heading=t.gettext(strings.ACK_LINK_INVALID),
-            done=t.gettext(strings.ACK_LINK_INVALID),
+            done=invalid,
         )
-    settings: Settings = request.app.state["settings"]
-    try:
-        return await service.contact_for_unsubscribe(
+
+    return await member_pages.resolve_link(
+        request,
+        "unsubscribe",
+        lambda: service.contact_for_unsubscribe(
             db_session, secret=settings.secret_key, token=token
-        )
-    except NotFoundError:
-        await throttle.failed(client, "unsubscribe")
-        message = t.gettext(strings.ACK_LINK_INVALID)
-        return _page("nb", status_code=404, kind="unsubscribe", heading=message, done=message)
+        ),
+        refused,
+    )
 
 
 @get("/unsubscribe/{token:str}", include_in_schema=False)
@@ -79,7 +68,7 @@ async def unsubscribe_page(
     return _page(
         lang,
         kind="unsubscribe",
-        heading=t.gettext(strings.UNSUBSCRIBE_TITLE),
+        title=strings.UNSUBSCRIBE_TITLE,
         question=t.gettext(strings.UNSUBSCRIBE_QUESTION, address=contact.email or ""),
         done=t.gettext(strings.UNSUBSCRIBE_DONE) if contact.newsletter_opt_out else "",
     )
@@ -100,17 +89,15 @@ async def unsubscribe_submit(
     return _page(
         lang,
         kind="unsubscribe",
-        heading=t.gettext(strings.UNSUBSCRIBE_TITLE),
+        title=strings.UNSUBSCRIBE_TITLE,
         done=t.gettext(strings.UNSUBSCRIBE_DONE),
     )
 
 
 @get("/newsletter/contribute", include_in_schema=False)
 async def contribute_page(request: Request[Any, Any, State]) -> Template:
-    lang = _language(request)
-    return _page(
-        lang, kind="contribute", heading=translator(lang).gettext(strings.CONTRIBUTE_TITLE)
-    )
+    lang = member_pages.language(request)
+    return _page(lang, kind="contribute", title=strings.CONTRIBUTE_TITLE)
 
 
 @post("/newsletter/contribute", include_in_schema=False, status_code=200)
@@ -120,7 +107,7 @@ async def contribute_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
     """A contribution for the next issue lands in the coordinator's queue."""
-    lang = _language(request)
+    lang = member_pages.language(request)
     t = translator(lang)
     values = {k: str(data.get(k) or "")[:10000] for k in ("name", "organisation", "email", "text")}
     try:
@@ -132,13 +119,13 @@ async def contribute_submit(
             lang,
             status_code=422,
             kind="contribute",
-            heading=t.gettext(strings.CONTRIBUTE_TITLE),
+            title=strings.CONTRIBUTE_TITLE,
             values=values,
             errors=exc.errors or [exc.detail],
         )
     return _page(
         lang,
         kind="contribute",
-        heading=t.gettext(strings.CONTRIBUTE_TITLE),
+        title=strings.CONTRIBUTE_TITLE,
         done=t.gettext(strings.CONTRIBUTE_THANKS),
     )

@@ -165,3 +165,14 @@ async def test_contributions_land_in_the_coordinators_queue(
     assert [(c["name"], c["language"], c["text"]) for c in queue["items"]] == [
         ("Hodan", "so", "Kurs i januar.")
     ]
+
+
+async def test_guessing_links_is_stopped(member: httpx.AsyncClient) -> None:
+    # The member pages share one throttle per kind of link: 20 wrong guesses, then 429.
+    for n in range(20):
+        assert (await member.get(f"/unsubscribe/{n}.wrong")).status_code == 404
+    blocked = await member.get("/unsubscribe/1.wrong")
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    # Another kind of link keeps its own count.
+    assert (await member.get("/confirm/1.wrong")).status_code == 404

@@ -1,0 +1,76 @@
+"""What every public page for members shares: the language, the template with ``lang``/``dir``
+and the catalog, the security headers, and token links throttled against guessing.
+
+Used by the list review's ``/confirm``, the change form ``/changes`` and the newsletter's
+``/unsubscribe`` and ``/newsletter/contribute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from litestar import Request
+from litestar.response import Template
+
+from dispatch.acks.pages import SECURITY_HEADERS, THROTTLE_STATE_KEY
+from dispatch.errors import NotFoundError
+from dispatch.packs.pages import negotiate
+from dispatch.security.throttle import GuessThrottle
+from translations import strings
+from translations.catalog import available_languages, translator
+from translations.locales import UnknownLanguageError, canonical_tag, text_direction
+
+T = TypeVar("T")
+
+
+def language(request: Request[Any, Any, Any]) -> str:
+    """``?lang=`` when it names a language we have a catalog for, else the browser's choice."""
+    asked = request.query_params.get("lang", "")
+    try:
+        tag = canonical_tag(asked) if asked else ""
+    except UnknownLanguageError:
+        tag = ""
+    if tag and tag.replace("-", "_") in available_languages() | {"nb", "nn", "en"}:
+        return tag
+    return negotiate(request.headers.get("accept-language", ""))
+
+
+def page(
+    template: str, lang: str, *, title: str, status_code: int = 200, **context: Any
+) -> Template:
+    """A member page in ``lang``: ``t`` translates, ``s`` holds the message ids."""
+    return Template(
+        template_name=template,
+        context={
+            "lang": lang,
+            "dir": text_direction(lang),
+            "title": translator(lang).gettext(title),
+            "t": translator(lang).gettext,
+            "s": strings,
+            **context,
+        },
+        status_code=status_code,
+        headers=SECURITY_HEADERS,
+    )
+
+
+async def resolve_link(
+    request: Request[Any, Any, Any],
+    scope: str,
+    resolve: Callable[[], Awaitable[T]],
+    refused: Callable[[int], Template],
+) -> T | Template:
+    """What a token link names, or the page to show instead: 429 to a client that has guessed
+    too often (per ``scope``), 404 for a wrong link (and the guess counted)."""
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    if await throttle.blocked(client, scope):
+        answer = refused(429)
+        answer.headers["Retry-After"] = str(throttle.window)
+        return answer
+    try:
+        return await resolve()
+    except NotFoundError:
+        await throttle.failed(client, scope)
+        return refused(404)
