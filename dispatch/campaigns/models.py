@@ -41,7 +41,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(32), default=CampaignKind.LIST_REVIEW)
     networks: Mapped[list[str]] = mapped_column(JSON)
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
+    """A list review's deadline; a newsletter has none."""
     state: Mapped[str] = mapped_column(String(16), default=CampaignState.ACTIVE, index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """When the reminders were written; ``None`` until then, so a restart still sends them."""
@@ -65,7 +66,8 @@ class CampaignTarget(IdMixin, Base):
         BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
     """``None`` for a newsletter's post to a network's Teams channel."""
-    organisation_id: Mapped[int] = mapped_column(BigIntId, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(BigIntId, index=True, default=None)
+    """``None`` for a newsletter's post to a network's Teams channel."""
     network_codes: Mapped[list[str]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(35))
     state: Mapped[str] = mapped_column(String(16), default=TargetState.PENDING, index=True)

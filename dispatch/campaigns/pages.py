@@ -28,7 +28,9 @@ def _info(found: service.Confirming, lang: str) -> dict[str, str]:
     return {
         "organisation": found.organisation,
         "network": ", ".join(found.target.network_codes),
-        "deadline": format_datetime_local(found.campaign.deadline, lang, format="long"),
+        "deadline": format_datetime_local(found.campaign.deadline, lang, format="long")
+        if found.campaign.deadline
+        else "",
     }
 
 

@@ -320,7 +320,7 @@ class CampaignOut(msgspec.Struct):
     state: str
     networks: list[str]
     reminder_at: datetime | None
-    deadline: datetime
+    deadline: datetime | None
     reminded_at: datetime | None
     finished_at: datetime | None
     totals: Counts
@@ -361,7 +361,8 @@ async def summary(session: AsyncSession, campaign_id: int) -> CampaignOut:
     by_org: dict[int, _Tally] = defaultdict(_Tally)
     for t in targets:
         totals.add(t.state)
-        by_org[t.organisation_id].add(t.state)
+        if t.organisation_id is not None:  # a list review's targets always have one
+            by_org[t.organisation_id].add(t.state)
         for code in t.network_codes:
             by_network[code].add(t.state)
     org_ids = list(by_org)

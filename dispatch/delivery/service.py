@@ -13,7 +13,7 @@ import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
@@ -307,12 +307,18 @@ async def _campaign_jobs(
                 review=ReviewMail(
                     organisation=organisation,
                     network=network,
-                    deadline=campaign.deadline,
+                    deadline=_review_deadline(campaign),
                     reminder=delivery.target.startswith(f"{campaigns.REMINDER}:"),
                 ),
             )
         )
     return jobs
+
+
+def _review_deadline(campaign: Campaign) -> datetime:
+    # A list review is refused without a deadline (ListReviewIn); only newsletters have none.
+    assert campaign.deadline is not None, f"list review {campaign.id} has no deadline"
+    return campaign.deadline
 
 
 def build_message(

@@ -84,8 +84,11 @@ async def list_organisations(
     )
 
 
-async def organisation_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
-    """Id → name for the given organisations (one query; none for no ids)."""
+async def organisation_names(
+    session: AsyncSession, ids: Iterable[int | None]
+) -> dict[int | None, str]:
+    """Id → name for the given organisations (one query; none for no ids); ``None`` (no
+    organisation) is left out, so ``.get(None, "")`` gives the empty name."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}

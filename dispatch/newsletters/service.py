@@ -35,8 +35,6 @@ from dispatch.newsletters.models import NewsletterContribution
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
 
 CHANNELS = ("email", "teams")
-TEAMS_TARGET_ORGANISATION = 0
-"""A Teams post's target has no contact and no organisation."""
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,7 +109,6 @@ async def send(
     campaign = Campaign(
         kind=CampaignKind.NEWSLETTER,
         networks=networks,
-        deadline=now,
         state=CampaignState.FINISHED,
         finished_at=now,
         created_by=actor.label,
@@ -167,7 +164,7 @@ async def send(
             target = CampaignTarget(
                 campaign_id=campaign.id,
                 contact_id=None,
-                organisation_id=TEAMS_TARGET_ORGANISATION,
+                organisation_id=None,
                 network_codes=[code],
                 language=first_language,
                 state=TargetState.CONFIRMED,
@@ -178,7 +175,7 @@ async def send(
     values = [
         {
             "campaign_target_id": target.id,
-            "organisation_id": target.organisation_id or None,
+            "organisation_id": target.organisation_id,
             "channel": channel,
             "target": (
                 f"newsletter:contact:{target.contact_id}"
