@@ -25,6 +25,18 @@ class ChannelKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an e-mail, such as a meeting's ``invitation.ics``."""
+
+    filename: str
+    content_type: str
+    """``maintype/subtype``, e.g. ``text/calendar``."""
+    data: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    """Content-Type parameters, e.g. ``{"method": "PUBLISH"}`` for a calendar file."""
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """A message rendered for one recipient on one channel; nothing here is looked up later.
 
@@ -47,6 +59,8 @@ class OutgoingMessage:
     link_label: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     """Extra e-mail headers, e.g. ``List-Unsubscribe`` for routine mail."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files sent with an e-mail; other channels ignore them."""
     status_callback: str = ""
     """URL the SMS provider calls with delivery status updates."""
 

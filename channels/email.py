@@ -153,7 +153,8 @@ class SmtpChannel:
         self._checkin(connection)
 
     def compose(self, message: OutgoingMessage) -> EmailMessage:
-        """The e-mail as it will be sent: text part, and an HTML alternative when there is one."""
+        """The e-mail as it will be sent: text part, an HTML alternative when there is one, and
+        the attachments."""
         mail = EmailMessage()
         try:
             mail["From"] = self._sender
@@ -167,6 +168,15 @@ class SmtpChannel:
                 mail.add_alternative(
                     _with_html_element(message.html, message.language, message.direction),
                     subtype="html",
+                )
+            for attachment in message.attachments:
+                maintype, _, subtype = attachment.content_type.partition("/")
+                mail.add_attachment(
+                    attachment.data,
+                    maintype=maintype,
+                    subtype=subtype,
+                    filename=attachment.filename,
+                    params=attachment.params,
                 )
             # After the content: set_content() drops every Content-* header already there.
             mail["Content-Language"] = message.language

@@ -32,6 +32,8 @@ class SandboxRecord:
     """When the sandbox took the message, in UTC."""
     provider_id: str = ""
     """The ``provider_id`` of the receipt the sandbox returned for it."""
+    attachments: tuple[str, ...] = ()
+    """The attached files' names."""
 
 
 Sink = Callable[[SandboxRecord], Awaitable[None]]
@@ -88,6 +90,7 @@ class SandboxChannel:
                 reference=message.reference,
                 sent_at=datetime.now(UTC),
                 provider_id=provider_id,
+                attachments=tuple(a.filename for a in message.attachments),
             )
         )
         return Receipt(provider_id=provider_id, delivered=True)

@@ -39,6 +39,8 @@ from dispatch.directory.api import (
 from dispatch.exercises.api import ExerciseController
 from dispatch.health import health, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
+from dispatch.meetings.api import CallInController, MeetingController
+from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
 from dispatch.newsletters.api import NewsletterController
 from dispatch.newsletters.pages import (
     contribute_page,
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             CampaignController,
             ChangeRequestController,
             NewsletterController,
+            MeetingController,
+            CallInController,
             SandboxController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -128,6 +132,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             unsubscribe_submit,
             contribute_page,
             contribute_submit,
+            answer_page,
+            answer_submit,
+            calendar_download,
         ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
@@ -140,6 +147,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 HERE / "campaigns" / "templates",
                 HERE / "changes" / "templates",
                 HERE / "newsletters" / "templates",
+                HERE / "meetings" / "templates",
                 DASHBOARD_TEMPLATES,
             ],
             engine=JinjaTemplateEngine,

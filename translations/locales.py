@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
@@ -138,6 +138,23 @@ def format_datetime_local(dt: datetime, tag: str, format: str = "medium") -> str
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("the datetime has no time zone")
     return format_datetime(dt, format=format, tzinfo=OSLO, locale=babel_locale(canonical_tag(tag)))
+
+
+def format_span_local(start: datetime, end: datetime, tag: str) -> str:
+    """A meeting's time in Norwegian time: ``torsdag 4. mars 2027 10:00–11:30`` in ``tag``'s
+    words, with both dates when it ends on another day."""
+    for moment in (start, end):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("the datetime has no time zone")
+    locale = babel_locale(canonical_tag(tag))
+    local_start, local_end = start.astimezone(OSLO), end.astimezone(OSLO)
+    if local_start.date() != local_end.date():
+        first = format_datetime(local_start, "full", tzinfo=OSLO, locale=locale)
+        return f"{first} – {format_datetime(local_end, 'short', tzinfo=OSLO, locale=locale)}"
+    day = format_date(local_start, "full", locale=locale)
+    begins = format_time(local_start, "short", tzinfo=OSLO, locale=locale)
+    ends = format_time(local_end, "short", tzinfo=OSLO, locale=locale)
+    return f"{day} {begins}–{ends}"
 
 
 def language_name(tag: str, display_in: str | None = None) -> str:

@@ -14,6 +14,7 @@ from dispatch.campaigns import service as campaigns
 from dispatch.delivery.service import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.exercises import service as exercises
+from dispatch.meetings import service as meetings
 from dispatch.settings import Settings
 from workers.broker import DELIVER_BATCH, DELIVERY_QUEUE
 from workers.runtime import Runtime, build_runtime
@@ -58,11 +59,13 @@ class Actors:
             enqueuer=rt.enqueuer,
             base_url=rt.settings.base_url,
             secret=rt.settings.secret_key,
+            sender=rt.settings.email_from,
         )
 
     async def sweep_once(self) -> int:
         """Re-enqueue what the broker lost, and run what has come due (escalation steps, list
-        reviews, scheduled exercises); returns how many ids were handed to the queue.
+        reviews, scheduled exercises, meeting reminders); returns how many ids were handed to
+        the queue.
 
         Each step has its own transaction, and one that fails is logged and left for the next
         sweep without holding up the others: its rows keep their state, so nothing is lost.
@@ -77,6 +80,7 @@ class Actors:
             "escalation": run_due,
             "campaigns": campaigns.run_due,
             "exercises": exercises.run_due,
+            "meetings": meetings.run_due,
         }
         ids: list[int] = []
         for name, step in steps.items():

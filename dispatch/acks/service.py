@@ -18,6 +18,7 @@ from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery
 from dispatch.errors import DomainError, NotFoundError
 from dispatch.incidents.models import Incident, IncidentState, MessageVersion, Recipient
+from dispatch.meetings import service as meetings
 from translations import strings
 from translations.catalog import translator
 
@@ -146,6 +147,12 @@ async def handle_sms_reply(session: AsyncSession, *, sender: str, body: str) -> 
         await session.execute(delete(SmsOptOut).where(SmsOptOut.phone == sender))
         lang = recipients[0][0].language if recipients else "nb"
         return SmsAnswer(translator(lang).gettext(strings.SMS_REPLY_STARTED), "opted_in")
+    open_incident = any(incident.state == IncidentState.ACTIVE for _, incident in recipients)
+    meeting = await meetings.answer_by_sms(
+        session, sender=sender, body=body, has_open_incident=open_incident
+    )
+    if meeting is not None:
+        return SmsAnswer(meeting.text, meeting.outcome)
     if not recipients:
         if body.strip():
             await add_field_report(

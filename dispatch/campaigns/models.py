@@ -20,6 +20,7 @@ from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin, UTCDateTim
 class CampaignKind(StrEnum):
     LIST_REVIEW = "list_review"
     NEWSLETTER = "newsletter"
+    MEETING = "meeting"
 
 
 class CampaignState(StrEnum):
@@ -76,3 +77,5 @@ class CampaignTarget(IdMixin, Base):
     """What the contact corrected on the page, field by field (old and new), for the audit."""
     replacement: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     """A person the contact named to take over, waiting for a coordinator."""
+    answered_via: Mapped[str | None] = mapped_column(String(16), default=None)
+    """A meeting answer's way in: ``link`` or ``sms``."""

@@ -57,19 +57,25 @@ class Started:
     created: bool = True
 
 
-async def _known_networks(session: AsyncSession) -> list[str]:
+async def known_networks(session: AsyncSession) -> list[str]:
+    """The network codes, in the directory's order."""
     return list((await session.scalars(select(Network.code).order_by(Network.id))).all())
 
 
-def _check(data: ListReviewIn, known: Sequence[str], now: datetime) -> list[str]:
-    errors = []
-    chosen = {n.strip().upper() for n in data.networks}
-    if not chosen:
-        errors.append(f"choose at least one network: {', '.join(known)}")
+def chosen_networks(given: Sequence[str], known: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The networks a request names, in the directory's order, and what is wrong with them
+    (none named, or a code we do not know). Shared by every campaign kind."""
+    chosen = {n.strip().upper() for n in given}
+    errors = [] if chosen else [f"choose at least one network: {', '.join(known)}"]
     errors += [
         f"unknown network '{n}'; the networks are {', '.join(known)}"
         for n in sorted(chosen - set(known))
     ]
+    return [n for n in known if n in chosen], errors
+
+
+def _check(data: ListReviewIn, known: Sequence[str], now: datetime) -> list[str]:
+    _, errors = chosen_networks(data.networks, known)
     for name, moment in (("deadline", data.deadline), ("reminder_at", data.reminder_at)):
         if moment is not None and moment.tzinfo is None:
             errors.append(f"{name} needs a time zone offset, such as 2027-01-31T12:00:00+01:00")
@@ -96,10 +102,10 @@ async def start_list_review(
         )
         return Started(existing, count or 0, [], 0, created=False)
     now = utcnow()
-    known = await _known_networks(session)
+    known = await known_networks(session)
     if errors := _check(data, known, now):
         raise InvalidInputError.from_errors(errors)
-    networks = [n for n in known if n in {c.strip().upper() for c in data.networks}]
+    networks, _ = chosen_networks(data.networks, known)
     contacts: dict[int, dict[str, Any]] = {}
     for row in await contact_rows(session, networks):
         entry = contacts.setdefault(
@@ -221,14 +227,18 @@ async def run_due(session: AsyncSession, now: datetime | None = None) -> list[in
     return ids
 
 
-async def _remind(session: AsyncSession, campaign_id: int, now: datetime) -> list[int]:
-    # Claimed by a conditional update: of several sweepers, one writes the reminders.
+async def claim_reminder(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """Mark the campaign reminded; True for the one sweeper of several whose update took."""
     claimed = await session.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.reminded_at.is_(None))
         .values(reminded_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def _remind(session: AsyncSession, campaign_id: int, now: datetime) -> list[int]:
+    if not await claim_reminder(session, campaign_id, now):
         return []
     campaign = await session.get(Campaign, campaign_id)
     assert campaign is not None
@@ -518,3 +528,14 @@ async def answer(session: AsyncSession, found: Confirming, given: Answer) -> str
         },
     )
     return "replacement" if replacement else "confirmed"
+
+
+async def deliveries_by_state(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """How many of a campaign's deliveries (all phases) are in each state."""
+    rows = await session.execute(
+        select(Delivery.state, func.count())
+        .join(CampaignTarget, CampaignTarget.id == Delivery.campaign_target_id)
+        .where(CampaignTarget.campaign_id == campaign_id)
+        .group_by(Delivery.state)
+    )
+    return {str(state): int(n) for state, n in rows.all()}

@@ -12,6 +12,7 @@ from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.exercises.models import ScheduledExercise
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from dispatch.meetings.models import Meeting
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
 from dispatch.security.models import ApiToken, User, WebSession
@@ -29,6 +30,7 @@ __all__ = [
     "EscalationStep",
     "FieldReport",
     "Incident",
+    "Meeting",
     "Membership",
     "MessageVersion",
     "Network",

@@ -21,6 +21,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import (
+    Attachment,
     ChannelKind,
     OutgoingMessage,
     PermanentChannelError,
@@ -42,6 +43,10 @@ from dispatch.delivery.ports import Enqueuer, RateLimiter
 from dispatch.directory.models import Membership, Network
 from dispatch.directory.service import organisation_names
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
+from dispatch.meetings import render as meeting_render
+from dispatch.meetings import service as meetings
+from dispatch.meetings.models import Meeting
+from dispatch.meetings.render import MeetingMail
 from dispatch.newsletters import render as newsletter_render
 from dispatch.newsletters.render import NewsletterMail
 from dispatch.packs import render as pack_render
@@ -84,6 +89,8 @@ class Job:
     """Set for a list review's request or reminder to one contact."""
     newsletter: NewsletterMail | None = None
     """Set for a newsletter's e-mail or Teams post."""
+    meeting: MeetingMail | None = None
+    """Set for a meeting's invitation, reminder or cancellation."""
 
 
 @dataclass(slots=True)
@@ -273,8 +280,8 @@ async def _pack_jobs(
 async def _campaign_jobs(
     session: AsyncSession, claimed: Sequence[int], network_names: dict[str, str]
 ) -> list[Job]:
-    """Jobs for the claimed campaign deliveries: list-review requests and reminders, and
-    newsletters (in the delivery's language, else the first one written)."""
+    """Jobs for the claimed campaign deliveries: list-review requests and reminders,
+    newsletters and meeting messages (in the delivery's language, else the first written)."""
     rows = (
         await session.execute(
             select(Delivery, CampaignTarget, Campaign)
@@ -284,10 +291,30 @@ async def _campaign_jobs(
         )
     ).all()
     org_names = await organisation_names(session, {t.organisation_id for _, t, _ in rows})
+    meeting_ids = {c.id for _, _, c in rows if c.kind == CampaignKind.MEETING}
+    meeting_rows = (
+        {
+            m.campaign_id: m
+            for m in await session.scalars(
+                select(Meeting).where(Meeting.campaign_id.in_(meeting_ids))
+            )
+        }
+        if meeting_ids
+        else {}
+    )
     jobs = []
     for delivery, target, campaign in rows:
         organisation = org_names.get(target.organisation_id, "")
         network = ", ".join(_network_label(c, network_names) for c in target.network_codes)
+        if campaign.kind == CampaignKind.MEETING:
+            invitation = _meeting_mail(delivery, target, campaign, meeting_rows[campaign.id])
+            invitation = dataclasses.replace(invitation, organisation=organisation, network=network)
+            jobs.append(
+                _job_to_contact(
+                    delivery, organisation=organisation, network=network, meeting=invitation
+                )
+            )
+            continue
         if campaign.kind == CampaignKind.NEWSLETTER:
             text = (campaign.content or {}).get(delivery.language) or next(
                 iter((campaign.content or {}).values()), {"subject": "", "body": ""}
@@ -315,6 +342,33 @@ async def _campaign_jobs(
     return jobs
 
 
+def _meeting_mail(
+    delivery: Delivery, target: CampaignTarget, campaign: Campaign, meeting: Meeting
+) -> MeetingMail:
+    content = campaign.content or {}
+    text = content.get(delivery.language) or next(iter(content.values()), {})
+    phase = delivery.target.split(":", 1)[0]
+    return MeetingMail(
+        phase={
+            meetings.INVITE: meeting_render.INVITE,
+            meetings.REMINDER: meeting_render.REMINDER,
+            meetings.CANCEL: meeting_render.CANCEL,
+        }[phase],
+        meeting_id=meeting.campaign_id,
+        title=text.get("title") or campaign.title or "",
+        agenda=text.get("agenda", ""),
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        join_url=meeting.join_url,
+        code=meeting.code,
+        # The cancellation's file must outrank the invitation's, whatever was claimed when.
+        sequence=1 if phase == meetings.CANCEL else 0,
+        organisation="",
+        network="",
+        networks=", ".join(target.network_codes),
+    )
+
+
 def _review_deadline(campaign: Campaign) -> datetime:
     # A list review is refused without a deadline (ListReviewIn); only newsletters have none.
     assert campaign.deadline is not None, f"list review {campaign.id} has no deadline"
@@ -322,16 +376,19 @@ def _review_deadline(campaign: Campaign) -> datetime:
 
 
 def build_message(
-    job: Job, *, base_url: str, ack_link: str = "", token: str = ""
+    job: Job, *, base_url: str, ack_link: str = "", token: str = "", sender: str = ""
 ) -> OutgoingMessage:
-    """The rendered message for one job; ``token`` is a pack e-mail's passed-on link token or a
-    list review's confirm token."""
+    """The rendered message for one job; ``token`` is a pack e-mail's passed-on link token, a
+    list review's confirm token or a meeting's answer token. ``sender`` is the e-mail From
+    address, the organizer in a meeting's calendar file."""
     if job.pack is not None:
         return _pack_message(job, job.pack, base_url=base_url, token=token)
     if job.review is not None:
         return _review_message(job, job.review, base_url=base_url, token=token)
     if job.newsletter is not None:
         return _newsletter_message(job, job.newsletter, base_url=base_url, token=token)
+    if job.meeting is not None:
+        return _meeting_message(job, job.meeting, base_url=base_url, token=token, sender=sender)
     if job.channel == ChannelKind.SMS:
         text = render.sms_text(
             status=job.status,
@@ -422,6 +479,37 @@ def _newsletter_message(
     )
 
 
+def _meeting_message(
+    job: Job, mail: MeetingMail, *, base_url: str, token: str, sender: str
+) -> OutgoingMessage:
+    link = meeting_render.answer_url(base_url, token) if token else ""
+    if job.channel == ChannelKind.TEAMS:
+        return _outgoing(
+            job,
+            meeting_render.teams(mail, lang=job.language),
+            link="" if mail.phase == meeting_render.CANCEL else mail.join_url,
+            link_label=translator(job.language).gettext(strings.MEETING_PAGE_JOIN),
+        )
+    if job.channel == ChannelKind.SMS:
+        return OutgoingMessage(
+            channel=ChannelKind.SMS,
+            to=job.address,
+            text=meeting_render.sms(mail, lang=job.language, link=link),
+            language=job.language,
+            direction=text_direction(job.language),
+            reference=str(job.id),
+            status_callback=f"{base_url}/webhooks/twilio/status",
+            link=link,
+        )
+    rendered = meeting_render.email(mail, lang=job.language, link=link, base_url=base_url)
+    attachments: tuple[Attachment, ...] = ()
+    if mail.phase != meeting_render.REMINDER:
+        attachments = (
+            meeting_render.calendar_file(mail, base_url=base_url, sender=sender, lang=job.language),
+        )
+    return dataclasses.replace(_outgoing(job, rendered, link=link), attachments=attachments)
+
+
 async def _send(
     job: Job,
     *,
@@ -431,6 +519,7 @@ async def _send(
     secret: str,
     opted_out: set[str],
     gate: asyncio.Semaphore,
+    sender: str = "",
 ) -> _Outcome:
     if not await limiter.acquire(job.channel):
         return _Outcome(job, rate_limited=True)
@@ -448,7 +537,13 @@ async def _send(
         token = make_token(secret, job.id, purpose="confirm")
     if job.newsletter is not None and job.channel == ChannelKind.EMAIL:
         token = make_token(secret, job.id, purpose="unsubscribe")
-    message = build_message(job, base_url=base_url, ack_link=link, token=token)
+    if (
+        job.meeting is not None
+        and job.channel != ChannelKind.TEAMS
+        and job.meeting.phase != meeting_render.CANCEL
+    ):
+        token = make_token(secret, job.id, purpose="rsvp")
+    message = build_message(job, base_url=base_url, ack_link=link, token=token, sender=sender)
     async with gate:
         try:
             receipt = await channels.get(ChannelKind(job.channel)).send(message)
@@ -468,8 +563,10 @@ async def process_batch(
     enqueuer: Enqueuer,
     base_url: str,
     secret: str,
+    sender: str = "",
 ) -> BatchResult:
-    """Claim, send and record one batch; re-enqueue retries and fallbacks."""
+    """Claim, send and record one batch; re-enqueue retries and fallbacks. ``sender`` is the
+    e-mail From address (the organizer in meeting calendar files)."""
     async with sessionmaker() as session, session.begin():
         jobs = await claim(session, ids)
         stopped = await opted_out(
@@ -494,6 +591,7 @@ async def process_batch(
                 secret=secret,
                 opted_out=stopped,
                 gate=gate,
+                sender=sender,
             )
         except Exception as exc:
             log.exception("adapter_error", delivery_id=job.id, channel=job.channel)

@@ -38,6 +38,7 @@ from dispatch.incidents.schemas import (
     SmsLanguage,
     SmsPreview,
 )
+from dispatch.meetings.models import Meeting
 from dispatch.paging import paginate
 from translations.locales import choose_language
 
@@ -176,11 +177,21 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
     )
 
 
-async def _new_code(session: AsyncSession) -> str:
+async def new_reply_code(session: AsyncSession) -> str:
+    """Four digits unlike every open incident's and every coming meeting's: an SMS reply with
+    a code names one thing only."""
     taken = set(
         (
             await session.scalars(
                 select(Incident.code).where(Incident.state == IncidentState.ACTIVE)
+            )
+        ).all()
+    ) | set(
+        (
+            await session.scalars(
+                select(Meeting.code).where(
+                    Meeting.cancelled_at.is_(None), Meeting.starts_at > utcnow()
+                )
             )
         ).all()
     )
@@ -212,7 +223,7 @@ async def declare(
                 select(func.count()).where(Recipient.incident_id == existing.id)
             )
             return Outcome(existing, version, recipients or 0, [], created=False)
-    code = await _new_code(session)
+    code = await new_reply_code(session)
     checked = await _check(session, data, code=code)
     now = utcnow()
     incident = Incident(

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy import select
 
+from dispatch.campaigns import service as campaigns
 from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents.api import ENQUEUER_STATE_KEY
@@ -123,7 +124,7 @@ async def _out(
     db_session: DbSession, newsletter_id: int, recipients: int | None, opted_out: int | None
 ) -> NewsletterOut:
     campaign = await service.get_newsletter(db_session, newsletter_id)
-    deliveries = await service.deliveries_by_state(db_session, newsletter_id)
+    deliveries = await campaigns.deliveries_by_state(db_session, newsletter_id)
     return NewsletterOut(
         id=campaign.id,
         title=campaign.title or "",

@@ -24,6 +24,7 @@ from dispatch.campaigns.models import (
     CampaignTarget,
     TargetState,
 )
+from dispatch.campaigns.service import chosen_networks, known_networks
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
@@ -62,13 +63,7 @@ def _check(data: NewsletterIn, known: Sequence[str]) -> tuple[dict[str, dict[str
     errors: list[str] = []
     if not data.title.strip():
         errors.append("the title is missing")
-    chosen = {n.strip().upper() for n in data.networks}
-    if not chosen:
-        errors.append(f"choose at least one network: {', '.join(known)}")
-    errors += [
-        f"unknown network '{n}'; the networks are {', '.join(known)}"
-        for n in sorted(chosen - set(known))
-    ]
+    errors += chosen_networks(data.networks, known)[1]
     errors += [f"channel '{c}' must be email or teams" for c in data.channels if c not in CHANNELS]
     if not data.channels:
         errors.append("choose at least one channel: email or teams")
@@ -100,11 +95,11 @@ async def send(
                 select(func.count()).where(CampaignTarget.campaign_id == existing.id)
             )
             return Sent(existing, count or 0, [], 0, created=False)
-    known = list((await session.scalars(select(Network.code).order_by(Network.id))).all())
+    known = await known_networks(session)
     content, errors = _check(data, known)
     if errors:
         raise InvalidInputError.from_errors(errors)
-    networks = [n for n in known if n in {c.strip().upper() for c in data.networks}]
+    networks, _ = chosen_networks(data.networks, known)
     now = utcnow()
     campaign = Campaign(
         kind=CampaignKind.NEWSLETTER,
@@ -205,16 +200,6 @@ async def send(
         details={"networks": networks, "recipients": len(people), "opted_out": len(opted_out)},
     )
     return Sent(campaign, len(people), ids, len(opted_out))
-
-
-async def deliveries_by_state(session: AsyncSession, campaign_id: int) -> dict[str, int]:
-    rows = await session.execute(
-        select(Delivery.state, func.count())
-        .join(CampaignTarget, CampaignTarget.id == Delivery.campaign_target_id)
-        .where(CampaignTarget.campaign_id == campaign_id)
-        .group_by(Delivery.state)
-    )
-    return {str(state): int(n) for state, n in rows.all()}
 
 
 async def get_newsletter(session: AsyncSession, campaign_id: int) -> Campaign:

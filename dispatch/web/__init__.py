@@ -24,6 +24,7 @@ from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
 from dispatch.web.incidents import IncidentPages
 from dispatch.web.login import login, login_page, logout
+from dispatch.web.meetings import MeetingPages
 from dispatch.web.packs import PackPages
 from dispatch.web.render import page
 
@@ -50,7 +51,14 @@ def routes() -> list[ControllerRouterHandler]:
     """Everything the dashboard adds to the app."""
     dashboard = Router(
         path=DASHBOARD,
-        route_handlers=[IncidentPages, DirectoryPages, InboxPages, PackPages, ChangePages],
+        route_handlers=[
+            IncidentPages,
+            DirectoryPages,
+            InboxPages,
+            PackPages,
+            ChangePages,
+            MeetingPages,
+        ],
         middleware=[DefineMiddleware(SessionAuthMiddleware)],
         before_request=require_csrf,
         exception_handlers={

@@ -15,11 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.acks.progress import progress
 from dispatch.db.session import DbSession
-from dispatch.delivery.ports import Enqueuer
 from dispatch.directory.service import list_networks
 from dispatch.errors import DomainError, InvalidInputError
 from dispatch.incidents import service
-from dispatch.incidents.api import ENQUEUER_STATE_KEY, incident_out
+from dispatch.incidents.api import incident_out
 from dispatch.incidents.models import (
     IncidentState,
     IncidentStatus,
@@ -40,19 +39,14 @@ from dispatch.web.forms import (
     message_form,
     message_of,
 )
-from dispatch.web.render import DashboardRequest, language_of, page
+from dispatch.web.meetings import call_in, new_call_in_key
+from dispatch.web.render import DashboardRequest, enqueue, language_of, page
 from translations.catalog import available_languages
 from translations.locales import UnknownLanguageError, canonical_tag, language_name
 
 log = structlog.get_logger("dispatch.web")
 PAGE_SIZE = 25
 REPORT_FORMATS = ("html", "csv", "xlsx", "json")
-
-
-def _enqueue(request: DashboardRequest, ids: list[int]) -> None:
-    if ids:
-        enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
-        enqueuer.enqueue(ids)
 
 
 def _language_choices(lang: str) -> list[tuple[str, str]]:
@@ -169,7 +163,7 @@ class IncidentPages(Controller):
                 raise
             return Redirect(path=f"/incidents/{existing.id}", status_code=303)
         if outcome.created:
-            _enqueue(request, outcome.delivery_ids)
+            enqueue(request, outcome.delivery_ids)
             log.info(
                 "incident_declared",
                 incident_id=outcome.incident.id,
@@ -200,6 +194,7 @@ class IncidentPages(Controller):
         error: DomainError | None = None,
         update_form: MessageForm | None = None,
         close_form: MessageForm | None = None,
+        call_in_values: dict[str, str] | None = None,
     ) -> Template:
         incident = await service.get_incident(db_session, incident_id)
         summary = (await incident_out(db_session, [incident]))[0]
@@ -223,6 +218,7 @@ class IncidentPages(Controller):
             error=error,
             update_form=update_form or MessageForm(),
             close_form=close_form or MessageForm(),
+            call_in=call_in_values or {"idempotency_key": new_call_in_key(), "duration": "60"},
             language_choices=_language_choices(language_of(request)),
             report_formats=REPORT_FORMATS,
         )
@@ -262,7 +258,7 @@ class IncidentPages(Controller):
             return await self._detail(
                 request, db_session, incident_id, error=exc, update_form=typed
             )
-        _enqueue(request, outcome.delivery_ids)
+        enqueue(request, outcome.delivery_ids)
         return Redirect(path=f"/incidents/{incident_id}?done=update", status_code=303)
 
     @post("/incidents/{incident_id:int}/close", guards=[WRITE_INCIDENTS])
@@ -284,8 +280,26 @@ class IncidentPages(Controller):
             await db_session.rollback()
             return await self._detail(request, db_session, incident_id, error=exc, close_form=typed)
         if outcome is not None:
-            _enqueue(request, outcome.delivery_ids)
+            enqueue(request, outcome.delivery_ids)
         return Redirect(path=f"/incidents/{incident_id}?done=closed", status_code=303)
+
+    @post("/incidents/{incident_id:int}/meeting", guards=[WRITE_INCIDENTS])
+    async def call_in(
+        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
+    ) -> Any:
+        """Call the incident's networks in to an emergency meeting, in one step."""
+        try:
+            return await call_in(request, db_session, incident_id)
+        except DomainError as exc:
+            await db_session.rollback()
+            form = await request.form()
+            typed = {
+                name: str(form.get(name) or "")
+                for name in ("join_url", "starts_at", "duration", "idempotency_key")
+            }
+            return await self._detail(
+                request, db_session, incident_id, error=exc, call_in_values=typed
+            )
 
     @get("/incidents/{incident_id:int}/report/{format:str}", guards=[READ])
     async def report(

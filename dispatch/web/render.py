@@ -10,6 +10,8 @@ from litestar import Request
 from litestar.datastructures import Cookie, State
 from litestar.response import Template
 
+from dispatch.delivery.ports import Enqueuer
+from dispatch.incidents.api import ENQUEUER_STATE_KEY
 from dispatch.security.models import Role
 from dispatch.security.service import Principal
 from dispatch.web.auth import WebAuth, settings_of
@@ -122,3 +124,10 @@ def page(
         headers={**HEADERS, **(headers or {})},
         cookies=cookies,
     )
+
+
+def enqueue(request: Request[Any, Any, Any], ids: list[int]) -> None:
+    """Hand the delivery ids a dashboard action wrote to the queue."""
+    if ids:
+        enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+        enqueuer.enqueue(ids)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -23,6 +23,7 @@ from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact
 from dispatch.incidents.models import Incident
+from dispatch.meetings.models import Meeting
 from dispatch.security.models import Role, WebSession
 from dispatch.security.service import create_user, hash_token
 from tests.conftest import RecordingEnqueuer
@@ -393,6 +394,70 @@ async def test_update_close_and_report_from_the_incident_page(
     assert report.headers["content-disposition"].startswith("attachment;")
     assert "<svg" in report.text
     assert (await browser.get(f"{page_url}/report/pdf")).status_code == 422
+
+
+@pytest.mark.usefixtures("demo")
+async def test_call_the_networks_in_from_the_incident_page_then_cancel(
+    signed_in: SignIn,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    enqueued: RecordingEnqueuer,
+) -> None:
+    browser = await signed_in(Role.COORDINATOR)
+    declared = await browser.post("/incidents", declaration())
+    page_url = declared.headers["location"]
+    incident_page = await browser.get(page_url)
+    assert f'action="{page_url}/meeting"' in incident_page.text
+    key = hidden(incident_page.text, "idempotency_key")
+    async with sessionmaker() as session:
+        before = await count(session, Delivery)
+    # A link that is not https is refused with the typed values kept, and nothing is written.
+    bad = await browser.post(
+        f"{page_url}/meeting",
+        {"join_url": "ftp://x", "starts_at": "", "duration": "45", "idempotency_key": key},
+    )
+    assert bad.status_code == 422
+    assert "join_url must be the meeting&#39;s https link" in bad.text
+    assert 'value="ftp://x"' in bad.text
+    async with sessionmaker() as session:
+        assert await count(session, Delivery) == before
+        assert await count(session, Meeting) == 0
+    form = {
+        "join_url": "https://teams.microsoft.com/l/meetup-join/abc",
+        "starts_at": "2031-05-06T14:30",
+        "duration": "45",
+        "idempotency_key": key,
+    }
+    called = await browser.post(f"{page_url}/meeting", form)
+    assert called.status_code == 303, called.text
+    meeting_url = called.headers["location"].split("?")[0]
+    again = await browser.post(f"{page_url}/meeting", form)  # a double click invites once
+    assert again.headers["location"].split("?")[0] == meeting_url
+    async with sessionmaker() as session:
+        (meeting,) = (await session.scalars(select(Meeting))).all()
+        invitations = await count(session, Delivery) - before
+    assert meeting.kind == "emergency"
+    assert meeting.starts_at == datetime(2031, 5, 6, 12, 30, tzinfo=UTC)  # 14:30 in Oslo
+    assert meeting.ends_at - meeting.starts_at == timedelta(minutes=45)
+    assert invitations > 0
+    assert len(enqueued.ids) - len(set(enqueued.ids)) == 0
+    shown = await browser.get(called.headers["location"])
+    assert "Beredskapsmøte: Øvelse: vannforsyning" in shown.text
+    assert "Hvem svarte hva" in shown.text  # bokmål by default, names for a coordinator
+    listed = await browser.get("/meetings")
+    assert meeting_url in listed.text
+    cancelled = await browser.post(f"{meeting_url}/cancel", {})
+    assert cancelled.status_code == 303
+    after = await browser.get(cancelled.headers["location"])
+    assert f'action="{meeting_url}/cancel"' not in after.text
+    twice = await browser.post(f"{meeting_url}/cancel", {})
+    assert twice.status_code == 422
+    assert "already cancelled" in twice.text
+
+    viewer = await signed_in(Role.VIEWER)
+    seen = await viewer.get(meeting_url)
+    assert seen.status_code == 200
+    assert "<summary>" not in seen.text  # no names for a viewer
+    assert (await viewer.post(f"{meeting_url}/cancel", {})).status_code == 403
 
 
 @pytest.mark.usefixtures("demo")

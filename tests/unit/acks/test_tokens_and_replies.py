@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dispatch.acks.replies import ReplyKind, parse_reply
+from dispatch.acks.replies import ReplyKind, parse_reply, yes_or_no
 from dispatch.acks.tokens import MAC_BYTES, make_token, read_token
 
 SECRET = "property-secret"
@@ -91,3 +91,33 @@ def test_any_reply_parses(body: str) -> None:
 def test_reply_examples(body: str, kind: ReplyKind, code: str | None, rest: str) -> None:
     reply = parse_reply(body)
     assert (reply.kind, reply.code, reply.rest) == (kind, code, rest)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("JA 4821", (True, "4821")),
+        ("nei 4821", (False, "4821")),
+        ("NEI, 4821 beklager", (False, "4821")),
+        ("HAYIR 4821", (False, "4821")),
+        ("لا 4821", (False, "4821")),
+        ("ні 4821", (False, "4821")),
+        ("ok", (True, None)),
+        ("Nei takk", (False, None)),
+        ("4821", (None, "4821")),
+        ("kanskje 4821", (None, "4821")),
+        ("", (None, None)),
+    ],
+)
+def test_a_meeting_answer_is_yes_no_or_neither(
+    body: str, expected: tuple[bool | None, str | None]
+) -> None:
+    assert yes_or_no(body) == expected
+
+
+@pytest.mark.parametrize("word", ["ใช่", "ค่ะ", "ครับ"])
+def test_thai_yes_words_with_tone_marks_acknowledge(word: str) -> None:
+    """Tone marks are combining characters that folding strips from the reply; the word list
+    is folded the same way, so "ใช่" still counts."""
+    assert parse_reply(f"{word} 4821") == parse_reply("OK 4821")
+    assert yes_or_no(f"{word} 4821") == (True, "4821")

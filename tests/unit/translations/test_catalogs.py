@@ -13,6 +13,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
+from dispatch.acks.replies import yes_or_no
 from translations import strings
 from translations.catalog import LOCALE_DIR, available_languages
 from translations.locales import babel_locale
@@ -128,6 +129,25 @@ def test_keywords_members_must_type_are_kept(folder: str) -> None:
     stopped = translation(catalog, strings.SMS_REPLY_STOPPED)
     assert re.search(r"(?<![A-Za-z])OK %\(code\)s", reply), reply
     assert re.search(r"(?<![A-Za-z])START(?![A-Za-z])", stopped), stopped
+
+
+def words_before_code(text: str) -> list[str]:
+    """The word a member types before the code, for each ``%(code)s`` in a message."""
+    filled = text.replace("%(code)s", "\x00")
+    return [part.split()[-1] if part.split() else "" for part in filled.split("\x00")[:-1]]
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_meeting_answers_use_yes_and_no_words_the_sms_reader_understands(folder: str) -> None:
+    """A member copies the invitation's words; if the reader did not know them, the answer
+    would be lost (or taken for an alert's acknowledgement)."""
+    catalog = read(folder)
+    for msgid in (strings.MEETING_SMS_INVITE, strings.MEETING_REPLY_UNCLEAR):
+        text = translation(catalog, msgid)
+        answers = [yes_or_no(f"{word} 4821") for word in words_before_code(text)]
+        assert sorted(answers, key=str) == [(False, "4821"), (True, "4821")], text
+    reminder = translation(catalog, strings.MEETING_SMS_REMINDER)
+    assert [yes_or_no(f"{w} 4821") for w in words_before_code(reminder)] == [(False, "4821")]
 
 
 @pytest.mark.parametrize("folder", FOLDERS)

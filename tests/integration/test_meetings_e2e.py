@@ -1,0 +1,213 @@
+"""Meetings through real parts with a real reminder a few seconds away: ``dispatch serve`` and
+``dispatch worker`` on PostgreSQL and Redis, a real SMTP server, the fake Twilio and the Teams
+receiver. Invitations carry a calendar file; one member declines on the e-mail's link, another
+accepts by SMS reply; the worker is restarted; at ``reminder_at`` the sweeper reminds everyone
+but the one who declined. Then an incident calls the networks in, in one step, and that
+emergency meeting is cancelled, with a calendar file that takes it out of calendars."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta
+
+import httpx
+import icalendar
+import pytest
+
+from dispatch.db.base import utcnow
+from tests.fakes.smtp import ReceivedMail, SmtpSink
+from tests.fakes.teams import TeamsReceiver
+from tests.fakes.twilio import FakeTwilio
+from tests.integration.test_fanout import Cluster, cluster  # noqa: F401 - the fixture
+from tests.processes import wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+ANSWER = re.compile(r"(http://127\.0\.0\.1:\d+/meetings/answer/[\w.-]+)")
+JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_e2e%40thread.v2/0"
+CONTENT = {
+    "nb": {"title": "Temamøte vaksinasjon", "agenda": "1. Status\n2. Spørsmål"},
+    "en": {"title": "Topical meeting on vaccination", "agenda": "1. Status\n2. Questions"},
+}
+
+
+def calendar_file(mail: ReceivedMail) -> bytes:
+    part = mail.part("text/calendar")
+    if part is None:
+        return b""
+    assert part.get_filename() == "invitation.ics"
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload
+
+
+def calendar_event(mail: ReceivedMail) -> icalendar.Event:
+    (event,) = icalendar.Calendar.from_ical(calendar_file(mail)).walk("VEVENT")
+    return event
+
+
+def test_invitations_answers_a_reminder_after_a_restart_and_a_call_in(
+    cluster: Cluster,  # noqa: F811
+    smtp_sink: SmtpSink,
+    fake_twilio: FakeTwilio,
+    teams_receiver: TeamsReceiver,
+) -> None:
+    now = utcnow()
+    starts = (now + timedelta(hours=2)).replace(microsecond=0)
+    created = cluster.post(
+        "/api/v1/meetings",
+        {
+            "kind": "topical",
+            "networks": ["NIFS"],
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "join_url": JOIN,
+            "content": CONTENT,
+            "channels": ["email", "sms", "teams"],
+            "reminder_at": (now + timedelta(seconds=10)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    meeting = created.json()
+    code = meeting["code"]
+
+    def invitations() -> list[ReceivedMail]:
+        return [m for m in smtp_sink.messages if m.part("text/calendar") and JOIN in m.text]
+
+    def invitation_texts() -> list[str]:
+        return [m.to for m in fake_twilio.messages if code in m.body and "/meetings/" in m.body]
+
+    expected = meeting["answers"]["invited"]
+    wait_until(lambda: len(invitations()) > 0, timeout=30, what="the first invitation")
+    wait_until(
+        lambda: (
+            cluster.get(f"/api/v1/meetings/{meeting['id']}")["deliveries"].get("queued", 0)
+            + cluster.get(f"/api/v1/meetings/{meeting['id']}")["deliveries"].get("sending", 0)
+            == 0
+        ),
+        timeout=30,
+        what="every invitation handed over",
+    )
+    mails, texts = invitations(), invitation_texts()
+    assert len({m.rcpt_tos[0] for m in mails}) == len(mails)  # nobody twice
+    assert len(set(texts)) == len(texts) > 0
+    event = calendar_event(mails[0])
+    assert event.decoded("DTSTART") == starts
+    assert str(event["URL"]) == JOIN
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["SUMMARY"]) in {c["title"] for c in CONTENT.values()}
+    cards = teams_receiver.cards("/workflows/nifs")
+    assert any(JOIN in str(card) for card in cards)
+    # Every invited contact got an e-mail, an SMS or both; one post to the network's channel.
+    deliveries = cluster.get(f"/api/v1/meetings/{meeting['id']}")["deliveries"]
+    assert sum(deliveries.values()) == len(mails) + len(texts) + 1
+    assert len(mails) + len(texts) >= expected
+
+    # One member declines on the e-mail's link (the page alone changes nothing) ...
+    declining = mails[0]
+    link = ANSWER.search(declining.text)
+    assert link is not None
+    assert httpx.get(link.group(1), timeout=10).status_code == 200
+    assert httpx.post(link.group(1), data={"answer": "no"}, timeout=10).status_code == 200
+    # ... another accepts by replying to the SMS with the meeting's code.
+    accepting = next(t for t in texts if t not in declining.rcpt_tos)
+    reply = fake_twilio.send_reply(
+        f"{cluster.base}/webhooks/twilio/sms", from_=accepting, body=f"JA {code}"
+    )
+    assert reply.status_code == 200
+    answers = cluster.get(f"/api/v1/meetings/{meeting['id']}")
+    assert answers["answers"]["declined"] == 1
+    assert answers["answers"]["accepted"] == 1
+    assert {a["via"] for a in answers["attendees"] if a["answer"] != "pending"} == {"link", "sms"}
+    declined_id = next(a["contact_id"] for a in answers["attendees"] if a["answer"] == "declined")
+
+    # The worker restarts before the reminder is due; the timer is a row, so it still fires.
+    cluster.restart_worker()
+
+    def reminders() -> list[ReceivedMail]:
+        return [
+            m
+            for m in smtp_sink.messages
+            if JOIN in m.text and m.part("text/calendar") is None and "/meetings/answer/" in m.text
+        ]
+
+    wait_until(
+        lambda: cluster.get(f"/api/v1/meetings/{meeting['id']}")["reminded_at"] is not None,
+        timeout=40,
+        what="the reminder written at reminder_at",
+    )
+    reminded_at = datetime.fromisoformat(
+        cluster.get(f"/api/v1/meetings/{meeting['id']}")["reminded_at"]
+    )
+    assert reminded_at >= now + timedelta(seconds=10)
+    reminder_texts = lambda: [  # noqa: E731
+        m.to for m in fake_twilio.messages if JOIN in m.body and f" {code}" in m.body
+    ]
+    wait_until(
+        lambda: len(reminders()) == len(mails) - 1 and len(reminder_texts()) >= len(texts) - 1,
+        timeout=30,
+        what="the reminders to all but the one who declined",
+    )
+    assert declining.rcpt_tos[0] not in {m.rcpt_tos[0] for m in reminders()}
+    attendees = cluster.get(f"/api/v1/meetings/{meeting['id']}")["attendees"]
+    assert next(a for a in attendees if a["contact_id"] == declined_id)["answer"] == "declined"
+    assert len(reminder_texts()) <= len(texts)
+    # A reminder is sent once, however many sweeps (one a second here) pass.
+    count = len(reminders()), len(reminder_texts())
+    time.sleep(3)
+    assert (len(reminders()), len(reminder_texts())) == count
+
+    # From an incident, one request calls its networks in to an emergency meeting.
+    declared = cluster.post(
+        "/api/v1/incidents",
+        {
+            "title": "Flom",
+            "networks": ["NIFS"],
+            "status": "exercise",
+            "channels": ["email"],
+            "message": {"nb": {"subject": "Flom i Gudbrandsdalen", "sms": "Flom.", "body": "."}},
+        },
+    )
+    assert declared.status_code == 201, declared.text
+    called = cluster.post(
+        f"/api/v1/incidents/{declared.json()['id']}/meeting",
+        {"join_url": JOIN + "?emergency"},
+        **{"Idempotency-Key": "call-in-1"},
+    )
+    assert called.status_code == 201, called.text
+    emergency = called.json()
+    assert emergency["kind"] == "emergency"
+    assert emergency["title"] == "Beredskapsmøte: Flom i Gudbrandsdalen"
+    assert emergency["code"] != code
+    again = cluster.post(
+        f"/api/v1/incidents/{declared.json()['id']}/meeting",
+        {"join_url": JOIN + "?emergency"},
+        **{"Idempotency-Key": "call-in-1"},
+    )
+    assert again.status_code == 200
+    assert again.json()["id"] == emergency["id"]
+
+    def emergency_texts() -> list[str]:
+        return [m.to for m in fake_twilio.messages if emergency["code"] in m.body]
+
+    wait_until(
+        lambda: len(emergency_texts()) >= len(texts),
+        timeout=30,
+        what="the emergency invitation by SMS to every phone",
+    )
+    assert len(set(emergency_texts())) == len(emergency_texts())
+
+    # Cancelled: everyone is told, and the calendar file takes the event out again.
+    cancelled = httpx.delete(
+        f"{cluster.base}/api/v1/meetings/{emergency['id']}", headers=cluster.headers, timeout=10
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    def cancellations() -> list[ReceivedMail]:
+        return [m for m in smtp_sink.messages if b"STATUS:CANCELLED" in calendar_file(m)]
+
+    wait_until(lambda: len(cancellations()) > 0, timeout=30, what="the cancellation")
+    event = calendar_event(cancellations()[0])
+    assert str(event["UID"]).startswith(f"meeting-{emergency['id']}@")
+    assert int(event["SEQUENCE"]) == 1
