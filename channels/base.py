@@ -12,6 +12,7 @@ Exception tree:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -87,13 +88,20 @@ class ChannelError(Exception):
 
 
 class TransientChannelError(ChannelError):
-    """Worth trying again later."""
+    """Worth trying again later. ``uncertain`` when the provider may have taken the message
+    all the same (the request went out and the answer did not come back: a timeout)."""
 
     def __init__(
-        self, reason: str, *, code: str | None = None, retry_after: float | None = None
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+        uncertain: bool = False,
     ) -> None:
         super().__init__(reason, code=code)
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class PermanentChannelError(ChannelError):
@@ -112,4 +120,14 @@ class Channel(Protocol):
 
     async def close(self) -> None:
         """Release connections; the adapter is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A channel whose provider can say whether it already has a message: before a send whose
+    earlier try has an unknown outcome, the worker asks instead of sending a second copy."""
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime) -> Receipt | None:
+        """The provider's receipt for ``message`` if it took it at or after ``since``."""
         ...

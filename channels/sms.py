@@ -16,7 +16,11 @@ Errors when Twilio is asked to send (``SEND_ERRORS``; a code not listed falls ba
     21614         the number is not a mobile number                permanent
     21617         the text is too long                             permanent
     other 4xx     Twilio refused the message                       permanent
-    5xx, network errors, timeouts                                  transient
+    5xx, network errors                                            transient
+    a timeout, or a connection lost after the request went out     transient, uncertain: Twilio
+                                                                   may have the message; before
+                                                                   the next try ``find_sent``
+                                                                   asks it (no second copy)
 
 Status callbacks (``parse_status``; ``STATUS_STATES`` and ``DELIVERY_ERRORS``):
 
@@ -38,6 +42,7 @@ from base64 import b64encode
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import aiohttp
@@ -210,12 +215,33 @@ class TwilioSmsChannel:
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _translate(exc, _retry_after.get()) from exc
         except TimeoutError as exc:
-            raise TransientChannelError("Twilio did not answer in time") from exc
-        except aiohttp.ClientError as exc:
+            raise TransientChannelError("Twilio did not answer in time", uncertain=True) from exc
+        except aiohttp.ClientConnectorError as exc:
             raise TransientChannelError(
                 f"Twilio could not be reached ({type(exc).__name__})"
             ) from exc
+        except aiohttp.ClientError as exc:
+            # The request may have gone out before the connection broke.
+            raise TransientChannelError(
+                f"Twilio's answer was lost ({type(exc).__name__})", uncertain=True
+            ) from exc
         return Receipt(provider_id=str(created.sid), delivered=False)
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime) -> Receipt | None:
+        """Twilio's newest messages to the number: one with this text, created at or after
+        ``since`` (less a minute for clocks and Twilio's whole seconds), was taken already.
+        ``None`` also when Twilio cannot be asked: then the worker sends, since a missing alert
+        is worse than a second one."""
+        try:
+            recent = await self._twilio().messages.list_async(to=message.to, limit=LOOKUP_LIMIT)
+        except (TwilioRestException, TwilioServiceException, TimeoutError, aiohttp.ClientError):
+            return None
+        earliest = since - LOOKUP_MARGIN
+        for found in recent:
+            created = found.date_created
+            if found.body == message.text and (created is None or created >= earliest):
+                return Receipt(provider_id=str(found.sid), delivered=False)
+        return None
 
     def verify_callback(self, url: str, form: Mapping[str, str], signature: str) -> bool:
         """Whether a status callback really comes from Twilio (its ``X-Twilio-Signature``)."""
@@ -236,6 +262,11 @@ class TwilioSmsChannel:
                 client.api.base_url = self._api_base.rstrip("/")
             self._client = client
         return self._client
+
+
+LOOKUP_LIMIT = 20
+"""How many of a number's newest messages ``find_sent`` reads."""
+LOOKUP_MARGIN = timedelta(minutes=1)
 
 
 class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio ships no types

@@ -10,11 +10,18 @@ from typing import Any
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
+from dispatch.db.engine import database_unavailable
 from dispatch.errors import DomainError, sentence
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
+"""What a 503 asks clients to wait while the database is away."""
 log = structlog.get_logger("dispatch.problems")
 
 
@@ -83,6 +90,17 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):
+        # Not a bug: the database is restarting or unreachable. The transaction did not commit.
+        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        return problem(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The database is not answering right now, so nothing was saved or sent. "
+            f"Please try again in {RETRY_AFTER_S} seconds.",
+            request=request,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -97,6 +97,9 @@ class Delivery(IdMixin, Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """A retry's earliest time after a transient error."""
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    uncertain_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """Set when a try's outcome is unknown (its worker died, or the provider's answer was
+    lost): the provider may have the message since then, and is asked before the next send."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

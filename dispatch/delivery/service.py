@@ -26,6 +26,7 @@ from channels.base import (
     OutgoingMessage,
     PermanentChannelError,
     Receipt,
+    Reconciling,
     TransientChannelError,
 )
 from channels.registry import ChannelRegistry
@@ -91,6 +92,10 @@ class Job:
     """Set for a newsletter's e-mail or Teams post."""
     meeting: MeetingMail | None = None
     """Set for a meeting's invitation, reminder or cancellation."""
+    sending_at: datetime | None = None
+    """When this try was claimed."""
+    uncertain_since: datetime | None = None
+    """An earlier try's outcome is unknown from this time: ask the provider before sending."""
 
 
 @dataclass(slots=True)
@@ -191,6 +196,8 @@ async def _incident_jobs(
                 organisation=organisation,
                 reminder=version.kind in (MessageKind.REMINDER, MessageKind.ESCALATION),
                 network=_network_label(network_code, network_names),
+                sending_at=delivery.sending_at,
+                uncertain_since=delivery.uncertain_since,
             )
         )
     return jobs
@@ -213,6 +220,8 @@ def _job_to_contact(delivery: Delivery, *, organisation: str, network: str, **wh
         content={},
         organisation=organisation,
         network=network,
+        sending_at=delivery.sending_at,
+        uncertain_since=delivery.uncertain_since,
         **what,
     )
 
@@ -544,9 +553,16 @@ async def _send(
     ):
         token = make_token(secret, job.id, purpose="rsvp")
     message = build_message(job, base_url=base_url, ack_link=link, token=token, sender=sender)
+    channel = channels.get(ChannelKind(job.channel))
     async with gate:
+        if job.uncertain_since is not None and isinstance(channel, Reconciling):
+            # An earlier try may have got through: ask rather than send a second copy.
+            found = await channel.find_sent(message, job.uncertain_since)
+            if found is not None:
+                log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
+                return _Outcome(job, receipt=found)
         try:
-            receipt = await channels.get(ChannelKind(job.channel)).send(message)
+            receipt = await channel.send(message)
         except TransientChannelError as exc:
             return _Outcome(job, transient=exc)
         except PermanentChannelError as exc:
@@ -661,6 +677,7 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
             else:
                 delay, reason = RATE_LIMITED_DELAY_S, "waiting for the provider's rate limit"
             longest = max(longest, delay)
+            uncertain = o.transient is not None and o.transient.uncertain
             retry.append(
                 {
                     "b_id": job.id,
@@ -670,6 +687,8 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
                     "last_error": reason,
                     # A rate-limited try was not an attempt at the provider.
                     "attempts": job.attempts - 1 if o.rate_limited else job.attempts,
+                    "uncertain_since": job.uncertain_since
+                    or (job.sending_at or now if uncertain else None),
                 }
             )
             result.retry_ids.append(job.id)

@@ -4,8 +4,10 @@ A queue flushed by a Redis restart, or a worker killed mid-batch, leaves rows ``
 nobody will process, or ``sending`` that nobody will finish. The sweeper hands them back to the
 queue. Several sweepers may run at once: each row is taken by one conditional UPDATE.
 
-A row found in ``sending`` may already have reached the provider before its worker died; sending
-it again is the one residual window for a duplicate (see docs/decisions).
+A row found in ``sending`` may already have reached the provider before its worker died; it is
+marked ``uncertain_since``, and the next try asks a provider that can say (Twilio) before
+sending again. Where the provider cannot say (SMTP, Teams) a second copy is the residual window
+for a duplicate (see docs/decisions).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.db.base import utcnow
@@ -44,7 +46,13 @@ async def sweep(session: AsyncSession, policy: SweepPolicy) -> list[int]:
             (Delivery.sending_at.is_(None))
             | (Delivery.sending_at < now - timedelta(seconds=policy.sending_timeout_s)),
         )
-        .values(state=DeliveryState.QUEUED, enqueued_at=None, last_error="worker stopped mid-send")
+        .values(
+            state=DeliveryState.QUEUED,
+            enqueued_at=None,
+            last_error="worker stopped mid-send",
+            # It may have reached the provider: the next try asks before sending again.
+            uncertain_since=func.coalesce(Delivery.uncertain_since, Delivery.sending_at, now),
+        )
     )
     stale = now - timedelta(seconds=policy.requeue_after_s)
     rows = (

@@ -2,7 +2,8 @@
 
 It implements ``POST /2010-04-01/Accounts/{sid}/Messages.json`` with basic auth, answers like
 Twilio (201 with the message resource, or Twilio's error JSON), fails on demand, and after
-accepting a message with a StatusCallback POSTs signed status callbacks to it.
+accepting a message with a StatusCallback POSTs signed status callbacks to it. ``GET`` on the
+same path lists the messages taken, newest first, filtered by ``To``.
 
 Use as a fixture::
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import NamedTuple, Self
+from urllib.parse import parse_qsl
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -111,6 +113,7 @@ class FakeTwilio(LoopbackHttpServer):
         """The ``From`` Twilio reports for messages sent through a messaging service."""
         self._lock = threading.Lock()
         self._messages: list[FakeMessage] = []
+        self._lookups = 0
         self._rejections: list[Rejection] = []
         self._callbacks: list[SentCallback] = []
         self._fail_next: deque[tuple[int, int | None]] = deque()
@@ -201,12 +204,14 @@ class FakeTwilio(LoopbackHttpServer):
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one Messages API request like Twilio would."""
         match = _MESSAGES_PATH.match(request.path)
-        if request.method != "POST" or match is None:
+        if request.method not in ("POST", "GET") or match is None:
             return _error(404, 20404, "The requested resource was not found")
         if not self._authorised(request):
             return _error(401, 20003, "Authenticate")
         if match["sid"] != self.account_sid:
             return _error(403, 20003, "The account in the URL is not the one authenticated")
+        if request.method == "GET":
+            return self._list(request)
         if self.delay_seconds:
             self.stopping.wait(self.delay_seconds)
 
@@ -236,6 +241,36 @@ class FakeTwilio(LoopbackHttpServer):
             for params in self._callback_params(message):
                 self._outbox.put((message.status_callback, params))
         return HttpResponse.json(201, self._resource(message))
+
+    def _list(self, request: HttpRequest) -> HttpResponse:
+        """``GET …/Messages.json?To=…&PageSize=…``: the newest first, as Twilio lists them."""
+        query = dict(parse_qsl(request.query))
+        to = query.get("To")
+        size = int(query.get("PageSize", "50"))
+        with self._lock:
+            self._lookups += 1
+            found = [m for m in reversed(self._messages) if to is None or m.to == to][:size]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return HttpResponse.json(
+            200,
+            {
+                "messages": [self._resource(m) for m in found],
+                "end": max(0, len(found) - 1),
+                "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": f"{uri}?PageSize={size}&Page=0",
+            },
+        )
+
+    @property
+    def lookups(self) -> int:
+        """How many times the list of messages was asked for."""
+        with self._lock:
+            return self._lookups
 
     def _authorised(self, request: HttpRequest) -> bool:
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")

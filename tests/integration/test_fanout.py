@@ -81,6 +81,17 @@ class Cluster:
         )
 
 
+def connect_teams(c: Cluster, teams_receiver: TeamsReceiver) -> None:
+    """Point each network's Teams webhook at the receiver, ``/workflows/<code>``."""
+    for code in ("NIK", "NONEMI", "NIFS"):
+        response = httpx.patch(
+            f"{c.base}/api/v1/networks/{code}",
+            json={"teams_webhook_url": teams_receiver.url(f"/workflows/{code.lower()}")},
+            headers=c.headers,
+        )
+        assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def cluster(
     dispatch_bin: str,
@@ -107,13 +118,7 @@ def cluster(
     api = start_api(dispatch_bin, env, port, tmp_path / "api.log")
     worker = start_worker(dispatch_bin, env, tmp_path / "worker.log")
     c = Cluster(f"http://127.0.0.1:{port}", env, headers, api, worker, dispatch_bin, tmp_path)
-    for code in ("NIK", "NONEMI", "NIFS"):
-        response = httpx.patch(
-            f"{c.base}/api/v1/networks/{code}",
-            json={"teams_webhook_url": teams_receiver.url(f"/workflows/{code.lower()}")},
-            headers=headers,
-        )
-        assert response.status_code == 200, response.text
+    connect_teams(c, teams_receiver)
     try:
         yield c
     finally:

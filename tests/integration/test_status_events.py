@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.service import Actor
+from dispatch.db.base import utcnow
 from dispatch.db.models import Delivery, StatusEvent
 from dispatch.delivery import events
 from dispatch.delivery.sweeper import SweepPolicy, sweep
@@ -110,14 +113,22 @@ async def test_sweeper_hands_back_lost_and_abandoned_rows(
     sms_delivery: int, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     policy = SweepPolicy(requeue_after_s=0, sending_timeout_s=0)
+    claimed_at = utcnow() - timedelta(minutes=5)
     async with sessionmaker() as session, session.begin():
         await session.execute(
-            update(Delivery).where(Delivery.id == sms_delivery).values(state="sending")
+            update(Delivery)
+            .where(Delivery.id == sms_delivery)
+            .values(state="sending", sending_at=claimed_at)
         )
     async with sessionmaker() as session, session.begin():
         ids = await sweep(session, policy)
     assert sms_delivery in ids
     assert await state_of(sessionmaker, sms_delivery) == "queued"
+    # Its worker died mid-send: the provider may have it since the claim, and is asked first.
+    async with sessionmaker() as session:
+        row = await session.get(Delivery, sms_delivery)
+        assert row is not None
+        assert row.uncertain_since == claimed_at
     # A second sweeper right after finds nothing new to hand out within the requeue time.
     async with sessionmaker() as session, session.begin():
         again = await sweep(session, SweepPolicy(requeue_after_s=60))

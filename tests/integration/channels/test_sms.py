@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -239,6 +240,38 @@ async def test_a_slow_twilio_times_out_as_transient(fake_twilio: FakeTwilio) -> 
         await channel.close()
 
     assert raised.value.reason == "Twilio did not answer in time"
+    assert raised.value.uncertain  # the request went out; Twilio may have the message
+
+
+async def test_a_timed_out_sms_that_twilio_took_is_found_instead_of_sent_again(
+    fake_twilio: FakeTwilio,
+) -> None:
+    fake_twilio.delay_seconds = 1
+    channel = TwilioSmsChannel(
+        fake_twilio.account_sid,
+        fake_twilio.auth_token,
+        "+4759440000",
+        fake_twilio.base_url,
+        timeout=0.3,
+    )
+    since = datetime.now(UTC)
+    try:
+        with pytest.raises(TransientChannelError) as raised:
+            await channel.send(sms())
+        assert raised.value.uncertain
+        assert await eventually(lambda: len(fake_twilio.messages) == 1, within=5)
+        fake_twilio.delay_seconds = 0
+        found = await channel.find_sent(sms(), since)
+        # Another text, or only older messages, is not this one.
+        other = await channel.find_sent(sms(text="Noe annet."), since)
+        later = await channel.find_sent(sms(), since + timedelta(minutes=5))
+    finally:
+        await channel.close()
+    assert found is not None
+    assert found.provider_id == fake_twilio.messages[0].sid
+    assert other is None
+    assert later is None
+    assert len(fake_twilio.messages) == 1
 
 
 async def test_an_unreachable_twilio_is_transient() -> None:
