@@ -37,7 +37,7 @@ from dispatch.directory.api import (
     OrganisationController,
 )
 from dispatch.exercises.api import ExerciseController
-from dispatch.health import health, ready
+from dispatch.health import health, metrics, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.meetings.api import CallInController, MeetingController
 from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
@@ -50,6 +50,7 @@ from dispatch.newsletters.pages import (
 )
 from dispatch.packs.api import PackController
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
+from dispatch.privacy.api import PrivacyController
 from dispatch.problems import EXCEPTION_HANDLERS
 from dispatch.reports.api import ReportController
 from dispatch.security import throttle
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             NetworkController,
             OrganisationController,
             ContactController,
+            PrivacyController,
             DirectoryImportController,
             IncidentController,
             ExerciseController,
@@ -138,8 +140,14 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ],
         middleware=[throttle.rate_limit(settings).middleware],
     )
+    observability = Router(
+        path="/",
+        route_handlers=[metrics],
+        middleware=[DefineMiddleware(TokenAuthMiddleware)],
+        security=[{"bearer": []}],
+    )
     return Litestar(
-        route_handlers=[health, ready, api, public, *dashboard_routes()],
+        route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
         stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[

@@ -1,13 +1,18 @@
-"""Liveness and readiness."""
+"""Liveness, readiness, and the Prometheus metrics."""
 
 from __future__ import annotations
 
-from litestar import get
+from typing import Any
+
+from litestar import Request, get
 from litestar.response import Response
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
+from dispatch import metrics as prometheus
 from dispatch.db.session import DbSession
+from dispatch.security.guards import READ
+from dispatch.settings import Settings
 
 
 @get("/health", tags=["health"], summary="Liveness: the process answers", sync_to_thread=False)
@@ -15,14 +20,57 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/health/ready", tags=["health"], summary="Readiness: the database answers")
-async def ready(db_session: DbSession) -> Response[dict[str, str]]:
+async def _broker_answers(broker_url: str) -> str:
+    """``ok``, ``embedded`` (in-process, nothing to reach) or why Redis did not answer."""
+    if not broker_url.startswith("redis"):
+        return "embedded"
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(broker_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:
+        return type(exc).__name__
+    finally:
+        await client.aclose()
+    return "ok"
+
+
+@get(
+    "/health/ready",
+    tags=["health"],
+    summary="Readiness: the database and the broker answer",
+    description="503 with `Retry-After` and what failed, so a load balancer stops sending here.",
+)
+async def ready(request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, str]]:
+    settings: Settings = request.app.state["settings"]
+    body = {"status": "ok", "database": "ok"}
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception as exc:
+        body["database"] = type(exc).__name__
+    body["broker"] = await _broker_answers(settings.broker_url)
+    if body["database"] != "ok" or body["broker"] not in ("ok", "embedded"):
+        body["status"] = "unavailable"
         return Response(
-            {"status": "unavailable", "database": type(exc).__name__},
-            status_code=HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
+            body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"}
         )
-    return Response({"status": "ok", "database": "ok"})
+    return Response(body)
+
+
+@get(
+    "/metrics",
+    guards=[READ],
+    tags=["health"],
+    summary="Prometheus metrics (any API token)",
+    description=(
+        "Deliveries by channel and state, acknowledgements, and the broker's queue depth, read "
+        "at each scrape; then this process's own metrics. Workers expose Dramatiq's metrics and "
+        "provider answer times on `DISPATCH_WORKER_METRICS_PORT`."
+    ),
+    media_type=prometheus.CONTENT_TYPE,
+)
+async def metrics(request: Request[Any, Any, Any], db_session: DbSession) -> Response[bytes]:
+    settings: Settings = request.app.state["settings"]
+    body = await prometheus.exposition(db_session, broker_url=settings.broker_url)
+    return Response(body, media_type=prometheus.CONTENT_TYPE)

@@ -86,6 +86,12 @@ class Settings:
     worker_pool_size: int = 10
     """Database connections per worker process."""
 
+    worker_metrics_port: int = 9191
+    """Port of each worker host's Prometheus metrics (Dramatiq's and send times); 0 for none."""
+
+    worker_metrics_host: str = "127.0.0.1"
+    """Address those metrics listen on; ``0.0.0.0`` in a container that Prometheus scrapes."""
+
     sms_rate_per_second: int = 10
     """SMS handed to the provider per second, across all workers (Twilio's default per sender)."""
 
@@ -103,6 +109,10 @@ class Settings:
 
     ack_link_days: int = 30
     """Days after an incident closes that its acknowledgement links keep working."""
+
+    retention_days: int = 0
+    """Days after an incident closes that its recipients' addresses and numbers are kept; then
+    they are anonymised (reports keep their counts). 0 keeps them."""
 
     session_hours: float = 12.0
     """Hours a dashboard sign-in lasts; signing out ends it at once."""

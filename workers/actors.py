@@ -15,6 +15,7 @@ from dispatch.delivery.service import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.exercises import service as exercises
 from dispatch.meetings import service as meetings
+from dispatch.privacy.service import apply_retention
 from dispatch.settings import Settings
 from workers.broker import DELIVER_BATCH, DELIVERY_QUEUE
 from workers.runtime import Runtime, build_runtime
@@ -64,8 +65,8 @@ class Actors:
 
     async def sweep_once(self) -> int:
         """Re-enqueue what the broker lost, and run what has come due (escalation steps, list
-        reviews, scheduled exercises, meeting reminders); returns how many ids were handed to
-        the queue.
+        reviews, scheduled exercises, meeting reminders, retention); returns how many ids were
+        handed to the queue.
 
         Each step has its own transaction, and one that fails is logged and left for the next
         sweep without holding up the others: its rows keep their state, so nothing is lost.
@@ -81,6 +82,7 @@ class Actors:
             "campaigns": campaigns.run_due,
             "exercises": exercises.run_due,
             "meetings": meetings.run_due,
+            "retention": self._retention,
         }
         ids: list[int] = []
         for name, step in steps.items():
@@ -93,6 +95,12 @@ class Actors:
             log.info("sweeper_requeued", count=len(ids))
             rt.enqueuer.enqueue(ids)
         return len(ids)
+
+    async def _retention(self, session: AsyncSession) -> list[int]:
+        changed = await apply_retention(session, days=self.settings.retention_days)
+        if changed:
+            log.info("retention_anonymised", recipients=changed)
+        return []
 
     async def sweep_forever(self, stopped: Callable[[], bool]) -> None:
         """Sweep every ``sweep_interval_seconds`` until ``stopped()``."""

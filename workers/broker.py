@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +28,28 @@ def build_broker(broker_url: str) -> dramatiq.Broker:
         broker = RedisBroker(url=broker_url)
     broker.add_middleware(AsyncIO())
     return broker
+
+
+def metrics_environment(*, host: str, port: int) -> None:
+    """Where Dramatiq's Prometheus middleware serves and keeps its files. Dramatiq reads these
+    when its module is imported, and prometheus_client when first imported, in each process:
+    ``dispatch worker`` sets them before the CLI starts its processes, which inherit them."""
+    directory = os.environ.setdefault(
+        "dramatiq_prom_db", os.path.join(tempfile.gettempdir(), f"dispatch-metrics-{port}")
+    )
+    os.environ["dramatiq_prom_host"] = host  # noqa: SIM112 - Dramatiq's lower-case names
+    os.environ["dramatiq_prom_port"] = str(port)  # noqa: SIM112
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+
+
+def enable_metrics(broker: dramatiq.Broker, *, host: str, port: int) -> None:
+    """Dramatiq's Prometheus middleware: an exposition server on ``host:port``, forked by the
+    worker CLI, serving what every worker process writes to one shared directory (Dramatiq's
+    metrics, and ``dispatch.metrics``' send times and outcomes)."""
+    metrics_environment(host=host, port=port)
+    from dramatiq.middleware.prometheus import Prometheus
+
+    broker.add_middleware(Prometheus())
 
 
 class DramatiqEnqueuer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ from dispatch.meetings import render as meeting_render
 from dispatch.meetings import service as meetings
 from dispatch.meetings.models import Meeting
 from dispatch.meetings.render import MeetingMail
+from dispatch.metrics import observe_send
 from dispatch.newsletters import render as newsletter_render
 from dispatch.newsletters.render import NewsletterMail
 from dispatch.packs import render as pack_render
@@ -560,13 +562,18 @@ async def _send(
             found = await channel.find_sent(message, job.uncertain_since)
             if found is not None:
                 log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
+                observe_send(job.channel, None, "reconciled")
                 return _Outcome(job, receipt=found)
+        started = time.perf_counter()
         try:
             receipt = await channel.send(message)
         except TransientChannelError as exc:
+            observe_send(job.channel, time.perf_counter() - started, "retry")
             return _Outcome(job, transient=exc)
         except PermanentChannelError as exc:
+            observe_send(job.channel, time.perf_counter() - started, "failed")
             return _Outcome(job, permanent=exc)
+    observe_send(job.channel, time.perf_counter() - started, "accepted")
     return _Outcome(job, receipt=receipt)
 
 

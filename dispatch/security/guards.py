@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -47,21 +48,27 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
-def requires(*roles: Role) -> Guard:
-    """A guard that admits the given roles; admin is always admitted."""
-    allowed = {Role.ADMIN, *roles}
+@dataclass(frozen=True, slots=True)
+class RoleGuard:
+    """A guard that admits the roles in ``allowed``; tests read ``allowed`` to build the
+    matrix of every route against every role."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    allowed: frozenset[Role]
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = connection.user
         if not isinstance(principal, Principal):
             raise NotAuthorizedException("This needs an API token", headers=_CHALLENGE)
-        if principal.role not in allowed:
-            names = " or ".join(sorted(r.value for r in allowed))
+        if principal.role not in self.allowed:
+            names = " or ".join(sorted(r.value for r in self.allowed))
             raise PermissionDeniedException(
                 f"Your role '{principal.role.value}' may not do this; it needs {names}"
             )
 
-    return guard
+
+def requires(*roles: Role) -> RoleGuard:
+    """A guard that admits the given roles; admin is always admitted."""
+    return RoleGuard(frozenset({Role.ADMIN, *roles}))
 
 
 # Rights by role, named for what they protect.

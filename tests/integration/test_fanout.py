@@ -112,6 +112,7 @@ def cluster(
         sweep_interval_seconds="1",
         requeue_after_seconds="5",
         sending_timeout_seconds="8",
+        worker_metrics_port=str(free_port()),
     )
     run(dispatch_bin, env, "demo")
     headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
@@ -229,6 +230,17 @@ def test_exercise_reaches_everyone_once_in_their_language(
 
     time.sleep(2)
     assert (len(fake_twilio.messages), len(smtp_sink.messages)) == sent_before
+
+    # Prometheus: the API's numbers from the database and Redis, the worker's from Dramatiq
+    # and from each send.
+    scraped = httpx.get(f"{cluster.base}/metrics", headers=cluster.headers, timeout=10).text
+    assert f'dispatch_deliveries{{channel="sms",state="delivered"}} {len(sms_to)}.0' in scraped
+    assert 'dispatch_queue_depth{queue="deliveries"} 0.0' in scraped
+    port = cluster.env["DISPATCH_WORKER_METRICS_PORT"]
+    worker = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert 'dramatiq_messages_total{actor_name="deliver_batch",queue_name="deliveries"}' in worker
+    assert 'dispatch_provider_seconds_count{channel="sms"}' in worker
+    assert f'dispatch_sends_total{{channel="sms",outcome="accepted"}} {len(sms_to)}.0' in worker
 
 
 def test_failures_are_retried_or_recorded_and_fall_back_to_email(

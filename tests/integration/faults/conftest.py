@@ -277,6 +277,7 @@ def fault_stack(
             requeue_after_seconds="5",
             sending_timeout_seconds="15",
             sms_rate_per_second="2000",
+            worker_metrics_port=str(free_port()),
         )
         run(dispatch_bin, env, "db", "upgrade")
         run(dispatch_bin, env, "demo")
