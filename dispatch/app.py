@@ -37,6 +37,7 @@ from dispatch.directory.api import (
     OrganisationController,
 )
 from dispatch.exercises.api import ExerciseController
+from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
 from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
 from dispatch.meetings.api import CallInController, MeetingController
@@ -51,7 +52,11 @@ from dispatch.newsletters.pages import (
 from dispatch.packs.api import PackController
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
 from dispatch.privacy.api import PrivacyController
-from dispatch.problems import EXCEPTION_HANDLERS
+from dispatch.problems import (
+    EXCEPTION_HANDLERS,
+    document_problems,
+    refuse_impossible_numbers,
+)
 from dispatch.reports.api import ReportController
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
@@ -146,7 +151,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
         security=[{"bearer": []}],
     )
-    return Litestar(
+    app = SecuredLitestar(
         route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
         stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
@@ -162,6 +167,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_impossible_numbers,
         openapi_config=OpenAPIConfig(
             title="Beredskapsvarsling",
             version="1",
@@ -188,3 +194,6 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         on_shutdown=on_shutdown,
         debug=False,
     )
+    app.security_tls = settings.base_url.startswith("https://")
+    document_problems(app.openapi_schema)
+    return app

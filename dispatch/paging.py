@@ -14,7 +14,12 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
 
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, description="From 1.")]
+MAX_PAGE = 1_000_000
+"""Far beyond any list here; a larger page would overflow the database's OFFSET."""
+
+PageNumber = Annotated[
+    int, QueryParameter(name="page", ge=1, le=MAX_PAGE, description="From 1 to 1,000,000.")
+]
 PageSize = Annotated[
     int, QueryParameter(name="page_size", ge=1, le=MAX_PAGE_SIZE, description="Up to 500.")
 ]

@@ -9,7 +9,16 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -130,3 +139,80 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
 }
+
+
+# --- The problems in the OpenAPI document ------------------------------------------------------
+
+DOCUMENTED_PROBLEMS = {
+    "400": "The request could not be read",
+    "401": "No API token, or an unknown, expired or revoked one",
+    "403": "The token's role may not do this",
+    "404": "Nothing with this id",
+    "409": "The request conflicts with the current state",
+    "413": "The request body is too large",
+    "422": "The input is not valid; `errors` lists every reason",
+    "429": "Too many requests; `Retry-After` says when to try again",
+    "503": "The database is not answering; nothing was saved; `Retry-After` says when to retry",
+}
+
+
+def document_problems(openapi: OpenAPI) -> None:
+    """Every ``/api/v1`` operation (and ``/metrics``) documents the problem answers it can give,
+    as ``application/problem+json`` with the ``Problem`` schema, so clients and schema-based
+    tests know them."""
+    components = openapi.components if isinstance(openapi.components, Components) else None
+    if components is None:
+        components = openapi.components = Components()
+    components.schemas = {
+        **(components.schemas or {}),
+        "Problem": Schema(
+            type=OpenAPIType.OBJECT,
+            required=["type", "title", "status", "detail"],
+            properties={
+                "type": Schema(type=OpenAPIType.STRING),
+                "title": Schema(type=OpenAPIType.STRING),
+                "status": Schema(type=OpenAPIType.INTEGER),
+                "detail": Schema(type=OpenAPIType.STRING),
+                "instance": Schema(type=OpenAPIType.STRING),
+                "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING)),
+            },
+        ),
+    }
+    problem_content = {
+        PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))
+    }
+    for path, item in (openapi.paths or {}).items():
+        if not (path.startswith("/api/v1") or path == "/metrics"):
+            continue
+        for operation in (item.get, item.put, item.post, item.patch, item.delete):
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            for status, description in DOCUMENTED_PROBLEMS.items():
+                existing = responses.get(status)
+                if isinstance(existing, OpenAPIResponse):
+                    existing.content = {**(existing.content or {}), **problem_content}
+                else:
+                    responses[status] = OpenAPIResponse(
+                        description=description, content=dict(problem_content)
+                    )
+            operation.responses = responses
+
+
+# --- Numbers no row can have ---------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1
+"""The largest id PostgreSQL's BIGINT (and SQLite's INTEGER) can hold."""
+
+
+def refuse_impossible_numbers(request: Request[Any, Any, Any]) -> None:
+    """An id in the path beyond any database integer names nothing (404); such a number in the
+    query is refused (422). Without this the database driver, not the API, would refuse it."""
+    if any(part.isdigit() and int(part) > MAX_ID for part in request.url.path.split("/")):
+        raise NotFoundException("There is nothing with that id.")
+    for name, value in request.query_params.items():
+        if value.strip().lstrip("+-").isdigit() and abs(int(value)) > MAX_ID:
+            raise ValidationException(
+                f"'{name}' is larger than any number this API stores",
+                extra=[{"key": name, "source": "query", "message": "the number is too large"}],
+            )

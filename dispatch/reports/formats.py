@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.reports import charts
@@ -32,11 +33,18 @@ _env = jinja2.Environment(
 )
 
 
+# A cell that begins with one of these is a formula to a spreadsheet: a name written as
+# =HYPERLINK("https://evil.example", "Click") would run when a coordinator opens the file.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # OWASP: the apostrophe makes a spreadsheet read it as text
     return value
 
 
@@ -58,9 +66,14 @@ async def csv_chunks(
     yield buffer.getvalue().encode()
 
 
-def _excel_value(value: Any) -> Any:
+def _excel_value(value: Any, sheet: Any = None) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(OSLO).replace(tzinfo=None)
+    if isinstance(value, str) and value.startswith(FORMULA_START) and sheet is not None:
+        # Written as a string cell, never a formula, and shown exactly as typed.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
@@ -72,7 +85,7 @@ async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, 
     deliveries.append(columns(personal))
 
     def add(row: DeliveryRow) -> None:
-        deliveries.append([_excel_value(v) for v in row_values(row, personal)])
+        deliveries.append([_excel_value(v, deliveries) for v in row_values(row, personal)])
 
     report = await build(session, incident_id, personal=personal, on_row=add)
     t = translator(lang)
@@ -120,11 +133,11 @@ async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, 
         summary.append([])
     summary.append([t.gettext(strings.REPORT_SILENT)])
     for org in report.silent_organisations:
-        summary.append([org.name, org.recipients])
+        summary.append([_excel_value(org.name, summary), org.recipients])
     summary.append([])
     summary.append([t.gettext(strings.REPORT_FAILURES)])
     for failure in report.failure_reasons:
-        summary.append([failure.channel, failure.reason, failure.deliveries])
+        summary.append([failure.channel, _excel_value(failure.reason, summary), failure.deliveries])
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     workbook.save(handle.name)

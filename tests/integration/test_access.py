@@ -167,3 +167,52 @@ async def test_public_health_needs_no_token(anonymous_client: Client) -> None:
     schema = await anonymous_client.get("/schema/openapi.json")
     assert schema.status_code == 200
     assert "/api/v1/directory/import" in schema.json()["paths"]
+
+
+async def test_every_answer_carries_the_security_headers(
+    viewer_client: Client, anonymous_client: Client
+) -> None:
+    for response in (
+        await viewer_client.get("/api/v1/networks"),
+        await anonymous_client.get("/api/v1/networks"),  # a 401 too
+        await anonymous_client.get("/health"),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        # This test app's base URL is http: no HSTS, which would lock browsers out of it.
+        assert "strict-transport-security" not in response.headers
+
+
+async def test_behind_tls_answers_ask_for_https_only(database_url: str) -> None:
+    from dispatch.app import create_app
+    from dispatch.settings import Settings
+    from tests.conftest import RecordingEnqueuer
+
+    settings = Settings(
+        database_url=database_url, base_url="https://varsling.example", secret_key="x"
+    )
+    app = create_app(settings, enqueuer=RecordingEnqueuer())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://varsling.example"
+    ) as client:
+        response = await client.get("/health")
+        login = await client.get("/login")
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+    # A page keeps its own, stricter policy.
+    assert "script-src 'self'" in login.headers["content-security-policy"]
+
+
+async def test_numbers_no_row_can_have_are_refused_not_crashed_on(viewer_client: Client) -> None:
+    """Found by Schemathesis: the database driver failed (500) on these before the API did."""
+    huge = "18446744073709551616"  # 2**64
+    by_id = await viewer_client.get(f"/api/v1/incidents/{huge}")
+    assert by_id.status_code == 404
+    assert by_id.headers["content-type"].startswith("application/problem+json")
+    paged = await viewer_client.get("/api/v1/incidents", params={"page": huge})
+    assert paged.status_code == 422
+    # OFFSET = (page - 1) × page_size must fit the database's BIGINT, whatever the size.
+    deep = await viewer_client.get("/api/v1/incidents", params={"page": 10**15, "page_size": 500})
+    assert deep.status_code == 422
+    assert (await viewer_client.get("/api/v1/incidents", params={"page": 10**6})).status_code == 200

