@@ -55,7 +55,7 @@ from dispatch.privacy.api import PrivacyController
 from dispatch.problems import (
     EXCEPTION_HANDLERS,
     document_problems,
-    refuse_impossible_numbers,
+    refuse_impossible_input,
 )
 from dispatch.reports.api import ReportController
 from dispatch.security import throttle
@@ -167,7 +167,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=refuse_impossible_numbers,
+        before_request=refuse_impossible_input,
         openapi_config=OpenAPIConfig(
             title="Beredskapsvarsling",
             version="1",

@@ -98,7 +98,23 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
+def _nul_in_text(exc: Exception) -> bool:
+    """PostgreSQL refuses text holding a NUL character (SQLSTATE 22021); SQLite stores it."""
+    orig = getattr(exc, "orig", None)
+    state = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+    return state == "22021" or "0x00" in str(orig or "")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _nul_in_text(exc):
+        return problem(
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            "Invalid input",
+            "A text in the request contains a NUL character (\\u0000), which no text here can "
+            "hold; nothing was saved.",
+            request=request,
+            errors=["a text contains a NUL character"],
+        )
     if database_unavailable(exc):
         # Not a bug: the database is restarting or unreachable. The transaction did not commit.
         log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
@@ -205,12 +221,37 @@ MAX_ID = 2**63 - 1
 """The largest id PostgreSQL's BIGINT (and SQLite's INTEGER) can hold."""
 
 
+async def refuse_impossible_input(request: Request[Any, Any, Any]) -> None:
+    """``refuse_impossible_numbers``, and a NUL character anywhere in a JSON or form body
+    (refused by PostgreSQL, so refused everywhere, before anything is written)."""
+    refuse_impossible_numbers(request)
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.headers.get("content-type", "")
+        if "json" in content_type or "form" in content_type:
+            body = await request.body()
+            escaped = b"\\u0000" if "json" in content_type else b"%00"
+            if b"\x00" in body or escaped in body.lower():
+                raise ValidationException(
+                    "A text in the request contains a NUL character, which no text here can "
+                    "hold; nothing was saved",
+                    extra=[
+                        {"key": "data", "source": "body", "message": "contains a NUL character"}
+                    ],
+                )
+
+
 def refuse_impossible_numbers(request: Request[Any, Any, Any]) -> None:
-    """An id in the path beyond any database integer names nothing (404); such a number in the
-    query is refused (422). Without this the database driver, not the API, would refuse it."""
+    """An id in the path beyond any database integer names nothing (404); such a number, or a
+    NUL character, in the query is refused (422). Without this the database driver, not the
+    API, would refuse them, with a 500."""
     if any(part.isdigit() and int(part) > MAX_ID for part in request.url.path.split("/")):
         raise NotFoundException("There is nothing with that id.")
-    for name, value in request.query_params.items():
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise ValidationException(
+                "A query parameter contains a NUL character, which no text here can hold",
+                extra=[{"key": name, "source": "query", "message": "contains a NUL character"}],
+            )
         if value.strip().lstrip("+-").isdigit() and abs(int(value)) > MAX_ID:
             raise ValidationException(
                 f"'{name}' is larger than any number this API stores",

@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata is complete for migrations and tests."""
 
 from dispatch.acks.escalation import EscalationStep
-from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
+from dispatch.acks.models import Acknowledgement, FieldReport, InboundSms, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
@@ -29,6 +29,7 @@ __all__ = [
     "Delivery",
     "EscalationStep",
     "FieldReport",
+    "InboundSms",
     "Incident",
     "Meeting",
     "Membership",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from xml.sax.saxutils import escape
 
 import structlog
@@ -9,12 +10,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException, TooManyRequestsException
 from litestar.params import FromQuery
+from sqlalchemy import Table, select, update
 from twilio.request_validator import RequestValidator
 
 from channels.sms import parse_status
+from dispatch.acks.models import InboundSms
 from dispatch.acks.pages import THROTTLE_STATE_KEY
 from dispatch.acks.service import handle_sms_reply
+from dispatch.db.base import utcnow
 from dispatch.db.session import DbSession
+from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import events
 from dispatch.delivery.sandbox import SandboxMessageOut, list_messages
 from dispatch.security.guards import READ_PERSONAL
@@ -61,10 +66,13 @@ class TwilioWebhookController(Controller):
         self, request: Request[object, object, State], db_session: DbSession
     ) -> Response[str]:
         form = await verified_form(request)
-        update = parse_status(form)
-        if update.state is not None and update.provider_id:
+        reported = parse_status(form)
+        if reported.state is not None and reported.provider_id:
             await events.apply_status(
-                db_session, provider_id=update.provider_id, state=update.state, reason=update.reason
+                db_session,
+                provider_id=reported.provider_id,
+                state=reported.state,
+                reason=reported.reason,
             )
             await db_session.commit()
         return Response(EMPTY_TWIML, media_type="application/xml")
@@ -74,8 +82,29 @@ class TwilioWebhookController(Controller):
         self, request: Request[object, object, State], db_session: DbSession
     ) -> Response[str]:
         form = await verified_form(request)
+        sid = form.get("MessageSid", "")[:64]
+        if sid:
+            table = cast(Table, InboundSms.__table__)
+            new = await insert_ignoring_conflicts(
+                db_session, table, [{"message_sid": sid, "received_at": utcnow()}],
+                key=["message_sid"],
+            )  # fmt: skip
+            if not new:
+                # Twilio's retry, or a replay: answer as before, record nothing again.
+                await db_session.rollback()
+                seen = await db_session.scalar(
+                    select(InboundSms.answer).where(InboundSms.message_sid == sid)
+                )
+                log.info("sms_reply_repeated")
+                return twiml(seen) if seen else Response(EMPTY_TWIML, media_type="application/xml")
         sender = form.get("From", "")
         answer = await handle_sms_reply(db_session, sender=sender, body=form.get("Body", ""))
+        if sid:
+            await db_session.execute(
+                update(InboundSms)
+                .where(InboundSms.message_sid == sid)
+                .values(answer=answer.text, outcome=answer.outcome)
+            )
         await db_session.commit()
         log.info("sms_reply", outcome=answer.outcome)
         return twiml(answer.text)

@@ -82,6 +82,12 @@ def decode(data: bytes) -> str:
             "The file is UTF-16, not UTF-8. In Excel choose 'Save as' → 'CSV UTF-8 (comma "
             "delimited)'; nothing was imported."
         )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InvalidInputError(
+            f"The file contains a NUL character on line {line}, which no text here can hold; "
+            "nothing was imported."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

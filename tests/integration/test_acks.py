@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -126,7 +127,12 @@ def signed(form: dict[str, str], path: str = "/webhooks/twilio/sms") -> dict[str
 
 
 async def sms(client: httpx.AsyncClient, sender: str, body: str) -> httpx.Response:
-    form = {"From": sender, "To": "+4759440000", "Body": body, "MessageSid": "SM" + "9" * 32}
+    form = {
+        "From": sender,
+        "To": "+4759440000",
+        "Body": body,
+        "MessageSid": "SM" + uuid.uuid4().hex,
+    }
     return await client.post("/webhooks/twilio/sms", data=form, headers=signed(form))
 
 
@@ -171,6 +177,37 @@ async def test_a_forged_sms_webhook_is_refused_and_records_nothing(
     )
     assert tampered.status_code == 403
     assert await acks(sessionmaker) == []
+
+
+async def test_a_repeated_sms_webhook_acts_once_and_answers_the_same(
+    incident: dict[str, Any],
+    anonymous_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Twilio retries a webhook that timed out; a captured signed request can be replayed. The
+    same MessageSid is one SMS: one acknowledgement, one field report, the same answer."""
+    form = {
+        "From": "+4741000221",
+        "To": "+4759440000",
+        "Body": "OK Vi trenger tolk i morgen",
+        "MessageSid": "SM" + uuid.uuid4().hex,
+    }
+    answers = [
+        await anonymous_client.post("/webhooks/twilio/sms", data=form, headers=signed(form))
+        for _ in range(5)
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.text for a in answers}) == 1
+    assert translator("nb").gettext(strings.SMS_REPLY_RECEIVED) in answers[0].text
+    assert len(await acks(sessionmaker)) == 1
+    async with sessionmaker() as session:
+        reports = (await session.scalars(select(FieldReport))).all()
+    assert [r.text for r in reports] == ["Vi trenger tolk i morgen"]
+    # Another SMS from the same number is a new one.
+    again = await sms(anonymous_client, "+4741000221", "Tolken kom")
+    assert again.status_code == 200
+    async with sessionmaker() as session:
+        assert len((await session.scalars(select(FieldReport))).all()) == 2
 
 
 async def test_free_text_counts_as_received_and_becomes_a_field_report(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.models import AuditEvent
+from dispatch.audit.service import Actor
 from dispatch.directory.models import Contact, Membership, Organisation
+from dispatch.security.models import Role
+from dispatch.security.service import create_token
 from tests.factories import directory_csv, many_rows, row
 
 Client = httpx.AsyncClient
@@ -225,3 +229,71 @@ async def test_five_thousand_rows(
 async def test_import_needs_a_coordinator(viewer_client: Client) -> None:
     response = await post_csv(viewer_client, directory_csv([row()]))
     assert response.status_code == 403
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(
+    app: Litestar, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The declared length alone decides: the body is never asked for."""
+    async with sessionmaker() as session, session.begin():
+        _, token = await create_token(
+            session, name="big", role=Role.COORDINATOR, actor=Actor("test")
+        )
+    asked_for_body = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal asked_for_body
+        asked_for_body += 1
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": True}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/directory/import",
+        "raw_path": b"/api/v1/directory/import",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver.local"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"text/csv"),
+            (b"content-length", str(10 * 1024**3).encode()),  # ten gigabytes, claimed
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver.local", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 413
+    assert asked_for_body == 0
+
+
+async def test_a_large_import_in_one_request(
+    coordinator_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    dialect: str,
+) -> None:
+    """100,000 rows on PostgreSQL (production); 10,000 on the embedded SQLite."""
+    count = 100_000 if dialect == "postgresql" else 10_000
+    body = directory_csv(many_rows(count))
+    response = await coordinator_client.post(
+        "/api/v1/directory/import",
+        content=body,
+        headers={"Content-Type": "text/csv"},
+        timeout=600,
+    )
+    assert response.status_code == 200, response.text[:500]
+    result = response.json()
+    assert result["created_contacts"] == count
+    assert result["rejected"] == []
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == count
+    print(f"\nimported {count} rows ({len(body) / 1e6:.1f} MB) on {dialect}")

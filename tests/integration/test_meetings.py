@@ -3,6 +3,7 @@ in from an incident, and cancelling."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
@@ -81,7 +82,12 @@ async def deliveries(
 
 
 async def sms(client: httpx.AsyncClient, sender: str, body: str) -> httpx.Response:
-    form = {"From": sender, "To": "+4759440000", "Body": body, "MessageSid": "SM" + "7" * 32}
+    form = {
+        "From": sender,
+        "To": "+4759440000",
+        "Body": body,
+        "MessageSid": "SM" + uuid.uuid4().hex,
+    }
     path = "/webhooks/twilio/sms"
     signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE + path, form)
     return await client.post(path, data=form, headers={"X-Twilio-Signature": signature})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -238,6 +239,7 @@ class FaultStack:
             "email": sum(n - 1 for n in mail.values()),
             "teams": sum(n - 1 for n in teams.values()),
         }
+        self.check_logs()
         figures = {
             "deliveries": len(deliveries),
             "by_state": {f"{c}:{s}": n for (c, s), n in sorted(by_state.items())},
@@ -249,6 +251,22 @@ class FaultStack:
         (ARTIFACTS / f"{name}.json").write_text(json.dumps(figures, indent=2))
         print(f"\n{name}: {json.dumps(figures)}")
         return figures
+
+    def check_logs(self) -> None:
+        """The processes' own logs, through every fault: no member's address or number, no
+        secret, no token."""
+        logs = "\n".join(
+            path.read_text(errors="replace") for path in self.cluster.tmp.glob("*.log")
+        )
+        assert logs, "no logs were written"
+        # The start-up banner names the database as a URL, its password hidden: not an address.
+        without_urls = re.sub(r"\b[a-z+]+://\S+", "", logs)
+        members = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", without_urls)
+        assert [m for m in members if m != "beredskap@helsedir.example"] == []
+        assert re.findall(r"\+47\d{8}", logs) == []
+        token = self.cluster.headers["Authorization"].removeprefix("Bearer ")
+        for secret in (self.twilio.auth_token, "test-stack-secret", token):
+            assert secret not in logs
 
 
 @pytest.fixture
