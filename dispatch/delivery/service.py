@@ -318,8 +318,9 @@ async def _campaign_jobs(
         organisation = org_names.get(target.organisation_id, "")
         network = ", ".join(_network_label(c, network_names) for c in target.network_codes)
         if campaign.kind == CampaignKind.MEETING:
-            invitation = _meeting_mail(delivery, target, campaign, meeting_rows[campaign.id])
-            invitation = dataclasses.replace(invitation, organisation=organisation, network=network)
+            invitation = _meeting_mail(
+                delivery, target, campaign, meeting_rows[campaign.id], organisation, network
+            )
             jobs.append(
                 _job_to_contact(
                     delivery, organisation=organisation, network=network, meeting=invitation
@@ -354,7 +355,12 @@ async def _campaign_jobs(
 
 
 def _meeting_mail(
-    delivery: Delivery, target: CampaignTarget, campaign: Campaign, meeting: Meeting
+    delivery: Delivery,
+    target: CampaignTarget,
+    campaign: Campaign,
+    meeting: Meeting,
+    organisation: str,
+    network: str,
 ) -> MeetingMail:
     content = campaign.content or {}
     text = content.get(delivery.language) or next(iter(content.values()), {})
@@ -374,8 +380,8 @@ def _meeting_mail(
         code=meeting.code,
         # The cancellation's file must outrank the invitation's, whatever was claimed when.
         sequence=1 if phase == meetings.CANCEL else 0,
-        organisation="",
-        network="",
+        organisation=organisation,
+        network=network,
         networks=", ".join(target.network_codes),
     )
 

@@ -1,9 +1,12 @@
 """Hostile text through every filter and into text fields: SQL injection attempts in each query
-parameter of each API list, and Unicode that tricks readers (right-to-left overrides, zero-width
-characters, emoji, combining marks) kept exactly and answered without a 5xx."""
+parameter of each API list; Unicode that tricks readers (right-to-left overrides, zero-width
+characters, emoji, combining marks) kept exactly in names, incidents, meetings, newsletters and
+field reports; and NUL characters refused everywhere. Schemathesis adds arbitrary Unicode in
+every field of every operation (``test_schemathesis.py``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +15,7 @@ from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dispatch.acks.service import add_field_report
 from dispatch.directory.models import Contact, Organisation
 from tests.factories import directory_csv, many_rows
 
@@ -112,6 +116,37 @@ async def test_tricky_unicode_is_kept_exactly_and_escaped_in_pages(
             f"/api/v1/incidents/{declared.json()['id']}/report", params={"format": "html"}
         )
         assert report.status_code == 200
+        starts = datetime.now(UTC) + timedelta(days=3)
+        meeting = await coordinator_client.post(
+            "/api/v1/meetings",
+            json={
+                "kind": "topical",
+                "networks": ["NIK"],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=1)).isoformat(),
+                "join_url": "https://teams.microsoft.com/l/meetup-join/x",
+                "content": {"nb": {"title": text, "agenda": text}},
+            },
+        )
+        assert meeting.status_code == 201, meeting.text
+        assert meeting.json()["title"] == text
+        newsletter = await coordinator_client.post(
+            "/api/v1/newsletters",
+            json={
+                "title": text,
+                "networks": ["NIK"],
+                "content": {"nb": {"subject": text, "body": text}},
+            },
+        )
+        assert newsletter.status_code == 201, newsletter.text
+        assert newsletter.json()["title"] == text
+    async with sessionmaker() as session, session.begin():
+        for text in TRICKY:
+            await add_field_report(
+                session, text=text, source="sms", incident_id=None, recipient=None, language=None
+            )
+    listed = await coordinator_client.get("/api/v1/field-reports", params={"page_size": 50})
+    assert {r["text"] for r in listed.json()["items"]} >= set(TRICKY)
 
 
 @pytest.mark.usefixtures("demo")

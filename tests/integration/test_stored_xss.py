@@ -1,0 +1,128 @@
+"""Stored XSS: script written into an incident's title and message, a member's name and
+organisation, a field report and a meeting title is inert wherever it is shown again: the
+dashboard's pages, the e-mail's HTML, the Teams card and the HTML report."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channels.base import ChannelKind
+from channels.teams import encode_payload
+from dispatch.acks.service import add_field_report
+from dispatch.audit.service import Actor
+from dispatch.delivery.models import Delivery
+from dispatch.delivery.service import build_message, claim
+from dispatch.directory.models import Contact, Organisation
+from dispatch.incidents.models import Recipient
+from dispatch.security.models import Role
+from dispatch.security.service import create_user
+
+SCRIPT = '<script>alert("xss")</script>'
+IMAGE = '"><img src=x onerror=alert(1)>'
+PASSWORD = "correct horse battery staple"
+
+
+def inert(html: str) -> None:
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+
+
+@pytest.mark.usefixtures("demo")
+async def test_script_is_inert_in_pages_mail_cards_and_reports(
+    app: Litestar,
+    coordinator_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(Contact).values(name=f"Kari {SCRIPT}"))
+        await session.execute(update(Organisation).values(name=f"Bydel {IMAGE}"))
+        await create_user(
+            session, email="xss@helsedir.example", role=Role.COORDINATOR, password=PASSWORD,
+            actor=Actor("test"),
+        )  # fmt: skip
+    declared = await coordinator_client.post(
+        "/api/v1/incidents",
+        json={
+            "title": f"Flom {SCRIPT}",
+            "networks": ["NIK"],
+            "status": "exercise",
+            "channels": ["email", "teams"],
+            "message": {"nb": {"subject": f"Flom {IMAGE}", "body": SCRIPT, "sms": "Flom."}},
+        },
+    )
+    assert declared.status_code == 201, declared.text
+    incident_id = declared.json()["id"]
+    await coordinator_client.patch(
+        "/api/v1/networks/NIK", json={"teams_webhook_url": "https://teams.example/hook"}
+    )
+    async with sessionmaker() as session, session.begin():
+        recipient = await session.scalar(select(Recipient).limit(1))
+        await add_field_report(
+            session,
+            text=f"Vi hører {SCRIPT} {IMAGE}",
+            source="sms",
+            incident_id=incident_id,
+            recipient=recipient,
+            language="nb",
+        )
+    meeting = await coordinator_client.post(
+        f"/api/v1/incidents/{incident_id}/meeting",
+        json={"join_url": "https://teams.microsoft.com/l/meetup-join/x"},
+    )
+    assert meeting.status_code == 201, meeting.text
+
+    # The e-mail's HTML, rendered exactly as the worker would.
+    async with sessionmaker() as session, session.begin():
+        email_id = await session.scalar(
+            select(Delivery.id).where(
+                Delivery.incident_id == incident_id, Delivery.channel == "email"
+            )
+        )
+        assert email_id is not None
+        (job,) = await claim(session, [email_id])
+    mail = build_message(job, base_url="https://varsling.example", ack_link="https://x/ack/t")
+    inert(mail.html)
+    assert "&lt;script&gt;" in mail.html
+
+    # The Teams card carries the text as plain text (Adaptive Cards do not read HTML).
+    teams_job = dataclasses.replace(job, channel=ChannelKind.TEAMS.value)
+    card = json.loads(encode_payload(build_message(teams_job, base_url="https://varsling.example")))
+    texts = [block["text"] for block in card["attachments"][0]["content"]["body"]]
+    assert SCRIPT in texts  # kept verbatim, as a string, never markup
+
+    # The dashboard's pages, signed in as a coordinator.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+    ) as browser:
+        signed = await browser.post(
+            "/login",
+            data={"email": "xss@helsedir.example", "password": PASSWORD},
+            headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
+        )
+        assert signed.status_code == 303
+        for path in (
+            f"/incidents/{incident_id}",
+            "/incidents",
+            "/field-reports",
+            "/directory",
+            f"/meetings/{meeting.json()['id']}",
+            "/meetings",
+        ):
+            page = await browser.get(path)
+            assert page.status_code == 200, path
+            inert(page.text)
+
+    # The HTML report.
+    report = await coordinator_client.get(
+        f"/api/v1/incidents/{incident_id}/report", params={"format": "html"}
+    )
+    assert report.status_code == 200
+    inert(report.text)
+    assert "&lt;script&gt;" in report.text
