@@ -129,5 +129,6 @@ class Reconciling(Protocol):
     earlier try has an unknown outcome, the worker asks instead of sending a second copy."""
 
     async def find_sent(self, message: OutgoingMessage, since: datetime) -> Receipt | None:
-        """The provider's receipt for ``message`` if it took it at or after ``since``."""
+        """The provider's receipt for ``message`` if it took it at or after ``since``; raises
+        ``TransientChannelError`` when the provider cannot be asked."""
         ...

@@ -230,12 +230,18 @@ class TwilioSmsChannel:
     async def find_sent(self, message: OutgoingMessage, since: datetime) -> Receipt | None:
         """Twilio's newest messages to the number: one with this text, created at or after
         ``since`` (less a minute for clocks and Twilio's whole seconds), was taken already.
-        ``None`` also when Twilio cannot be asked: then the worker sends, since a missing alert
-        is worse than a second one."""
+        Raises ``TransientChannelError`` when Twilio cannot be asked."""
         try:
             recent = await self._twilio().messages.list_async(to=message.to, limit=LOOKUP_LIMIT)
-        except (TwilioRestException, TwilioServiceException, TimeoutError, aiohttp.ClientError):
-            return None
+        except (
+            TwilioRestException,
+            TwilioServiceException,
+            TimeoutError,
+            aiohttp.ClientError,
+        ) as exc:
+            raise TransientChannelError(
+                f"Twilio's list of sent messages could not be read ({type(exc).__name__})"
+            ) from exc
         earliest = since - LOOKUP_MARGIN
         for found in recent:
             created = found.date_created

@@ -39,7 +39,7 @@ def _send_metrics() -> tuple[Any, Any]:
     )
     outcomes = prom.Counter(
         "dispatch_sends_total",
-        "Sends by channel and outcome (accepted, retry, failed, reconciled).",
+        "Sends by channel and outcome (accepted, retry, failed, reconciled, lookup_failed).",
         ["channel", "outcome"],
     )
     return latency, outcomes

@@ -98,23 +98,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
-def _nul_in_text(exc: Exception) -> bool:
-    """PostgreSQL refuses text holding a NUL character (SQLSTATE 22021); SQLite stores it."""
-    orig = getattr(exc, "orig", None)
-    state = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
-    return state == "22021" or "0x00" in str(orig or "")
-
-
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if _nul_in_text(exc):
-        return problem(
-            HTTP_422_UNPROCESSABLE_ENTITY,
-            "Invalid input",
-            "A text in the request contains a NUL character (\\u0000), which no text here can "
-            "hold; nothing was saved.",
-            request=request,
-            errors=["a text contains a NUL character"],
-        )
     if database_unavailable(exc):
         # Not a bug: the database is restarting or unreachable. The transaction did not commit.
         log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
@@ -229,8 +213,11 @@ async def refuse_impossible_input(request: Request[Any, Any, Any]) -> None:
         content_type = request.headers.get("content-type", "")
         if "json" in content_type or "form" in content_type:
             body = await request.body()
-            escaped = b"\\u0000" if "json" in content_type else b"%00"
-            if b"\x00" in body or escaped in body.lower():
+            # Escaped as JSON writes it, or as a URL-encoded form does; in a multipart body a
+            # literal "%00" is just text.
+            escaped = {"json": b"\\u0000", "x-www-form-urlencoded": b"%00"}
+            written = [e for kind, e in escaped.items() if kind in content_type]
+            if b"\x00" in body or any(e in body.lower() for e in written):
                 raise ValidationException(
                     "A text in the request contains a NUL character, which no text here can "
                     "hold; nothing was saved",

@@ -79,4 +79,4 @@ class InboundSms(IdMixin, Base):
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     answer: Mapped[str | None] = mapped_column(Text, default=None)
-    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The SMS we answered with, sent again to a repeat."""

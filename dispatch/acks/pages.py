@@ -27,10 +27,9 @@ from translations.catalog import translator
 from translations.locales import format_datetime_local, text_direction
 
 THROTTLE_STATE_KEY = "dispatch_throttle"
+# nosniff, no-referrer and DENY framing come with every answer (dispatch.headers).
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
     ),

@@ -141,6 +141,14 @@ class ReplyKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SmsAnswer:
+    """What we reply to an SMS, and what happened (for the log)."""
+
+    text: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a reply means; ``rest`` is the free text left after the keyword and code."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement, AckVia, FieldReport, SmsOptOut
-from dispatch.acks.replies import ReplyKind, parse_reply
+from dispatch.acks.replies import ReplyKind, SmsAnswer, parse_reply
 from dispatch.acks.tokens import read_token
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
@@ -120,14 +120,6 @@ async def add_field_report(
     return report
 
 
-@dataclass(frozen=True, slots=True)
-class SmsAnswer:
-    """What we reply, in whose language, and what happened."""
-
-    text: str
-    outcome: str
-
-
 async def handle_sms_reply(session: AsyncSession, *, sender: str, body: str) -> SmsAnswer:
     """Act on an SMS from ``sender`` (E.164) and return the reply to send back."""
     reply = parse_reply(body)
@@ -152,7 +144,7 @@ async def handle_sms_reply(session: AsyncSession, *, sender: str, body: str) -> 
         session, sender=sender, body=body, has_open_incident=open_incident
     )
     if meeting is not None:
-        return SmsAnswer(meeting.text, meeting.outcome)
+        return meeting
     if not recipients:
         if body.strip():
             await add_field_report(

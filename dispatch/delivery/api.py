@@ -101,9 +101,7 @@ class TwilioWebhookController(Controller):
         answer = await handle_sms_reply(db_session, sender=sender, body=form.get("Body", ""))
         if sid:
             await db_session.execute(
-                update(InboundSms)
-                .where(InboundSms.message_sid == sid)
-                .values(answer=answer.text, outcome=answer.outcome)
+                update(InboundSms).where(InboundSms.message_sid == sid).values(answer=answer.text)
             )
         await db_session.commit()
         log.info("sms_reply", outcome=answer.outcome)

@@ -362,8 +362,7 @@ def _meeting_mail(
     organisation: str,
     network: str,
 ) -> MeetingMail:
-    content = campaign.content or {}
-    text = content.get(delivery.language) or next(iter(content.values()), {})
+    text = meetings.text_in(campaign, delivery.language)
     phase = delivery.target.split(":", 1)[0]
     return MeetingMail(
         phase={
@@ -378,8 +377,6 @@ def _meeting_mail(
         ends_at=meeting.ends_at,
         join_url=meeting.join_url,
         code=meeting.code,
-        # The cancellation's file must outrank the invitation's, whatever was claimed when.
-        sequence=1 if phase == meetings.CANCEL else 0,
         organisation=organisation,
         network=network,
         networks=", ".join(target.network_codes),
@@ -564,8 +561,14 @@ async def _send(
     channel = channels.get(ChannelKind(job.channel))
     async with gate:
         if job.uncertain_since is not None and isinstance(channel, Reconciling):
-            # An earlier try may have got through: ask rather than send a second copy.
-            found = await channel.find_sent(message, job.uncertain_since)
+            # An earlier try may have got through: ask rather than send a second copy. If the
+            # provider cannot say, send: a missing alert is worse than a second one.
+            try:
+                found = await channel.find_sent(message, job.uncertain_since)
+            except TransientChannelError as exc:
+                log.warning("reconcile_lookup_failed", delivery_id=job.id, reason=exc.reason)
+                observe_send(job.channel, None, "lookup_failed")
+                found = None
             if found is not None:
                 log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
                 observe_send(job.channel, None, "reconciled")

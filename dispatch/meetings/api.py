@@ -55,18 +55,41 @@ class MeetingOut(msgspec.Struct):
     state: str
     """``active`` while answers are taken; ``finished`` once it started or was cancelled."""
     answers: service.AnswerCounts
-    by_network: dict[str, service.AnswerCounts]
+    by_network: dict[str, service.AnswerCounts] | None
+    """Answers per network; in ``GET /meetings/{id}``, not in the list."""
     deliveries: dict[str, int]
     attendees: list[service.Attendee] | None = None
-    """Who answered what; for coordinators only."""
+    """Who answered what; for coordinators, in ``GET /meetings/{id}``."""
     warnings: list[str] = msgspec.field(default_factory=list)
 
 
 async def _out(
     db_session: DbSession, meeting_id: int, *, personal: bool, warnings: list[str] | None = None
 ) -> MeetingOut:
+    """One meeting in full: answers by network, and names for those allowed to see them."""
     campaign, meeting = await service.get_meeting(db_session, meeting_id)
     totals, by_network, people = await service.answers(db_session, meeting_id)
+    return _summary(
+        campaign,
+        meeting,
+        totals,
+        await campaigns.deliveries_by_state(db_session, meeting_id),
+        by_network=by_network,
+        attendees=people if personal else None,
+        warnings=warnings or [],
+    )
+
+
+def _summary(
+    campaign: Campaign,
+    meeting: Meeting,
+    totals: service.AnswerCounts,
+    deliveries: dict[str, int],
+    *,
+    by_network: dict[str, service.AnswerCounts] | None = None,
+    attendees: list[service.Attendee] | None = None,
+    warnings: list[str] | None = None,
+) -> MeetingOut:
     return MeetingOut(
         id=campaign.id,
         kind=meeting.kind,
@@ -85,8 +108,8 @@ async def _out(
         state=campaign.state,
         answers=totals,
         by_network=by_network,
-        deliveries=await campaigns.deliveries_by_state(db_session, meeting_id),
-        attendees=people if personal else None,
+        deliveries=deliveries,
+        attendees=attendees,
         warnings=warnings or [],
     )
 
@@ -150,7 +173,6 @@ class MeetingController(Controller):
     @get("/", guards=[READ], summary="Meetings, the latest start first")
     async def list_meetings(
         self,
-        request: AuthedRequest,
         db_session: DbSession,
         page: PageNumber = 1,
         page_size: PageSize = 50,
@@ -158,20 +180,27 @@ class MeetingController(Controller):
             int | None, Parameter(ge=2000, le=2100, description="Meetings starting this year")
         ] = None,
     ) -> Page[MeetingOut]:
-        query = select(Campaign.id).join(Meeting, Meeting.campaign_id == Campaign.id)
+        query = select(Campaign).join(Meeting, Meeting.campaign_id == Campaign.id)
         if year is not None:
             query = query.where(
                 Meeting.starts_at >= datetime(year, 1, 1, tzinfo=OSLO),
                 Meeting.starts_at < datetime(year + 1, 1, 1, tzinfo=OSLO),
             )
-        ids, total = await paginate(
+        rows, total = await paginate(
             db_session,
             query.order_by(Meeting.starts_at.desc(), Campaign.id.desc()),
             page=page,
             page_size=page_size,
         )
-        personal = request.user.role in PERSONAL_ROLES
-        items = [await _out(db_session, i, personal=personal) for i in ids]
+        # One query each for the page's meetings, answers and deliveries, whatever its size.
+        ids = [c.id for c in rows]
+        meetings = {
+            m.campaign_id: m
+            for m in await db_session.scalars(select(Meeting).where(Meeting.campaign_id.in_(ids)))
+        }
+        counts = await service.answer_counts(db_session, ids)
+        deliveries = await campaigns.deliveries_by_campaign(db_session, ids)
+        items = [_summary(c, meetings[c.id], counts[c.id], deliveries.get(c.id, {})) for c in rows]
         return Page(items=items, total=total, page=page, page_size=page_size)
 
     @get("/{meeting_id:int}", guards=[READ], summary="A meeting, its answers and deliveries")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, BigIntId, UTCDateTime
@@ -51,6 +51,4 @@ class Meeting(Base):
     incident_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("incidents.id", ondelete="SET NULL"), index=True, default=None
     )
-    sequence: Mapped[int] = mapped_column(Integer, default=0)
-    """The calendar file's SEQUENCE: 0 when invited, 1 when cancelled."""
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -17,7 +17,6 @@ from dispatch.acks.pages import SECURITY_HEADERS
 from dispatch.db.session import DbSession
 from dispatch.directory.service import organisation_names
 from dispatch.meetings import render, service
-from dispatch.meetings.models import Answer
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
@@ -25,8 +24,7 @@ from translations.catalog import translator
 
 def _mail(found: service.Invitation, organisation: str) -> render.MeetingMail:
     lang = found.target.language
-    content = found.campaign.content or {}
-    text = content.get(lang) or next(iter(content.values()), {})
+    text = service.text_in(found.campaign, lang)
     cancelled = found.meeting.cancelled_at is not None
     return render.MeetingMail(
         phase=render.CANCEL if cancelled else render.INVITE,
@@ -37,7 +35,6 @@ def _mail(found: service.Invitation, organisation: str) -> render.MeetingMail:
         ends_at=found.meeting.ends_at,
         join_url=found.meeting.join_url,
         code=found.meeting.code,
-        sequence=found.meeting.sequence,
         organisation=organisation,
         network=", ".join(found.target.network_codes),
         networks=", ".join(found.target.network_codes),
@@ -120,10 +117,9 @@ async def answer_submit(
         page = await _page(db_session, found, token)
         page.status_code = 410 if not service.is_open(found.meeting) else 422
         return page
-    service.answer(found, accepted=given == "yes", via="link")
+    service.answer(found.target, accepted=given == "yes", via="link")
     await db_session.commit()
     done = strings.MEETING_PAGE_ACCEPTED if given == "yes" else strings.MEETING_PAGE_DECLINED
-    assert found.target.state in (Answer.ACCEPTED, Answer.DECLINED)
     return await _page(db_session, found, token, done=t.gettext(done))
 
 

@@ -36,7 +36,6 @@ class MeetingMail:
     ends_at: datetime
     join_url: str
     code: str
-    sequence: int
     organisation: str
     network: str
     """The networks' names, for the e-mail and its footer."""
@@ -67,7 +66,8 @@ def calendar_file(mail: MeetingMail, *, base_url: str, sender: str, lang: str) -
     )
     event = ics.CalendarEvent(
         uid=f"meeting-{mail.meeting_id}@{host}",
-        sequence=mail.sequence,
+        # The cancellation outranks the invitation, whichever a calendar reads first.
+        sequence=1 if mail.phase == CANCEL else 0,
         starts_at=mail.starts_at,
         ends_at=mail.ends_at,
         summary=mail.title,

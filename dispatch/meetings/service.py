@@ -22,11 +22,16 @@ import msgspec
 from sqlalchemy import Table, extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.acks.replies import yes_or_no
+from dispatch.acks.replies import SmsAnswer, yes_or_no
 from dispatch.acks.tokens import read_token
 from dispatch.audit.service import SYSTEM, Actor, record
 from dispatch.campaigns.models import Campaign, CampaignKind, CampaignState, CampaignTarget
-from dispatch.campaigns.service import chosen_networks, claim_reminder, known_networks
+from dispatch.campaigns.service import (
+    chosen_networks,
+    claim_reminder,
+    find_by_idempotency_key,
+    known_networks,
+)
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
@@ -97,7 +102,7 @@ def _aware(name: str, moment: datetime | None, errors: list[str]) -> None:
         errors.append(f"{name} needs a time zone offset, such as 2027-03-04T10:00:00+01:00")
 
 
-def _check_url(url: str, errors: list[str]) -> str:
+def _check_url(url: str, errors: list[str]) -> None:
     url = url.strip()
     parts = urlsplit(url)
     if (
@@ -107,7 +112,6 @@ def _check_url(url: str, errors: list[str]) -> str:
         or any(c in url for c in ' \r\n"<>')
     ):
         errors.append("join_url must be the meeting's https link, such as the one Teams gives")
-    return url
 
 
 def _check(
@@ -193,7 +197,7 @@ async def _warnings(
 
 async def _repeated(session: AsyncSession, key: str) -> Created | None:
     """The meeting an earlier request with this Idempotency-Key created, if any."""
-    existing = await session.scalar(select(Campaign).where(Campaign.idempotency_key == key))
+    existing = await find_by_idempotency_key(session, key)
     if existing is None:
         return None
     meeting = await session.get(Meeting, existing.id)
@@ -249,7 +253,6 @@ async def create(
         channels=[c for c in CHANNELS if c in data.channels],
         code=await new_reply_code(session),
         incident_id=incident_id,
-        sequence=0,
     )
     session.add(meeting)
     people: dict[int, dict[str, Any]] = {}
@@ -524,7 +527,6 @@ async def cancel(session: AsyncSession, campaign_id: int, *, actor: Actor) -> li
     if meeting.starts_at <= now:
         raise ConflictError("This meeting has already started and can no longer be cancelled.")
     meeting.cancelled_at = now
-    meeting.sequence += 1
     campaign.state = CampaignState.FINISHED
     campaign.finished_at = now
     targets, addresses = await _invited(
@@ -560,12 +562,27 @@ class Invitation:
     target: CampaignTarget
     campaign: Campaign
     meeting: Meeting
-    delivery_id: int | None = None
 
 
 def is_open(meeting: Meeting, now: datetime | None = None) -> bool:
     """Answers are taken until the meeting starts, unless it was cancelled."""
     return meeting.cancelled_at is None and (now or utcnow()) < meeting.starts_at
+
+
+def text_in(campaign: Campaign, lang: str) -> dict[str, str]:
+    """The meeting's title and agenda in ``lang``, else in the first language written."""
+    content = campaign.content or {}
+    return content.get(lang) or next(iter(content.values()), {})
+
+
+def _invitations() -> Any:
+    """Invited contacts' targets with their campaign and meeting (no network channels)."""
+    return (
+        select(CampaignTarget, Campaign, Meeting)
+        .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
+        .join(Meeting, Meeting.campaign_id == Campaign.id)
+        .where(CampaignTarget.contact_id.is_not(None))
+    )
 
 
 async def resolve_link(session: AsyncSession, *, secret: str, token: str) -> Invitation:
@@ -574,34 +591,21 @@ async def resolve_link(session: AsyncSession, *, secret: str, token: str) -> Inv
     if delivery_id is not None:
         row = (
             await session.execute(
-                select(CampaignTarget, Campaign, Meeting)
+                _invitations()
                 .join(Delivery, Delivery.campaign_target_id == CampaignTarget.id)
-                .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
-                .join(Meeting, Meeting.campaign_id == Campaign.id)
-                .where(Delivery.id == delivery_id, CampaignTarget.contact_id.is_not(None))
+                .where(Delivery.id == delivery_id)
             )
         ).first()
     if row is None:
         raise NotFoundError("This link is not valid.")
-    return Invitation(row[0], row[1], row[2], delivery_id)
+    return Invitation(*row)
 
 
-def answer(found: Invitation, *, accepted: bool, via: str) -> bool:
-    """Record the answer (the latest counts); False when it was already this."""
-    state = Answer.ACCEPTED if accepted else Answer.DECLINED
-    if found.target.state == state:
-        return False
-    found.target.state = state
-    found.target.answered_at = utcnow()
-    found.target.answered_via = via
-    return True
-
-
-@dataclass(frozen=True, slots=True)
-class SmsAnswer:
-    text: str
-    outcome: str
-    language: str
+def answer(target: CampaignTarget, *, accepted: bool, via: str) -> None:
+    """Record the answer; the latest counts."""
+    target.state = Answer.ACCEPTED if accepted else Answer.DECLINED
+    target.answered_at = utcnow()
+    target.answered_via = via
 
 
 async def answer_by_sms(
@@ -619,10 +623,8 @@ async def answer_by_sms(
     now = utcnow()
     rows = (
         await session.execute(
-            select(CampaignTarget, Campaign, Meeting)
+            _invitations()
             .join(Contact, Contact.id == CampaignTarget.contact_id)
-            .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
-            .join(Meeting, Meeting.campaign_id == Campaign.id)
             .where(
                 Contact.phone == sender,
                 Meeting.cancelled_at.is_(None),
@@ -640,22 +642,19 @@ async def answer_by_sms(
     found = Invitation(*rows[0])
     lang = found.target.language
     t = translator(lang)
-    title = (found.campaign.content or {}).get(lang, {}).get("title") or found.campaign.title or ""
+    title = text_in(found.campaign, lang).get("title") or found.campaign.title or ""
     if accepted is None:
         return SmsAnswer(
             t.gettext(strings.MEETING_REPLY_UNCLEAR, title=title, code=found.meeting.code),
             "meeting_unclear",
-            lang,
         )
     # One contact may be listed in several organisations; the answer is the person's.
     for target, _, _ in rows:
         if target.campaign_id == found.campaign.id:
-            answer(Invitation(target, found.campaign, found.meeting), accepted=accepted, via="sms")
+            answer(target, accepted=accepted, via="sms")
     message = strings.MEETING_REPLY_ACCEPTED if accepted else strings.MEETING_REPLY_DECLINED
     return SmsAnswer(
-        t.gettext(message, title=title),
-        "meeting_accepted" if accepted else "meeting_declined",
-        lang,
+        t.gettext(message, title=title), "meeting_accepted" if accepted else "meeting_declined"
     )
 
 
@@ -690,6 +689,24 @@ class Attendee(msgspec.Struct):
     answer: str
     via: str | None
     answered_at: datetime | None
+
+
+async def answer_counts(
+    session: AsyncSession, campaign_ids: Sequence[int]
+) -> dict[int, AnswerCounts]:
+    """Totals for many meetings in one query, without loading who answered (for lists)."""
+    rows = await session.execute(
+        select(CampaignTarget.campaign_id, CampaignTarget.state, func.count())
+        .join(Contact, Contact.id == CampaignTarget.contact_id)
+        .where(CampaignTarget.campaign_id.in_(list(campaign_ids)))
+        .group_by(CampaignTarget.campaign_id, CampaignTarget.state)
+    )
+    found = {campaign_id: AnswerCounts() for campaign_id in campaign_ids}
+    for campaign_id, state, count in rows.all():
+        counts = found[int(campaign_id)]
+        counts.invited += int(count)
+        setattr(counts, state, getattr(counts, state) + int(count))
+    return found
 
 
 async def answers(

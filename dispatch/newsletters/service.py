@@ -24,7 +24,7 @@ from dispatch.campaigns.models import (
     CampaignTarget,
     TargetState,
 )
-from dispatch.campaigns.service import chosen_networks, known_networks
+from dispatch.campaigns.service import chosen_networks, find_by_idempotency_key, known_networks
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
@@ -86,15 +86,14 @@ async def send(
     session: AsyncSession, *, data: NewsletterIn, actor: Actor, idempotency_key: str | None
 ) -> Sent:
     """Write the newsletter and its deliveries; the caller commits and enqueues."""
-    if idempotency_key:
-        existing = await session.scalar(
-            select(Campaign).where(Campaign.idempotency_key == idempotency_key)
-        )
-        if existing is not None:
-            count = await session.scalar(
-                select(func.count()).where(CampaignTarget.campaign_id == existing.id)
+    if idempotency_key and (existing := await find_by_idempotency_key(session, idempotency_key)):
+        # The people, as the first answer counted them: not the networks' Teams channels.
+        count = await session.scalar(
+            select(func.count()).where(
+                CampaignTarget.campaign_id == existing.id, CampaignTarget.contact_id.is_not(None)
             )
-            return Sent(existing, count or 0, [], 0, created=False)
+        )
+        return Sent(existing, count or 0, [], 0, created=False)
     known = await known_networks(session)
     content, errors = _check(data, known)
     if errors:

@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from dispatch.errors import DomainError
+from dispatch.problems import refuse_impossible_input
 from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
 from dispatch.web.changes import ChangePages
 from dispatch.web.directory import DirectoryPages
@@ -26,7 +27,7 @@ from dispatch.web.incidents import IncidentPages
 from dispatch.web.login import login, login_page, logout
 from dispatch.web.meetings import MeetingPages
 from dispatch.web.packs import PackPages
-from dispatch.web.render import page
+from dispatch.web.render import DashboardRequest, page
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -47,6 +48,13 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return _error_page(request, exc.status_code, exc.detail)
 
 
+async def _before_request(request: DashboardRequest) -> None:
+    """The app's own check of impossible input (a router's hook replaces the app's), then the
+    dashboard's CSRF check."""
+    await refuse_impossible_input(request)
+    await require_csrf(request)
+
+
 def routes() -> list[ControllerRouterHandler]:
     """Everything the dashboard adds to the app."""
     dashboard = Router(
@@ -60,7 +68,7 @@ def routes() -> list[ControllerRouterHandler]:
             MeetingPages,
         ],
         middleware=[DefineMiddleware(SessionAuthMiddleware)],
-        before_request=require_csrf,
+        before_request=_before_request,
         exception_handlers={
             NotAuthorizedException: to_login,
             HTTPException: _http_error,

@@ -39,7 +39,7 @@ from dispatch.web.forms import (
     message_form,
     message_of,
 )
-from dispatch.web.meetings import call_in, new_call_in_key
+from dispatch.web.meetings import call_in
 from dispatch.web.render import DashboardRequest, enqueue, language_of, page
 from translations.catalog import available_languages
 from translations.locales import UnknownLanguageError, canonical_tag, language_name
@@ -218,7 +218,8 @@ class IncidentPages(Controller):
             error=error,
             update_form=update_form or MessageForm(),
             close_form=close_form or MessageForm(),
-            call_in=call_in_values or {"idempotency_key": new_call_in_key(), "duration": "60"},
+            call_in=call_in_values
+            or {"idempotency_key": secrets.token_urlsafe(16), "duration": "60"},
             language_choices=_language_choices(language_of(request)),
             report_formats=REPORT_FORMATS,
         )

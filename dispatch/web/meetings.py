@@ -3,7 +3,6 @@ incident page's "call the networks in", which invites in one step."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +45,6 @@ def call_in_form(form: Any) -> tuple[service.CallIn, str]:
         join_url=str(form.get("join_url") or ""),
         starts_at=local_time(str(form.get("starts_at") or ""), "The start"),
         duration_minutes=int(minutes),
-        channels=list(service.CHANNELS),
     )
     return data, str(form.get("idempotency_key") or "")[:200]
 
@@ -65,10 +63,11 @@ class MeetingPages(Controller):
                 .limit(PAGE_SIZE)
             )
         ).all()
-        items = []
-        for campaign, meeting in rows:
-            totals, _, _ = await service.answers(db_session, campaign.id)
-            items.append({"campaign": campaign, "meeting": meeting, "answers": totals})
+        counts = await service.answer_counts(db_session, [c.id for c, _ in rows])
+        items = [
+            {"campaign": campaign, "meeting": meeting, "answers": counts[campaign.id]}
+            for campaign, meeting in rows
+        ]
         return page(request, "dashboard/meetings.html", meetings=items)
 
     @get("/{meeting_id:int}", guards=[READ])
@@ -141,7 +140,3 @@ async def call_in(request: DashboardRequest, db_session: DbSession, incident_id:
     if created.created:
         enqueue(request, created.delivery_ids)
     return Redirect(path=f"/meetings/{created.campaign.id}?done=invited", status_code=303)
-
-
-def new_call_in_key() -> str:
-    return secrets.token_urlsafe(16)

@@ -24,9 +24,7 @@ LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",  # the dashboard's own links may say where they came from
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"

@@ -637,3 +637,12 @@ async def test_bokmal_by_default_english_on_request_and_remembered(signed_in: Si
     assert "bv_lang=en" in english.headers["set-cookie"]
     again = await browser.get("/packs")
     assert '<html lang="en">' in again.text
+
+
+async def test_impossible_input_is_refused_on_pages_too(signed_in: SignIn) -> None:
+    """The dashboard's own hook runs the app's check first (a router's hook replaces the app's)."""
+    browser = await signed_in(Role.COORDINATOR)
+    assert (await browser.get("/incidents/18446744073709551616")).status_code == 404
+    form = {"join_url": "https://teams.example/x", "starts_at": "", "duration": "60"}
+    refused = await browser.post("/incidents/1/meeting", {**form, "join_url": "a\x00b"})
+    assert refused.status_code == 422

@@ -503,4 +503,38 @@ async def test_more_meetings_than_the_mandate_foresees_are_allowed_with_a_warnin
     ]
     listed = (await coordinator_client.get(f"/api/v1/meetings?year={year}")).json()
     assert listed["total"] == 3
+    # The list counts in one query what each meeting's own page counts from every answer.
+    for item in listed["items"]:
+        detail = (await coordinator_client.get(f"/api/v1/meetings/{item['id']}")).json()
+        assert item["answers"] == detail["answers"]
+        assert item["answers"]["invited"] > 0
+        assert item["deliveries"] == detail["deliveries"]
+        assert item["by_network"] is None
+        assert detail["by_network"]["NIK"] == detail["answers"]
     assert (await coordinator_client.get(f"/api/v1/meetings?year={year + 5}")).json()["total"] == 0
+
+
+@pytest.mark.usefixtures("demo")
+async def test_a_new_code_is_never_one_an_open_incident_or_coming_meeting_has(
+    coordinator_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The random draw is made to hit the taken code first: the next draw is used instead."""
+    meeting = await invite(coordinator_client)
+    taken = int(meeting["code"])
+    draws = iter([taken - 1000, 4321 - 1000, taken - 1000, 4321 - 1000, 1234 - 1000])
+    monkeypatch.setattr("dispatch.incidents.service.secrets.randbelow", lambda _: next(draws))
+    incident = await coordinator_client.post(
+        "/api/v1/incidents",
+        json={
+            "title": "Kode",
+            "networks": ["NIK"],
+            "status": "test",
+            "channels": ["email"],
+            "message": {"nb": {"subject": "Kode", "body": "Kode."}},
+        },
+    )
+    assert incident.status_code == 201, incident.text
+    assert incident.json()["code"] == "4321"
+    # And a meeting skips both the open incident's code and the other meeting's.
+    second = await invite(coordinator_client)
+    assert second["code"] == "1234"

@@ -58,6 +58,7 @@ async def test_a_newsletter_goes_to_every_contact_with_e_mail_and_each_teams_cha
         "/api/v1/newsletters", json=body, headers={"Idempotency-Key": "nl-12"}
     )
     assert again.status_code == 200
+    assert again.json()["recipients"] == out["recipients"]  # people, not Teams channels
     assert len(enqueued.ids) == len(rows)
 
 

@@ -326,3 +326,14 @@ async def test_the_fake_delivers_signed_replies_like_twilios_messaging_webhook(
     assert (form["From"], form["Body"]) == (NUMBER, "OK mottatt")
     validator = RequestValidator(fake_twilio.auth_token)
     assert validator.validate(url, form, recorded.request.headers["x-twilio-signature"])
+
+
+async def test_asking_an_unreachable_twilio_what_it_took_is_a_transient_error() -> None:
+    with FakeTwilio() as fake:
+        base_url, sid, token = fake.base_url, fake.account_sid, fake.auth_token
+    channel = TwilioSmsChannel(sid, token, "+4759440000", base_url)
+    try:
+        with pytest.raises(TransientChannelError, match="could not be read"):
+            await channel.find_sent(sms(), datetime.now(UTC))
+    finally:
+        await channel.close()

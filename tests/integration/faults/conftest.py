@@ -27,6 +27,7 @@ from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
 from tests.integration.test_fanout import Cluster, connect_teams
 from tests.processes import (
+    Process,
     create_token,
     free_port,
     run,
@@ -279,8 +280,8 @@ def fault_stack(
 ) -> Iterator[FaultStack]:
     postgres = PrivatePostgres()
     redis = PrivateRedis(tmp_path / "redis.log")
-    processes: list[Cluster] = []
-    api = None
+    cluster: Cluster | None = None
+    started: list[Process] = []
     try:
         postgres.start()
         redis.start()
@@ -300,11 +301,10 @@ def fault_stack(
         run(dispatch_bin, env, "db", "upgrade")
         run(dispatch_bin, env, "demo")
         headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
-        api = start_api(dispatch_bin, env, port, tmp_path / "api.log")
-        worker = start_worker(dispatch_bin, env, tmp_path / "worker.log")
+        started.append(api := start_api(dispatch_bin, env, port, tmp_path / "api.log"))
+        started.append(worker := start_worker(dispatch_bin, env, tmp_path / "worker.log"))
         base = f"http://127.0.0.1:{port}"
         cluster = Cluster(base, env, headers, api, worker, dispatch_bin, tmp_path)
-        processes.append(cluster)
         imported = httpx.post(
             f"{base}/api/v1/directory/import",
             content=directory_csv(many_rows(MEMBERS)),
@@ -315,11 +315,9 @@ def fault_stack(
         connect_teams(cluster, teams_receiver)
         yield FaultStack(cluster, postgres, redis, fake_twilio, smtp_sink, teams_receiver)
     finally:
-        for running in processes:  # the worker may have been replaced by the test
-            running.worker.stop()
-            running.api.stop()
-        if api is not None and not processes:
-            api.stop()
+        # A test may have replaced the worker; stopping a stopped process does nothing.
+        for process in [*started, *([cluster.worker] if cluster else [])]:
+            process.stop()
         redis.kill()
         postgres.close()
 

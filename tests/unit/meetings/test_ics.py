@@ -24,7 +24,6 @@ def mail(phase: str = render.INVITE, **changes: object) -> render.MeetingMail:
         "ends_at": END,
         "join_url": JOIN,
         "code": "4821",
-        "sequence": 1 if phase == render.CANCEL else 0,
         "organisation": "Oslo kommune",
         "network": "NIK – Nettverk for innvandrerhelse",
         "networks": "NIK",

@@ -32,7 +32,6 @@ def upgrade() -> None:
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('code', sa.String(length=8), nullable=False),
     sa.Column('incident_id', BigId, nullable=True),
-    sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('cancelled_at', UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_meetings_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_meetings_incident_id_incidents'), ondelete='SET NULL'),

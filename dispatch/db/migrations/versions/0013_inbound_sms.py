@@ -27,7 +27,6 @@ def upgrade() -> None:
     sa.Column('message_sid', sa.String(length=64), nullable=False),
     sa.Column('received_at', UTCDateTime(), nullable=False),
     sa.Column('answer', sa.Text(), nullable=True),
-    sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('id', BigId, autoincrement=True, nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_sms')),
     sa.UniqueConstraint('message_sid', name=op.f('uq_inbound_sms_message_sid'))
