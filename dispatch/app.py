@@ -122,6 +122,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     )
     # The public endpoints: capped per client, and failed guesses counted (dispatch.throttle).
     store = throttle.build_store(settings)
+    counter = throttle.build_counter(settings)
+    on_shutdown.append(counter.close)
     public = Router(
         path="/",
         route_handlers=[
@@ -143,7 +145,13 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             answer_submit,
             calendar_download,
         ],
-        middleware=[throttle.rate_limit(settings).middleware],
+        middleware=[
+            DefineMiddleware(
+                throttle.PublicRateLimit,
+                limit=settings.public_requests_per_minute,
+                secret=settings.secret_key,
+            )
+        ],
     )
     observability = Router(
         path="/",
@@ -186,6 +194,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ENGINE_STATE_KEY: engine,
                 SESSIONMAKER_STATE_KEY: create_sessionmaker(engine),
                 ENQUEUER_STATE_KEY: enqueuer,
+                throttle.COUNTER_STATE_KEY: counter,
                 THROTTLE_STATE_KEY: throttle.GuessThrottle(store, secret=settings.secret_key),
             }
         ),

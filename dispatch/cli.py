@@ -84,6 +84,7 @@ def serve(host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        workers=settings.api_processes,
     )
 
 

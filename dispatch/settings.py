@@ -104,6 +104,10 @@ class Settings:
     sending_timeout_seconds: float = 120.0
     """A delivery ``sending`` this long belonged to a worker that died; it is retried."""
 
+    api_processes: int = 1
+    """Processes ``dispatch serve`` runs to answer requests (each its own event loop and
+    database pool); more than 1 needs a Redis broker, as the embedded one lives in one process."""
+
     public_requests_per_minute: int = 60_000
     """Requests per minute one client address may make to ``/ack/*`` and ``/webhooks/*``."""
 
@@ -127,6 +131,15 @@ class Settings:
         if not 0 < self.smtp_port < 65536:
             raise SettingsError(
                 f"{PREFIX}SMTP_PORT must be between 1 and 65535, not {self.smtp_port}"
+            )
+        if self.api_processes < 1:
+            raise SettingsError(
+                f"{PREFIX}API_PROCESSES must be at least 1, not {self.api_processes}"
+            )
+        if self.api_processes > 1 and self.embedded_broker:
+            raise SettingsError(
+                f"{PREFIX}API_PROCESSES={self.api_processes} needs {PREFIX}BROKER_URL=redis://…: "
+                "the embedded broker and its workers live inside one process"
             )
         if not self.secret_key:
             object.__setattr__(self, "secret_key", _default_secret())

@@ -27,7 +27,7 @@ class Acknowledgement(IdMixin, Base):
         BigIntId, ForeignKey("incidents.id", ondelete="CASCADE"), index=True
     )
     recipient_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("recipients.id", ondelete="CASCADE")
+        BigIntId, ForeignKey("recipients.id", ondelete="CASCADE"), index=True
     )
     delivery_id: Mapped[int | None] = mapped_column(BigIntId, default=None)
     via: Mapped[str] = mapped_column(String(8))

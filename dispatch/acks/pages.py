@@ -20,6 +20,7 @@ from dispatch.acks.models import Acknowledgement, AckVia
 from dispatch.db.session import DbSession
 from dispatch.delivery.render import marker
 from dispatch.errors import NotFoundError
+from dispatch.incidents.models import Recipient
 from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
@@ -78,16 +79,32 @@ def _error_page(exc: Exception) -> Template:
 
 
 def _context(target: service.LinkTarget) -> dict[str, Any]:
-    lang = target.delivery.language
+    """The page's texts; the same for everyone who got one version in one language, so each
+    process formats them once (the date and the catalog look-ups cost more than the rest of
+    the page)."""
+    key = (target.version_id, target.language, target.status, target.title)
+    if (texts := _TEXTS.get(key)) is None:
+        texts = _texts(target)
+        if len(_TEXTS) >= 256:
+            _TEXTS.clear()
+        _TEXTS[key] = texts
+    return dict(texts)
+
+
+_TEXTS: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+
+
+def _texts(target: service.LinkTarget) -> dict[str, Any]:
+    lang = target.language
     t = translator(lang)
-    content = target.version.content.get(lang) or next(iter(target.version.content.values()))
-    sent = format_datetime_local(target.version.created_at, lang, format="long")
+    content = target.content.get(lang) or next(iter(target.content.values()))
+    sent = format_datetime_local(target.sent_at, lang, format="long")
     return {
         "lang": lang,
         "dir": text_direction(lang),
         "title": content.get("subject") or content.get("sms", ""),
-        "marker": marker(target.incident.status, lang),
-        "subject": content.get("subject") or target.incident.title,
+        "marker": marker(target.status, lang),
+        "subject": content.get("subject") or target.title,
         "body": content.get("body") or content.get("sms", ""),
         "instruction": content.get("instruction", ""),
         "sent": t.gettext(strings.SENT_AT, time=sent),
@@ -125,8 +142,8 @@ async def ack_page(
     context = _context(target)
     done = await db_session.scalar(
         select(Acknowledgement.id).where(
-            Acknowledgement.incident_id == target.incident.id,
-            Acknowledgement.recipient_id == target.recipient.id,
+            Acknowledgement.incident_id == target.incident_id,
+            Acknowledgement.recipient_id == target.recipient_id,
         )
     )
     context["already"] = (
@@ -149,10 +166,10 @@ async def ack_submit(
     comment = (data.get("comment") or "").strip()
     created = await service.acknowledge(
         db_session,
-        incident_id=target.incident.id,
-        recipient_id=target.recipient.id,
+        incident_id=target.incident_id,
+        recipient_id=target.recipient_id,
         via=AckVia.LINK,
-        delivery_id=target.delivery.id,
+        delivery_id=target.delivery_id,
         comment=comment or None,
     )
     if created and comment:
@@ -160,9 +177,9 @@ async def ack_submit(
             db_session,
             text=comment,
             source="link",
-            incident_id=target.incident.id,
-            recipient=target.recipient,
-            language=target.delivery.language,
+            incident_id=target.incident_id,
+            recipient=await db_session.get(Recipient, target.recipient_id),
+            language=target.language,
         )
     await db_session.commit()
     context = _context(target)

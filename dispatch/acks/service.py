@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, select
@@ -32,12 +33,43 @@ class LinkExpiredError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
-    """What an acknowledgement link points at."""
+    """What an acknowledgement link points at: the few columns its pages need."""
 
-    delivery: Delivery
-    incident: Incident
-    version: MessageVersion
-    recipient: Recipient
+    delivery_id: int
+    incident_id: int
+    recipient_id: int
+    version_id: int
+    language: str
+    status: str
+    title: str
+    content: dict[str, dict[str, str]]
+    sent_at: datetime
+
+
+# Message versions never change once written, so each process keeps the recent ones' content:
+# a thousand members confirming one alert decode its (up to 25-language) JSON once, not 1,000
+# times.
+_VERSIONS: OrderedDict[int, tuple[dict[str, dict[str, str]], datetime]] = OrderedDict()
+_VERSIONS_KEPT = 64
+
+
+async def _version(
+    session: AsyncSession, version_id: int
+) -> tuple[dict[str, dict[str, str]], datetime]:
+    if (found := _VERSIONS.get(version_id)) is not None:
+        _VERSIONS.move_to_end(version_id)
+        return found
+    row = (
+        await session.execute(
+            select(MessageVersion.content, MessageVersion.created_at).where(
+                MessageVersion.id == version_id
+            )
+        )
+    ).one()
+    _VERSIONS[version_id] = (row.content, row.created_at)
+    if len(_VERSIONS) > _VERSIONS_KEPT:
+        _VERSIONS.popitem(last=False)
+    return row.content, row.created_at
 
 
 async def resolve_link(
@@ -49,20 +81,35 @@ async def resolve_link(
     if delivery_id is not None:
         row = (
             await session.execute(
-                select(Delivery, Incident, MessageVersion, Recipient)
+                select(
+                    Delivery.incident_id,
+                    Delivery.recipient_id,
+                    Delivery.language,
+                    Delivery.message_version_id,
+                    Incident.status,
+                    Incident.title,
+                    Incident.closed_at,
+                )
                 .join(Incident, Incident.id == Delivery.incident_id)
-                .join(MessageVersion, MessageVersion.id == Delivery.message_version_id)
-                .join(Recipient, Recipient.id == Delivery.recipient_id)
-                .where(Delivery.id == delivery_id)
+                .where(Delivery.id == delivery_id, Delivery.recipient_id.is_not(None))
             )
         ).first()
-    if row is None:
+    if row is None or delivery_id is None:
         raise NotFoundError("This link is not valid.")
-    target = LinkTarget(*row)
-    closed = target.incident.closed_at
-    if closed is not None and closed + timedelta(days=valid_days) < utcnow():
+    if row.closed_at is not None and row.closed_at + timedelta(days=valid_days) < utcnow():
         raise LinkExpiredError("This link has expired.")
-    return target
+    content, sent_at = await _version(session, row.message_version_id)
+    return LinkTarget(
+        delivery_id=delivery_id,
+        incident_id=row.incident_id,
+        recipient_id=row.recipient_id,
+        version_id=row.message_version_id,
+        language=row.language,
+        status=row.status,
+        title=row.title,
+        content=content,
+        sent_at=sent_at,
+    )
 
 
 async def acknowledge(

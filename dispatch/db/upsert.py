@@ -21,15 +21,16 @@ async def insert_ignoring_conflicts(
         return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     module: Any = postgresql if dialect == "postgresql" else sqlite
+    # The rows go as parameters, not into the statement, so its compiled form is cached: the
+    # acknowledgement benchmark found a per-call compile costing half a millisecond per ack.
+    statement = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(table.c.id)
+    )
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
-        statement = (
-            module.insert(table)
-            .values(list(rows[start : start + CHUNK]))
-            .on_conflict_do_nothing(index_elements=list(key))
-            .returning(table.c.id)
-        )
-        ids += (await session.scalars(statement)).all()
+        ids += (await session.scalars(statement, list(rows[start : start + CHUNK]))).all()
     return ids
 
 

@@ -121,7 +121,8 @@ class Recipient(IdMixin, Base):
     organisation_ids: Mapped[list[int]] = mapped_column(JSON)
     network_codes: Mapped[list[str]] = mapped_column(JSON)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
-    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
+    """Indexed: an SMS reply finds its sender's incidents by number."""
     language: Mapped[str] = mapped_column(String(35))
     """The language the person prefers (what they get may be a fallback)."""
     channels: Mapped[list[str]] = mapped_column(JSON)

@@ -1,171 +1,349 @@
-"""Fan-out wall time: declaration to the last hand-over, for 1,000 and 10,000 recipients with
-e-mail and SMS, through ``dispatch serve`` and ``dispatch worker`` on PostgreSQL and Redis.
+"""The fan-out, the declaration and the acknowledgements, through real ``dispatch serve`` and
+``dispatch worker`` processes on PostgreSQL and Redis, with the fake Twilio, the Teams
+receiver and the SMTP sink on loopback.
 
-The raw baseline, measured in the same run, is a plain async loop posting to the same fake
-Twilio and handing mail to the same SMTP server: the ceiling for hand-over on this machine.
+- ``raw_client_posts_per_s``: a plain async loop, in its own process, posting to the same fake
+  Twilio and Teams servers (``tests.bench.raw``): the ceiling for hand-over on this machine.
+- ``declare_p99_ms``: ``POST /api/v1/incidents`` for a 10,000-recipient audience, repeated, with
+  no worker running (the queued deliveries are thrown away with the scratch database).
+- ``fanout_deliveries_per_s`` and ``fanout_first_handover_ms``: 10,000 recipients × e-mail and
+  SMS, from the declaration to the last hand-over, and to the first SMS at the fake Twilio.
+- ``main_contacts_reached_s``: the fake Twilio accepting 10 messages a second (and the service
+  told so), 450 organisations: declaration to the last organisation's main contact's SMS.
+- ``fanout_100k_peak_mb``: the peak resident memory of the largest API or worker process while
+  100,000 recipients are declared and handed over.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
+import json
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from email.message import EmailMessage
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
-import asyncpg
 import httpx
 import redis
-from sqlalchemy.engine import make_url
 
 from dispatch.db.migrate import upgrade
-from tests.bench.bench_acks import run_acks
+from tests.bench import bench_acks
+from tests.bench.common import (
+    DISPATCH,
+    REDIS_URL,
+    ROOT,
+    PeakMemory,
+    Profiler,
+    scratch_database,
+)
 from tests.factories import directory_csv, many_rows
 from tests.fakes.smtp import SmtpSink
+from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
 from tests.processes import Process, create_token, free_port, stack_env, start_api, wait_until
 
-ADMIN_URL = os.environ.get(
-    "DISPATCH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+API_PROCESSES = 2
 WORKER_PROCESSES = 2
-SIZES = (1_000, 10_000)
+WORKER_THREADS = 8
+FANOUT = 10_000
+DECLARATIONS = 30
+MAIN_CONTACT_ORGANISATIONS = 450
+MAIN_CONTACT_MEMBERS = 22  # per organisation: 9,900 people
+THROTTLED_SMS_PER_S = 10
+BIG = 100_000
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+@dataclass
+class Stack:
+    """One API (``API_PROCESSES`` processes) and, once started, one ``dispatch worker``."""
+
+    base: str
+    env: dict[str, str]
+    headers: dict[str, str]
+    api: Process
+    logs: Path
+    worker: Process | None = None
+
+    def start_worker(self) -> None:
+        self.worker = Process(
+            [
+                DISPATCH,
+                "worker",
+                "--processes",
+                str(WORKER_PROCESSES),
+                "--threads",
+                str(WORKER_THREADS),
+            ],
+            self.env,
+            self.logs / "worker.log",
+        )
+
+    def import_rows(self, rows: list[dict[str, str]]) -> None:
+        for start in range(0, len(rows), 25_000):
+            httpx.post(
+                f"{self.base}/api/v1/directory/import",
+                content=directory_csv(rows[start : start + 25_000]),
+                headers={**self.headers, "Content-Type": "text/csv"},
+                timeout=600,
+            ).raise_for_status()
+
+    def declare(self, title: str, channels: list[str]) -> tuple[dict[str, Any], float]:
+        """The incident, and the wall-clock time (epoch seconds) the request was sent."""
+        sent = time.time()
+        response = httpx.post(
+            f"{self.base}/api/v1/incidents",
+            headers=self.headers,
+            timeout=300,
+            json={
+                "title": title,
+                "networks": ["NIK", "NONEMI", "NIFS"],
+                "status": "test",
+                "channels": channels,
+                "message": {"nb": {"subject": "Test", "sms": "Test.", "body": "Test."}},
+            },
+        )
+        response.raise_for_status()
+        incident: dict[str, Any] = response.json()
+        return incident, sent
 
 
-async def _raw_baseline(twilio: FakeTwilio, sink: SmtpSink, count: int = 2_000) -> dict[str, float]:
-    """Posts per second a bare async client gets from the fakes (64 in flight)."""
-    url = f"{twilio.base_url}/2010-04-01/Accounts/{twilio.account_sid}/Messages.json"
-    gate = asyncio.Semaphore(64)
-    async with httpx.AsyncClient(auth=(twilio.account_sid, twilio.auth_token)) as client:
-
-        async def post(i: int) -> None:
-            async with gate:
-                response = await client.post(
-                    url, data={"To": f"+4790{i:06d}", "From": "+4759440000", "Body": "raw"}
-                )
-                response.raise_for_status()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(post(i) for i in range(count)))
-        sms_rate = count / (time.perf_counter() - started)
-
-    async def mail(i: int) -> None:
-        async with gate:
-            message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = (
-                "a@x.example",
-                f"r{i}@x.example",
-                "raw",
-            )
-            message.set_content("raw")
-            await aiosmtplib.send(message, hostname="127.0.0.1", port=sink.port, start_tls=False)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(mail(i) for i in range(count // 4)))
-    mail_rate = (count // 4) / (time.perf_counter() - started)
-    return {"raw_sms_posts_per_s": round(sms_rate, 1), "raw_smtp_sends_per_s": round(mail_rate, 1)}
-
-
-def run_fanout() -> dict[str, Any]:
-    name = f"dispatch_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    pg_url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-    results: dict[str, Any] = {}
-    twilio = FakeTwilio(send_callbacks=False).start()
-    sink = SmtpSink().start()
-    processes: list[Process] = []
+@contextmanager
+def stack(
+    pg_url: str,
+    twilio: FakeTwilio,
+    sink: SmtpSink,
+    logs: Path,
+    **settings: str,
+) -> Iterator[Stack]:
+    logs.mkdir(parents=True, exist_ok=True)
+    upgrade(pg_url)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    port = free_port()
+    env = stack_env(
+        database_url=pg_url,
+        redis_url=REDIS_URL,
+        port=port,
+        smtp_port=sink.port,
+        twilio=twilio,
+        log_level="WARNING",
+        api_processes=str(API_PROCESSES),
+        # Every benchmark client comes from 127.0.0.1, one address: lift the per-address cap.
+        public_requests_per_minute="10000000",
+        **settings,
+    )
+    headers = {"Authorization": f"Bearer {create_token(DISPATCH, env)}"}
+    api = start_api(DISPATCH, env, port, logs / "api.log")
+    running = Stack(f"http://127.0.0.1:{port}", env, headers, api, logs)
     try:
-        upgrade(pg_url)
-        results.update(asyncio.run(_raw_baseline(twilio, sink)))
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        port = free_port()
-        env = stack_env(
-            database_url=pg_url,
-            redis_url=REDIS_URL,
-            port=port,
-            smtp_port=sink.port,
-            twilio=twilio,
-            sms_rate_per_second="100000",
-            log_level="WARNING",
-        )
-        dispatch_bin = str(Path(".venv/bin/dispatch").resolve())
-        headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
-        processes.append(start_api(dispatch_bin, env, port, tmp / "api.log"))
-        worker = Process(
-            [dispatch_bin, "worker", "--processes", str(WORKER_PROCESSES), "--threads", "8"],
-            env,
-            tmp / "worker.log",
-        )
-        processes.append(worker)
-        base = f"http://127.0.0.1:{port}"
-        imported = 0
-        for size in SIZES:
-            rows = many_rows(size)
-            response = httpx.post(
-                f"{base}/api/v1/directory/import",
-                content=directory_csv(rows[imported:]),
-                headers={**headers, "Content-Type": "text/csv"},
-                timeout=300,
-            )
-            response.raise_for_status()
-            imported = size
-            sms_before, mail_before = len(twilio.messages), len(sink.messages)
-            started = time.perf_counter()
-            declared = httpx.post(
-                f"{base}/api/v1/incidents",
-                headers=headers,
-                timeout=120,
-                json={
-                    "title": f"Benchmark {size}",
-                    "networks": ["NIK", "NONEMI", "NIFS"],
-                    "status": "test",
-                    "channels": ["email", "sms"],
-                    "message": {"nb": {"subject": "Test", "sms": "Test.", "body": "Test."}},
-                },
-            )
-            declared.raise_for_status()
-            declare_ms = (time.perf_counter() - started) * 1000
-
-            def done(
-                sms_before: int = sms_before, mail_before: int = mail_before, n: int = size
-            ) -> bool:
-                return (
-                    len(twilio.messages) - sms_before >= n and len(sink.messages) - mail_before >= n
-                )
-
-            wait_until(done, timeout=900, what=f"{size} SMS and e-mails", interval=0.05)
-            elapsed = time.perf_counter() - started
-            results[f"fanout_{size}_wall_s"] = round(elapsed, 2)
-            results[f"fanout_{size}_deliveries_per_s"] = round(2 * size / elapsed, 1)
-            results[f"declare_{size}_ms"] = round(declare_ms, 1)
-        results["fanout_worker_processes"] = WORKER_PROCESSES
-        print("acknowledgements: links and SMS replies …", file=sys.stderr)
-        results.update(
-            run_acks(base, headers, secret="test-stack-secret", auth_token=twilio.auth_token)
-        )
+        yield running
     finally:
-        for process in reversed(processes):
-            process.stop()
-        twilio.stop()
-        sink.stop()
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if running.worker is not None:
+            running.worker.stop()
+        api.stop()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def _raw_baseline(twilio: FakeTwilio, teams: TeamsReceiver, sink: SmtpSink) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.raw",
+            twilio.base_url,
+            twilio.account_sid,
+            twilio.auth_token,
+            teams.url("/raw"),
+            str(sink.port),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(out.stdout)
+    return figures
+
+
+def _sms_after(twilio: FakeTwilio, before: int) -> Callable[[int], bool]:
+    """A check that ``count`` more SMS than ``before`` have reached the fake Twilio; cheap, as
+    the fakes share this process and its interpreter lock."""
+    return lambda count: len(twilio.messages) - before >= count
+
+
+def _declarations(pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path) -> dict[str, Any]:
+    """``DECLARATIONS`` declarations to 10,000 recipients each, with no worker running."""
+    with stack(pg_url, twilio, sink, logs, sms_rate_per_second="100000") as s:
+        s.import_rows(many_rows(FANOUT))
+        s.declare("Warm-up", ["email", "sms"])
+        times = []
+        for n in range(DECLARATIONS):
+            started = time.perf_counter()
+            incident, _ = s.declare(f"Declaration {n}", ["email", "sms"])
+            times.append((time.perf_counter() - started) * 1000)
+            assert incident["recipients"] == FANOUT, incident["recipients"]
+    times.sort()
+    return {
+        "declare_p99_ms": round(times[max(0, int(len(times) * 0.99) - 1)], 1),
+        "declare_p50_ms": round(statistics.median(times), 1),
+        "declare_runs": DECLARATIONS,
+        "declare_recipients": FANOUT,
+    }
+
+
+def _fanout_and_acks(
+    pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path, profiler: Profiler
+) -> dict[str, Any]:
+    """10,000 recipients × e-mail and SMS, then the acknowledgement benchmark on the same API."""
+    results: dict[str, Any] = {}
+    with stack(pg_url, twilio, sink, logs, sms_rate_per_second="100000") as s:
+        s.import_rows(many_rows(FANOUT))
+        s.start_worker()
+        # A warm-up fan-out: the worker processes import, connect and fill their caches.
+        arrived = _sms_after(twilio, len(twilio.messages))
+        s.declare("Warm-up", ["sms"])
+        wait_until(lambda: arrived(FANOUT), timeout=600, what="the warm-up fan-out", interval=0.1)
+        sms_before, mail_before = len(twilio.messages), len(sink.messages)
+        arrived = _sms_after(twilio, sms_before)
+        assert s.worker is not None
+        profiler.attach(s.worker.popen.pid, "fanout-worker", seconds=15)
+        profiler.attach(s.api.popen.pid, "fanout-api", seconds=5)
+        started = time.perf_counter()
+        _, sent = s.declare("Fan-out", ["email", "sms"])
+        results["fanout_declare_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+        def done() -> bool:
+            return arrived(FANOUT) and len(sink.messages) - mail_before >= FANOUT
+
+        wait_until(done, timeout=900, what=f"{FANOUT} SMS and e-mails", interval=0.02)
+        elapsed = time.perf_counter() - started
+        first = twilio.messages[sms_before].received_at.timestamp()
+        results.update(
+            fanout_recipients=FANOUT,
+            fanout_wall_s=round(elapsed, 2),
+            fanout_deliveries_per_s=round(2 * FANOUT / elapsed, 1),
+            fanout_first_handover_ms=round((first - sent) * 1000, 1),
+            fanout_api_processes=API_PROCESSES,
+            fanout_worker_processes=WORKER_PROCESSES,
+            fanout_worker_threads=WORKER_THREADS,
+        )
+        profiler.wait()
+        print("acknowledgements: links and SMS replies …", file=sys.stderr)
+        s.worker.stop()  # "while nothing else runs"; the ack benchmark starts its own fan-outs
+        s.start_worker()
+        results.update(
+            bench_acks.run_acks(
+                s.base,
+                s.headers,
+                secret="test-stack-secret",
+                auth_token=twilio.auth_token,
+                api_pid=s.api.popen.pid,
+                profiler=profiler,
+            )
+        )
     return results
 
 
-async def _admin(statement: str) -> None:
-    conn = await asyncpg.connect(_dsn(ADMIN_URL))
+def _main_contacts(pg_url: str, sink: SmtpSink, logs: Path) -> dict[str, Any]:
+    """450 organisations, the fake Twilio accepting 10 SMS a second: how long until every
+    organisation's main contact has been handed its SMS."""
+    rows = many_rows(
+        MAIN_CONTACT_ORGANISATIONS * MAIN_CONTACT_MEMBERS, per_organisation=MAIN_CONTACT_MEMBERS
+    )
+    main_phones = {r["phone"] for r in rows if r["main_contact"] == "yes"}
+    assert len(main_phones) == MAIN_CONTACT_ORGANISATIONS
+    twilio = FakeTwilio(send_callbacks=False)
+    twilio.rate_limit_per_second = THROTTLED_SMS_PER_S
+    twilio.start()
     try:
-        await conn.execute(statement)
+        with stack(pg_url, twilio, sink, logs, sms_rate_per_second=str(THROTTLED_SMS_PER_S)) as s:
+            s.import_rows(rows)
+            s.start_worker()
+            _, sent = s.declare("Main contacts", ["email", "sms"])
+
+            def reached() -> bool:
+                return main_phones <= {m.to for m in twilio.messages}
+
+            wait_until(reached, timeout=600, what="every main contact's SMS", interval=0.1)
+            last = max(m.received_at.timestamp() for m in twilio.messages if m.to in main_phones)
+            others = sum(1 for m in twilio.messages if m.to not in main_phones)
+            refused = len(twilio.rejections)
     finally:
-        await conn.close()
+        twilio.stop()
+    return {
+        "main_contacts_reached_s": round(last - sent, 1),
+        "main_contacts_organisations": MAIN_CONTACT_ORGANISATIONS,
+        "main_contacts_recipients": len(rows),
+        "main_contacts_throttle_per_s": THROTTLED_SMS_PER_S,
+        "main_contacts_floor_s": MAIN_CONTACT_ORGANISATIONS / THROTTLED_SMS_PER_S,
+        "main_contacts_other_sms_before": others,
+        "main_contacts_refused_by_twilio": refused,
+    }
+
+
+def _big_fanout(pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path) -> dict[str, Any]:
+    """100,000 recipients by SMS: the peak memory of the API and worker processes."""
+    memory = PeakMemory()
+    with stack(pg_url, twilio, sink, logs, sms_rate_per_second="100000") as s:
+        s.import_rows(many_rows(BIG))
+        s.start_worker()
+        assert s.worker is not None
+        groups = {"api": s.api.popen.pid, "worker": s.worker.popen.pid}
+        memory.sample(**groups)
+        before = dict(memory.peaks)
+        arrived = _sms_after(twilio, len(twilio.messages))
+        started = time.perf_counter()
+        s.declare("Big fan-out", ["sms"])
+
+        def done() -> bool:
+            memory.sample(**groups)
+            return arrived(BIG)
+
+        wait_until(done, timeout=900, what=f"{BIG} SMS", interval=0.5)
+        elapsed = time.perf_counter() - started
+        memory.sample(**groups)
+    return {
+        "fanout_100k_peak_mb": memory.largest,
+        "fanout_100k_processes_mb": memory.peaks,
+        "fanout_100k_idle_mb": before,
+        "fanout_100k_wall_s": round(elapsed, 1),
+        "fanout_100k_deliveries_per_s": round(BIG / elapsed, 1),
+    }
+
+
+def run_fanout(profiler: Profiler) -> dict[str, Any]:
+    logs = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    results: dict[str, Any] = {}
+    twilio = FakeTwilio(send_callbacks=False).start()
+    teams = TeamsReceiver().start()
+    sink = SmtpSink().start()
+    try:
+        print("raw hand-over baseline …", file=sys.stderr)
+        results.update(_raw_baseline(twilio, teams, sink))
+        print(f"declarations: {DECLARATIONS} × {FANOUT:,} recipients …", file=sys.stderr)
+        with scratch_database() as pg_url:
+            results.update(_declarations(pg_url, twilio, sink, logs / "declare"))
+        print(f"fan-out: {FANOUT:,} recipients × e-mail and SMS …", file=sys.stderr)
+        with scratch_database() as pg_url:
+            results.update(_fanout_and_acks(pg_url, twilio, sink, logs / "fanout", profiler))
+        print(
+            f"main contacts: {MAIN_CONTACT_ORGANISATIONS} organisations at "
+            f"{THROTTLED_SMS_PER_S} SMS/s …",
+            file=sys.stderr,
+        )
+        with scratch_database() as pg_url:
+            results.update(_main_contacts(pg_url, sink, logs / "main"))
+        print(f"memory: {BIG:,} recipients by SMS …", file=sys.stderr)
+        with scratch_database() as pg_url:
+            results.update(_big_fanout(pg_url, twilio, sink, logs / "big"))
+    finally:
+        twilio.stop()
+        teams.stop()
+        sink.stop()
+    results["fanout_logs"] = str(logs)
+    return results

@@ -1,0 +1,75 @@
+"""The per-address rate limit and the guess throttle of the public endpoints."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.stores.memory import MemoryStore
+
+from dispatch.security.throttle import (
+    COUNTER_STATE_KEY,
+    GuessThrottle,
+    MemoryCounter,
+    PublicRateLimit,
+)
+
+
+@get("/ping", sync_to_thread=False)
+def ping() -> str:
+    return "pong"
+
+
+def _app(limit: int) -> Litestar:
+    limiter = DefineMiddleware(PublicRateLimit, limit=limit, secret="test-secret")
+    return Litestar([ping], middleware=[limiter], state=State({COUNTER_STATE_KEY: MemoryCounter()}))
+
+
+async def test_an_address_gets_its_limit_per_minute_then_429_with_retry_after() -> None:
+    transport = httpx.ASGITransport(app=_app(5), client=("192.0.2.7", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert [(await client.get("/ping")).status_code for _ in range(5)] == [200] * 5
+        refused = await client.get("/ping")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "try again in a minute" in refused.json()["detail"]
+
+
+async def test_addresses_are_counted_apart() -> None:
+    app = _app(2)
+    for address in ("192.0.2.7", "192.0.2.8"):
+        transport = httpx.ASGITransport(app=app, client=(address, 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert [(await client.get("/ping")).status_code for _ in range(3)] == [200, 200, 429]
+
+
+async def test_memory_counter_starts_a_new_window_when_the_old_one_ends() -> None:
+    counter = MemoryCounter()
+    assert [await counter.hit("k", 60) for _ in range(3)] == [1, 2, 3]
+    counter.counts["k"] = (3, 0.0)  # the window has ended
+    assert await counter.hit("k", 60) == 1
+
+
+async def test_a_failure_counted_in_another_process_is_seen_within_the_recheck_time() -> None:
+    store = MemoryStore()
+    here = GuessThrottle(store, secret="s", limit=2, recheck=3600)
+    there = GuessThrottle(store, secret="s", limit=2)
+    assert not await here.blocked("192.0.2.7", "ack")  # remembered as 0 for an hour
+    await there.failed("192.0.2.7", "ack")
+    await there.failed("192.0.2.7", "ack")
+    assert await there.blocked("192.0.2.7", "ack")  # counted there: known there at once
+    assert not await here.blocked("192.0.2.7", "ack")  # not yet here
+    here.recheck = 0.0
+    here._known.clear()
+    assert await here.blocked("192.0.2.7", "ack")
+
+
+@pytest.mark.parametrize("failures", [19, 20])
+async def test_failures_counted_here_block_at_once(failures: int) -> None:
+    throttle = GuessThrottle(MemoryStore(), secret="s", recheck=3600)
+    assert not await throttle.blocked("192.0.2.7", "ack")
+    for _ in range(failures):
+        await throttle.failed("192.0.2.7", "ack")
+    assert await throttle.blocked("192.0.2.7", "ack") == (failures >= 20)
