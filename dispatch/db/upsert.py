@@ -24,9 +24,7 @@ async def insert_ignoring_conflicts(
     # The rows go as parameters, not into the statement, so its compiled form is cached: the
     # acknowledgement benchmark found a per-call compile costing half a millisecond per ack.
     statement = (
-        module.insert(table)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(table.c.id)
+        module.insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(table.c.id)
     )
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):

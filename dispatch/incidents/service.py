@@ -7,9 +7,9 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
@@ -18,6 +18,7 @@ from channels.sms_encoding import analyse
 from dispatch.acks import escalation
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
+from dispatch.db.bulk import insert_returning_ids
 from dispatch.delivery import render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory.models import Network
@@ -278,8 +279,9 @@ async def _insert_recipients(
 ) -> list[int]:
     if not people:
         return []
-    ids = await session.scalars(
-        insert(Recipient).returning(Recipient.id, sort_by_parameter_order=True),
+    return await insert_returning_ids(
+        session,
+        cast(Table, Recipient.__table__),
         [
             {
                 "incident_id": incident_id,
@@ -297,7 +299,6 @@ async def _insert_recipients(
             for p in people
         ],
     )
-    return list(ids.all())
 
 
 async def _insert_deliveries(
@@ -349,10 +350,7 @@ async def _insert_deliveries(
         return []
     # SMS first within a priority: it is the channel most likely to be read at once.
     rows.sort(key=lambda r: (r["priority"], r["channel"] != "sms"))
-    ids = await session.scalars(
-        insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows
-    )
-    return list(ids.all())
+    return await insert_returning_ids(session, cast(Table, Delivery.__table__), rows)
 
 
 def _row(incident: Incident, version: MessageVersion, now: Any, **values: Any) -> dict[str, Any]:
