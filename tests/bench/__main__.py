@@ -107,6 +107,7 @@ def main() -> None:
     results.update(asyncio.run(bench_import.run()))
     print("report: 100,000 deliveries as JSON, HTML, CSV and XLSX …", file=sys.stderr)
     results.update(bench_report.run())
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # what is done so far
     results.update(bench_fanout.run_fanout(profiler))
     results["targets"] = targets(results)
     results["bench_seconds"] = round(time.perf_counter() - started, 1)

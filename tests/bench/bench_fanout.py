@@ -56,6 +56,7 @@ MAIN_CONTACT_ORGANISATIONS = 450
 MAIN_CONTACT_MEMBERS = 22  # per organisation: 9,900 people
 THROTTLED_SMS_PER_S = 10
 BIG = 100_000
+MAIN_CONTACTS_WAIT_S = 150
 
 
 @dataclass
@@ -269,14 +270,23 @@ def _main_contacts(pg_url: str, sink: SmtpSink, logs: Path) -> dict[str, Any]:
             def reached() -> bool:
                 return main_phones <= {m.to for m in twilio.messages}
 
-            wait_until(reached, timeout=600, what="every main contact's SMS", interval=0.1)
-            last = max(m.received_at.timestamp() for m in twilio.messages if m.to in main_phones)
+            # Bounded: a run that misses the target says by how much, and still finishes.
+            try:
+                wait_until(reached, timeout=MAIN_CONTACTS_WAIT_S, what="every main contact's SMS")
+                last = max(
+                    m.received_at.timestamp() for m in twilio.messages if m.to in main_phones
+                )
+            except AssertionError:
+                last = time.time()
+            got = len(main_phones & {m.to for m in twilio.messages})
             others = sum(1 for m in twilio.messages if m.to not in main_phones)
             refused = len(twilio.rejections)
     finally:
         twilio.stop()
     return {
+        # Past the wait, the figure is the wait itself and _reached says how many had their SMS.
         "main_contacts_reached_s": round(last - sent, 1),
+        "main_contacts_reached": got,
         "main_contacts_organisations": MAIN_CONTACT_ORGANISATIONS,
         "main_contacts_recipients": len(rows),
         "main_contacts_throttle_per_s": THROTTLED_SMS_PER_S,
