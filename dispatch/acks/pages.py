@@ -6,6 +6,7 @@ not acknowledge for anyone. Only the form's POST acknowledges.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -78,13 +79,14 @@ def _error_page(exc: Exception) -> Template:
     )
 
 
-def _context(target: service.LinkTarget) -> dict[str, Any]:
-    """The page's texts; the same for everyone who got one version in one language, so each
-    process formats them once (the date and the catalog look-ups cost more than the rest of
-    the page)."""
+async def _context(session: DbSession, target: service.LinkTarget) -> dict[str, Any]:
+    """The page's texts. They are the same for everyone who got one message version in one
+    language (versions never change), so each process reads and formats them once: the date
+    and the catalog look-ups cost more than the rest of the page."""
     key = (target.version_id, target.language, target.status, target.title)
     if (texts := _TEXTS.get(key)) is None:
-        texts = _texts(target)
+        content, sent_at = await service.message_version(session, target.version_id)
+        texts = _texts(target, content, sent_at)
         if len(_TEXTS) >= 256:
             _TEXTS.clear()
         _TEXTS[key] = texts
@@ -94,11 +96,13 @@ def _context(target: service.LinkTarget) -> dict[str, Any]:
 _TEXTS: dict[tuple[int, str, str, str], dict[str, Any]] = {}
 
 
-def _texts(target: service.LinkTarget) -> dict[str, Any]:
+def _texts(
+    target: service.LinkTarget, versions: dict[str, dict[str, str]], sent_at: datetime
+) -> dict[str, Any]:
     lang = target.language
     t = translator(lang)
-    content = target.content.get(lang) or next(iter(target.content.values()))
-    sent = format_datetime_local(target.sent_at, lang, format="long")
+    content = versions.get(lang) or next(iter(versions.values()))
+    sent = format_datetime_local(sent_at, lang, format="long")
     return {
         "lang": lang,
         "dir": text_direction(lang),
@@ -139,7 +143,7 @@ async def ack_page(
     target = await _target(request, db_session, token)
     if isinstance(target, Template):
         return target
-    context = _context(target)
+    context = await _context(db_session, target)
     done = await db_session.scalar(
         select(Acknowledgement.id).where(
             Acknowledgement.incident_id == target.incident_id,
@@ -182,7 +186,7 @@ async def ack_submit(
             language=target.language,
         )
     await db_session.commit()
-    context = _context(target)
+    context = await _context(db_session, target)
     t = translator(context["lang"])
     context["message"] = t.gettext(strings.ACK_PAGE_THANKS if created else strings.ACK_PAGE_ALREADY)
     return Template(template_name="ack_done.html", context=context, headers=SECURITY_HEADERS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,23 +41,12 @@ class LinkTarget:
     language: str
     status: str
     title: str
-    content: dict[str, dict[str, str]]
-    sent_at: datetime
 
 
-# Message versions never change once written, so each process keeps the recent ones' content:
-# a thousand members confirming one alert decode its (up to 25-language) JSON once, not 1,000
-# times.
-_VERSIONS: OrderedDict[int, tuple[dict[str, dict[str, str]], datetime]] = OrderedDict()
-_VERSIONS_KEPT = 64
-
-
-async def _version(
+async def message_version(
     session: AsyncSession, version_id: int
 ) -> tuple[dict[str, dict[str, str]], datetime]:
-    if (found := _VERSIONS.get(version_id)) is not None:
-        _VERSIONS.move_to_end(version_id)
-        return found
+    """A message version's texts by language, and when it was sent."""
     row = (
         await session.execute(
             select(MessageVersion.content, MessageVersion.created_at).where(
@@ -66,9 +54,6 @@ async def _version(
             )
         )
     ).one()
-    _VERSIONS[version_id] = (row.content, row.created_at)
-    if len(_VERSIONS) > _VERSIONS_KEPT:
-        _VERSIONS.popitem(last=False)
     return row.content, row.created_at
 
 
@@ -98,7 +83,6 @@ async def resolve_link(
         raise NotFoundError("This link is not valid.")
     if row.closed_at is not None and row.closed_at + timedelta(days=valid_days) < utcnow():
         raise LinkExpiredError("This link has expired.")
-    content, sent_at = await _version(session, row.message_version_id)
     return LinkTarget(
         delivery_id=delivery_id,
         incident_id=row.incident_id,
@@ -107,8 +91,6 @@ async def resolve_link(
         language=row.language,
         status=row.status,
         title=row.title,
-        content=content,
-        sent_at=sent_at,
     )
 
 

@@ -22,18 +22,17 @@ COPY_FROM = 500
 
 
 def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
-    """The scalar defaults of the columns the rows leave out (the ORM fills these on INSERT)."""
+    """The Python-side scalar defaults of the columns the rows leave out, which the ORM would
+    fill on INSERT; columns without one are left out of the COPY, so the database's own default
+    (or NULL) applies as it would on INSERT."""
     out: dict[str, Any] = {}
     for column in table.columns:
-        if column.name in given or column.primary_key:
-            continue
         default = column.default
-        if default is None:
-            out[column.name] = None
-        elif getattr(default, "is_scalar", False):
-            out[column.name] = default.arg  # type: ignore[attr-defined]
-        else:
+        if column.name in given or column.primary_key or default is None:
+            continue
+        if not getattr(default, "is_scalar", False):
             raise ValueError(f"{table.name}.{column.name} has a computed default; give a value")
+        out[column.name] = default.arg  # type: ignore[attr-defined]
     return out
 
 

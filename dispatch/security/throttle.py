@@ -33,7 +33,8 @@ from redis.asyncio import Redis
 
 from dispatch.settings import Settings
 
-STORE_NAME = "rate_limit"
+STORE_NAME = "throttle"
+"""The store of the guess throttle's failure counts."""
 COUNTER_STATE_KEY = "dispatch_request_counter"
 log = structlog.get_logger("dispatch.throttle")
 

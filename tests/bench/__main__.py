@@ -104,7 +104,7 @@ def main() -> None:
         "versions": _versions(),
     }
     print("import: 5,000 directory rows on PostgreSQL and SQLite …", file=sys.stderr)
-    results.update(asyncio.run(bench_import.run()))
+    results.update(bench_import.run())
     print("report: 100,000 deliveries as JSON, HTML, CSV and XLSX …", file=sys.stderr)
     results.update(bench_report.run())
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # what is done so far

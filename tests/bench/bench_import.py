@@ -7,32 +7,25 @@ directory, bulk write, audit) in one transaction; ``raw_insert_5000_rows_s`` is 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from dispatch.audit.service import Actor
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade_async
 from dispatch.directory.importer import import_directory
+from tests.bench.common import dsn, scratch_database
 from tests.factories import directory_csv, many_rows
 
 ROWS = 5000
 RUNS = 3
-ADMIN_URL = os.environ.get(
-    "DISPATCH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def _import_once(url: str, body: bytes) -> float:
@@ -69,26 +62,26 @@ async def _raw_insert(dsn: str, rows: list[dict[str, str]]) -> float:
         await conn.close()
 
 
-async def run() -> dict[str, Any]:
+def run() -> dict[str, Any]:
     rows = many_rows(ROWS)
     body = directory_csv(rows)
-    name = f"dispatch_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(ADMIN_URL))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    pg_url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    sqlite_path = f"var/bench-{name}.sqlite3"
+    sqlite_path = f"var/bench-import-{os.getpid()}.sqlite3"
     sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"
-    try:
+
+    async def measure(pg_url: str) -> tuple[list[float], list[float], list[float]]:
         await upgrade_async(pg_url)
         await upgrade_async(sqlite_url)
         pg = [await _import_once(pg_url, body) for _ in range(RUNS)]
         lite = [await _import_once(sqlite_url, body) for _ in range(RUNS)]
-        raw = [await _raw_insert(_dsn(pg_url), rows) for _ in range(RUNS)]
+        raw = [await _raw_insert(dsn(pg_url), rows) for _ in range(RUNS)]
+        return pg, lite, raw
+
+    try:
+        with scratch_database() as pg_url:
+            pg, lite, raw = asyncio.run(measure(pg_url))
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
         for suffix in ("", "-wal", "-shm"):
-            Path(sqlite_path + suffix).unlink(missing_ok=True)  # noqa: ASYNC240 - clean-up
+            Path(sqlite_path + suffix).unlink(missing_ok=True)
     return {
         "import_5000_rows_s": round(statistics.median(pg), 3),
         "import_5000_rows_sqlite_s": round(statistics.median(lite), 3),

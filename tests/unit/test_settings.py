@@ -122,3 +122,13 @@ def test_explicit_environ_ignores_process_environment(monkeypatch: pytest.Monkey
 def test_smtp_port_out_of_range_is_refused(port: str) -> None:
     with pytest.raises(SettingsError, match="DISPATCH_SMTP_PORT must be between 1 and 65535"):
         Settings.from_env({"DISPATCH_SECRET_KEY": "k", "DISPATCH_SMTP_PORT": port})
+
+
+def test_several_api_processes_need_a_redis_broker() -> None:
+    env = {"DISPATCH_API_PROCESSES": "2", "DISPATCH_SECRET_KEY": "k"}
+    with pytest.raises(SettingsError, match="needs DISPATCH_BROKER_URL=redis"):
+        Settings.from_env(env)
+    redis = Settings.from_env({**env, "DISPATCH_BROKER_URL": "redis://127.0.0.1:6379/0"})
+    assert redis.api_processes == 2
+    with pytest.raises(SettingsError, match="at least 1"):
+        Settings.from_env({"DISPATCH_API_PROCESSES": "0", "DISPATCH_SECRET_KEY": "k"})
