@@ -23,15 +23,16 @@ class Enqueuer(Protocol):
 class RateLimiter(Protocol):
     """Admits at most a provider's rate; implemented with Dramatiq's rate limiters."""
 
-    async def acquire(self, key: str) -> bool:
-        """Whether one more send under ``key`` (e.g. ``sms``) may happen now."""
+    async def acquire(self, key: str, priority: int = 1) -> bool:
+        """Whether one more send under ``key`` (e.g. ``sms``) may happen now. A send of
+        priority 0 that is refused goes before those of priority 1 when it comes back."""
         ...
 
 
 class NoRateLimit:
     """Admits everything (for channels without a provider limit)."""
 
-    async def acquire(self, key: str) -> bool:
+    async def acquire(self, key: str, priority: int = 1) -> bool:
         return True
 
 

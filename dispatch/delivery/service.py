@@ -94,6 +94,8 @@ class Job:
     """Set for a newsletter's e-mail or Teams post."""
     meeting: MeetingMail | None = None
     """Set for a meeting's invitation, reminder or cancellation."""
+    priority: int = 1
+    """0 for main contacts and Teams, which go first, also under a provider's rate limit."""
     sending_at: datetime | None = None
     """When this try was claimed."""
     uncertain_since: datetime | None = None
@@ -198,6 +200,7 @@ async def _incident_jobs(
                 organisation=organisation,
                 reminder=version.kind in (MessageKind.REMINDER, MessageKind.ESCALATION),
                 network=_network_label(network_code, network_names),
+                priority=delivery.priority,
                 sending_at=delivery.sending_at,
                 uncertain_since=delivery.uncertain_since,
             )
@@ -222,6 +225,7 @@ def _job_to_contact(delivery: Delivery, *, organisation: str, network: str, **wh
         content={},
         organisation=organisation,
         network=network,
+        priority=delivery.priority,
         sending_at=delivery.sending_at,
         uncertain_since=delivery.uncertain_since,
         **what,
@@ -535,7 +539,7 @@ async def _send(
     gate: asyncio.Semaphore,
     sender: str = "",
 ) -> _Outcome:
-    if not await limiter.acquire(job.channel):
+    if not await limiter.acquire(job.channel, job.priority):
         return _Outcome(job, rate_limited=True)
     if job.channel == ChannelKind.SMS and job.address in opted_out:
         return _Outcome(

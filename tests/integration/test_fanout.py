@@ -4,14 +4,17 @@ HTTP (and that sends signed status callbacks), and a Teams receiver."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
@@ -291,8 +294,8 @@ def test_a_forged_status_callback_is_refused(cluster: Cluster, fake_twilio: Fake
     assert unsigned.status_code == 403
 
 
-def test_sms_are_handed_over_no_faster_than_the_rate_limit(
-    cluster: Cluster, fake_twilio: FakeTwilio
+def test_sms_are_handed_over_no_faster_than_the_rate_limit_main_contacts_first(
+    cluster: Cluster, fake_twilio: FakeTwilio, clean_postgres: str
 ) -> None:
     # Given a sender limited to 4 SMS a second across all workers (Dramatiq's rate limiter),
     cluster.restart_worker(sms_rate_per_second="4")
@@ -307,6 +310,32 @@ def test_sms_are_handed_over_no_faster_than_the_rate_limit(
     assert len(times) == incident["deliveries"]["planned"]
     assert max(per_second.values()) <= 2 * 4, per_second
     assert times[-1] - times[0] >= len(times) / 4 - 2  # unthrottled, 22 take under a second
+    # And the organisations' main contacts went first: once one was refused by the limit, the
+    # others yielded their turns, so at most the first window's worth went before them.
+    first = set(
+        asyncio.run(
+            _column(
+                clean_postgres,
+                "SELECT provider_id FROM deliveries WHERE incident_id = $1 AND priority = 0",
+                incident["id"],
+            )
+        )
+    )
+    order = [m.sid for m in sorted(fake_twilio.messages, key=lambda m: m.received_at)]
+    last_first = max(i for i, sid in enumerate(order) if sid in first)
+    overtaking = [sid for sid in order[:last_first] if sid not in first]
+    assert len(first) >= 5, first
+    assert len(overtaking) <= 4, (len(first), len(overtaking))
+
+
+async def _column(url: str, query: str, *args: Any) -> list[Any]:
+    conn = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        return [r[0] for r in await conn.fetch(query, *args)]
+    finally:
+        await conn.close()
 
 
 def test_escalation_reminds_only_the_silent_then_tells_main_contacts(
