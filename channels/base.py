@@ -89,7 +89,8 @@ class ChannelError(Exception):
 
 class TransientChannelError(ChannelError):
     """Worth trying again later. ``uncertain`` when the provider may have taken the message
-    all the same (the request went out and the answer did not come back: a timeout)."""
+    all the same (the request went out and the answer did not come back: a timeout);
+    ``throttled`` when the provider only asked us to send more slowly (429): not a failed try."""
 
     def __init__(
         self,
@@ -98,10 +99,12 @@ class TransientChannelError(ChannelError):
         code: str | None = None,
         retry_after: float | None = None,
         uncertain: bool = False,
+        throttled: bool = False,
     ) -> None:
         super().__init__(reason, code=code)
         self.retry_after = retry_after
         self.uncertain = uncertain
+        self.throttled = throttled
 
 
 class PermanentChannelError(ChannelError):

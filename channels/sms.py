@@ -324,4 +324,6 @@ def _translate(exc: Any, retry_after: float | None) -> ChannelError:
     code_text = str(code) if code is not None else str(status)
     if meaning.permanent:
         return PermanentChannelError(reason, code=code_text)
-    return TransientChannelError(reason, code=code_text, retry_after=retry_after)
+    return TransientChannelError(
+        reason, code=code_text, retry_after=retry_after, throttled=status == 429
+    )

@@ -71,6 +71,7 @@ class TeamsChannel:
                 f"the Teams webhook answered {status}; trying again later",
                 code=str(status),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                throttled=status == 429,
             )
         reason = WEBHOOK_REFUSALS.get(status, f"the Teams webhook answered {status}")
         raise PermanentChannelError(reason, code=str(status))

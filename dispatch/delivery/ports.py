@@ -21,11 +21,11 @@ class Enqueuer(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Admits at most a provider's rate; implemented with Dramatiq's rate limiters."""
+    """Admits at most a provider's rate (``workers.rate_limit`` implements it)."""
 
     async def acquire(self, key: str, priority: int = 1) -> bool:
-        """Whether one more send under ``key`` (e.g. ``sms``) may happen now. A send of
-        priority 0 that is refused goes before those of priority 1 when it comes back."""
+        """Wait for the next turn to send under ``key`` (e.g. ``sms``); False when none comes
+        within this priority's wait. Sends of priority 0 take the turns before priority 1."""
         ...
 
 

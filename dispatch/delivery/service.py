@@ -65,6 +65,10 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 RATE_LIMITED_DELAY_S = 1.0
+THROTTLED_RETRIES_IN_PLACE = 3
+"""How often a send the provider answered 429 is tried again at once, before its row goes back
+to the queue."""
+THROTTLED_WAIT_CAP_S = 5.0
 SEND_CONCURRENCY = 32
 
 
@@ -539,8 +543,6 @@ async def _send(
     gate: asyncio.Semaphore,
     sender: str = "",
 ) -> _Outcome:
-    if not await limiter.acquire(job.channel, job.priority):
-        return _Outcome(job, rate_limited=True)
     if job.channel == ChannelKind.SMS and job.address in opted_out:
         return _Outcome(
             job,
@@ -563,31 +565,43 @@ async def _send(
         token = make_token(secret, job.id, purpose="rsvp")
     message = build_message(job, base_url=base_url, ack_link=link, token=token, sender=sender)
     channel = channels.get(ChannelKind(job.channel))
-    async with gate:
-        if job.uncertain_since is not None and isinstance(channel, Reconciling):
-            # An earlier try may have got through: ask rather than send a second copy. If the
-            # provider cannot say, send: a missing alert is worse than a second one.
+    if job.uncertain_since is not None and isinstance(channel, Reconciling):
+        # An earlier try may have got through: ask rather than send a second copy. If the
+        # provider cannot say, send: a missing alert is worse than a second one.
+        async with gate:
             try:
                 found = await channel.find_sent(message, job.uncertain_since)
             except TransientChannelError as exc:
                 log.warning("reconcile_lookup_failed", delivery_id=job.id, reason=exc.reason)
                 observe_send(job.channel, None, "lookup_failed")
                 found = None
-            if found is not None:
-                log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
-                observe_send(job.channel, None, "reconciled")
-                return _Outcome(job, receipt=found)
-        started = time.perf_counter()
-        try:
-            receipt = await channel.send(message)
-        except TransientChannelError as exc:
-            observe_send(job.channel, time.perf_counter() - started, "retry")
-            return _Outcome(job, transient=exc)
-        except PermanentChannelError as exc:
-            observe_send(job.channel, time.perf_counter() - started, "failed")
-            return _Outcome(job, permanent=exc)
-    observe_send(job.channel, time.perf_counter() - started, "accepted")
-    return _Outcome(job, receipt=receipt)
+        if found is not None:
+            log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
+            observe_send(job.channel, None, "reconciled")
+            return _Outcome(job, receipt=found)
+    throttled = 0
+    while True:
+        if not await limiter.acquire(job.channel, job.priority):
+            return _Outcome(job, rate_limited=True)
+        async with gate:
+            started = time.perf_counter()
+            try:
+                receipt = await channel.send(message)
+            except TransientChannelError as exc:
+                observe_send(job.channel, time.perf_counter() - started, "retry")
+                if not exc.throttled or throttled == THROTTLED_RETRIES_IN_PLACE:
+                    return _Outcome(job, transient=exc)
+                retry_after = exc.retry_after or RATE_LIMITED_DELAY_S
+            except PermanentChannelError as exc:
+                observe_send(job.channel, time.perf_counter() - started, "failed")
+                return _Outcome(job, permanent=exc)
+            else:
+                observe_send(job.channel, time.perf_counter() - started, "accepted")
+                return _Outcome(job, receipt=receipt)
+        # The provider asked us to slow down: wait as it says and take a new turn here, rather
+        # than going back to the queue behind everyone else (a main contact would lose its place).
+        throttled += 1
+        await asyncio.sleep(min(retry_after, THROTTLED_WAIT_CAP_S))
 
 
 async def process_batch(
@@ -663,6 +677,34 @@ async def process_batch(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    delay_s: float
+    reason: str
+    attempts: int
+    """The row's attempt count from now on."""
+
+
+def _retry(o: _Outcome) -> _Retry | None:
+    """When and why to try an outcome's delivery again; None when it has failed for good.
+
+    Our limiter's refusal and the provider's 429 only say "later": no back-off, and not an
+    attempt, so a long wait under a rate limit never fails a message."""
+    job = o.job
+    if o.rate_limited:
+        return _Retry(
+            RATE_LIMITED_DELAY_S, "waiting for the provider's rate limit", job.attempts - 1
+        )
+    if o.transient is None:
+        return None
+    if o.transient.throttled:
+        delay = max(RATE_LIMITED_DELAY_S, o.transient.retry_after or 0.0)
+        return _Retry(delay, o.transient.reason, job.attempts - 1)
+    if job.attempts >= MAX_ATTEMPTS:
+        return None
+    return _Retry(backoff(job.attempts, o.transient.retry_after), o.transient.reason, job.attempts)
+
+
 async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: BatchResult) -> None:
     now = utcnow()
     table = cast(Table, Delivery.__table__)
@@ -690,23 +732,17 @@ async def _record(session: AsyncSession, outcomes: Sequence[_Outcome], result: B
             )
             result.delivered += delivered
             result.sent += not delivered
-        elif o.rate_limited or (o.transient is not None and job.attempts < MAX_ATTEMPTS):
-            if o.transient is not None:
-                delay = backoff(job.attempts, o.transient.retry_after)
-                reason = o.transient.reason
-            else:
-                delay, reason = RATE_LIMITED_DELAY_S, "waiting for the provider's rate limit"
-            longest = max(longest, delay)
+        elif (again := _retry(o)) is not None:
+            longest = max(longest, again.delay_s)
             uncertain = o.transient is not None and o.transient.uncertain
             retry.append(
                 {
                     "b_id": job.id,
                     "state": DeliveryState.QUEUED,
-                    "not_before": now + timedelta(seconds=delay),
+                    "not_before": now + timedelta(seconds=again.delay_s),
                     "enqueued_at": now,
-                    "last_error": reason,
-                    # A rate-limited try was not an attempt at the provider.
-                    "attempts": job.attempts - 1 if o.rate_limited else job.attempts,
+                    "last_error": again.reason,
+                    "attempts": again.attempts,
                     "uncertain_since": job.uncertain_since
                     or (job.sending_at or now if uncertain else None),
                 }

@@ -1,39 +1,76 @@
-"""Priority under the provider's rate limit: a refused main contact is not overtaken."""
+"""The provider rate limit: sends spaced evenly, main contacts first, a bounded wait."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
-from workers.runtime import DramatiqRateLimiter
-
-
-async def _start_of_a_window() -> None:
-    """Dramatiq's windows are whole seconds: start just after one begins, so that calls meant
-    for one window do not straddle two."""
-    await asyncio.sleep(1.02 - time.time() % 1)
+from workers.rate_limit import MemorySlots, SlotRateLimiter
 
 
-async def test_a_refused_first_send_makes_the_others_yield_until_the_hold_ends() -> None:
-    limiter = DramatiqRateLimiter("embedded", per_second={"sms": 2}, first_hold_s=1.5)
-    await _start_of_a_window()
-    # Two sends fill this second's window; a main contact is refused,
-    assert [await limiter.acquire("sms", 1), await limiter.acquire("sms", 1)] == [True, True]
-    assert not await limiter.acquire("sms", 0)
-    await asyncio.sleep(1.05)  # a new window
-    # and now the others yield their turns to it, while it takes them,
+def _limiter(rate: int, **max_wait_s: float) -> SlotRateLimiter:
+    waits = {0: 10.0, 1: 10.0} | {int(k[1:]): v for k, v in max_wait_s.items()}
+    return SlotRateLimiter(MemorySlots(), per_second={"sms": rate}, max_wait_s=waits)
+
+
+async def _timed(limiter: SlotRateLimiter, priority: int, log: list[tuple[float, int]]) -> bool:
+    allowed = await limiter.acquire("sms", priority)
+    log.append((asyncio.get_running_loop().time(), priority))
+    return allowed
+
+
+async def test_sends_are_spaced_at_the_rate_not_bunched_in_a_window() -> None:
+    limiter = _limiter(20)
+    log: list[tuple[float, int]] = []
+    # Given 12 sends asking at once at 20 a second,
+    assert all(await asyncio.gather(*(_timed(limiter, 1, log) for _ in range(12))))
+    # the n-th goes no sooner than n slots (50 ms each) after the first, so no second ever
+    # holds more than 20 (a late wake-up may only spread them further).
+    times = [t - log[0][0] for t, _ in log]
+    assert all(t >= n * 0.05 - 0.003 for n, t in enumerate(times)), times
+
+
+async def test_main_contacts_take_the_next_slots_before_waiting_others() -> None:
+    limiter = _limiter(20)
+    log: list[tuple[float, int]] = []
+    # Given 30 ordinary sends waiting (1.5 s of slots),
+    others = [asyncio.create_task(_timed(limiter, 1, log)) for _ in range(30)]
+    await asyncio.sleep(0.2)
+    # when 6 main contacts' sends arrive,
+    firsts = [asyncio.create_task(_timed(limiter, 0, log)) for _ in range(6)]
+    await asyncio.gather(*others, *firsts)
+    # they go before all but the ordinary sends already booked (at most 0.2 s + 0.5 s ahead).
+    order = [priority for _, priority in log]
+    last_first = max(i for i, p in enumerate(order) if p == 0)
+    assert order[:last_first].count(1) <= 15, order
+    assert order.count(1) == 30
+
+
+async def test_a_send_that_cannot_have_a_slot_in_its_wait_is_refused_at_once() -> None:
+    limiter = _limiter(1, p1=0.3)
+    loop = asyncio.get_running_loop()
+    assert await limiter.acquire("sms", 1)
+    started = loop.time()
+    # The next slot is a second away, past this priority's wait: refused without waiting.
     assert not await limiter.acquire("sms", 1)
+    assert loop.time() - started < 0.1
+    # A main contact may wait for it.
     assert await limiter.acquire("sms", 0)
-    # until the hold ends with no main contact refused meanwhile.
-    await asyncio.sleep(0.5)
-    assert await limiter.acquire("sms", 1)
+    assert loop.time() - started >= 0.9
 
 
-async def test_without_a_refused_first_send_nobody_yields() -> None:
-    limiter = DramatiqRateLimiter("embedded", per_second={"sms": 1})
-    await _start_of_a_window()
-    assert await limiter.acquire("sms", 1)
-    assert not await limiter.acquire("sms", 1)  # the window is full: no hold from this
-    await asyncio.sleep(1.05)
-    assert await limiter.acquire("sms", 1)
-    assert await limiter.acquire("email", 1)  # no limit on e-mail
+async def test_a_key_without_a_limit_is_not_held() -> None:
+    limiter = _limiter(1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert all(await asyncio.gather(*(limiter.acquire("email", 1) for _ in range(50))))
+    assert loop.time() - started < 0.1
+
+
+async def test_a_send_waiting_for_its_turn_gives_up_when_its_wait_ends() -> None:
+    limiter = _limiter(2, p0=10.0, p1=0.7)
+    # A main contact holds the next slots (4 of them: 2 s at 2 a second),
+    firsts = [asyncio.create_task(limiter.acquire("sms", 0)) for _ in range(4)]
+    await asyncio.sleep(0.05)
+    # so an ordinary send that may wait 0.7 s is refused, and the main contacts all go.
+    assert not await limiter.acquire("sms", 1)
+    assert all(await asyncio.gather(*firsts))
