@@ -106,7 +106,7 @@ def main() -> None:
     print("import: 5,000 directory rows on PostgreSQL and SQLite …", file=sys.stderr)
     results.update(bench_import.run())
     print("report: 100,000 deliveries as JSON, HTML, CSV and XLSX …", file=sys.stderr)
-    results.update(bench_report.run())
+    results.update(bench_report.run(profiler))
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # what is done so far
     results.update(bench_fanout.run_fanout(profiler))
     results["targets"] = targets(results)

@@ -21,7 +21,15 @@ import asyncpg
 import httpx
 
 from dispatch.db.migrate import upgrade_async
-from tests.bench.common import DISPATCH, REDIS_URL, dsn, peak_rss_mb, scratch_database
+from tests.bench.common import (
+    DISPATCH,
+    REDIS_URL,
+    Profiler,
+    dsn,
+    peak_rss_mb,
+    reset_peak_rss,
+    scratch_database,
+)
 from tests.processes import clean_env, create_token, free_port, start_api
 
 RECIPIENTS = 50_000
@@ -107,12 +115,7 @@ def _get(base: str, headers: dict[str, str], format: str) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-def _reset_peak(pid: int) -> None:
-    """Reset the process's VmHWM (Linux: 5 to clear_refs)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def run() -> dict[str, Any]:
+def run(profiler: Profiler) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with scratch_database() as url:
         asyncio.run(upgrade_async(url))
@@ -133,13 +136,16 @@ def run() -> dict[str, Any]:
         try:
             idle = peak_rss_mb(api.popen.pid)
             for format in ("json", "html", "csv", "xlsx"):
-                _reset_peak(api.popen.pid)
+                reset_peak_rss(api.popen.pid)
+                if format == "json":
+                    profiler.attach(api.popen.pid, "report-json-api", seconds=5)
                 runs = [_get(base, headers, format) for _ in range(1 if format == "xlsx" else RUNS)]
                 assert all(size > 10_000 for _, size in runs), (format, runs)
                 results[f"report_{format}_100k_s"] = round(statistics.median(t for t, _ in runs), 2)
                 results[f"report_{format}_100k_peak_mb"] = round(peak_rss_mb(api.popen.pid), 1)
                 results[f"report_{format}_bytes"] = runs[0][1]
         finally:
+            profiler.wait()
             api.stop()
     results.update(
         report_100k_s=max(results["report_json_100k_s"], results["report_html_100k_s"]),

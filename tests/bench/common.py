@@ -71,6 +71,12 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def reset_peak_rss(pid: int) -> None:
+    """Reset the process's VmHWM to its current resident size (Linux: 5 to clear_refs)."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 class PeakMemory:
     """Tracks the peak resident memory of every process in some process groups."""
 
@@ -84,6 +90,13 @@ class PeakMemory:
             for n, pid in enumerate(sorted(process_group(pgid))):
                 key = f"{name}[{n}]"
                 self.peaks[key] = max(self.peaks.get(key, 0.0), round(peak_rss_mb(pid), 1))
+
+    def reset(self, **groups: int) -> None:
+        """Forget the peaks so far: each process's VmHWM starts again from its current size."""
+        self.peaks.clear()
+        for pgid in groups.values():
+            for pid in process_group(pgid):
+                reset_peak_rss(pid)
 
     @property
     def largest(self) -> float:
