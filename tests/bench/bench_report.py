@@ -35,6 +35,7 @@ from tests.processes import clean_env, create_token, free_port, start_api
 RECIPIENTS = 50_000
 DELIVERIES = 2 * RECIPIENTS
 RUNS = 3
+FORMATS = ("json", "html", "csv", "xlsx")
 
 SEED = """
 INSERT INTO organisations (name, kind, created_at, updated_at)
@@ -135,7 +136,7 @@ def run(profiler: Profiler) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         try:
             idle = peak_rss_mb(api.popen.pid)
-            for format in ("json", "html", "csv", "xlsx"):
+            for format in FORMATS:
                 reset_peak_rss(api.popen.pid)
                 if format == "json":
                     profiler.attach(api.popen.pid, "report-json-api", seconds=5)
