@@ -57,6 +57,10 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=15)
 
+    def terminate(self) -> None:
+        """SIGTERM the whole group and return at once; ``popen.wait`` for the end."""
+        os.killpg(self.popen.pid, signal.SIGTERM)
+
     def stop(self) -> bool:
         """SIGTERM the whole group, as systemd does; True if it ended by itself within 20 s."""
         graceful = True
@@ -72,18 +76,28 @@ class Process:
 
 
 def start_api(dispatch_bin: str, env: dict[str, str], port: int, log: Path) -> Process:
-    process = Process([dispatch_bin, "serve", "--port", str(port)], env, log)
+    process = spawn_api(dispatch_bin, env, port, log)
+    wait_healthy(process, port)
+    return process
+
+
+def spawn_api(dispatch_bin: str, env: dict[str, str], port: int, log: Path) -> Process:
+    """``dispatch serve`` on ``port``, not waited for: start several, then ``wait_healthy``."""
+    return Process([dispatch_bin, "serve", "--port", str(port)], env, log)
+
+
+def wait_healthy(process: Process, port: int) -> None:
+    """Until the ``dispatch serve`` on ``port`` answers ``/health``; fails if it ended."""
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
-        assert process.alive(), log.read_text()[-3000:]
+        assert process.alive(), process.log.read_text()[-3000:]
         try:
             return httpx.get(f"{base}/health", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
 
     wait_until(healthy, timeout=30, what="dispatch serve to answer /health")
-    return process
 
 
 def start_worker(dispatch_bin: str, env: dict[str, str], log: Path, *, threads: int = 4) -> Process:

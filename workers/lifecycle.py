@@ -16,7 +16,8 @@ from workers.actors import Actors, log
 
 
 class SweeperMiddleware(Middleware):
-    """Runs ``Actors.sweep_forever`` while the worker runs; closes the runtime at shutdown."""
+    """Runs ``Actors.sweep_forever`` while the worker runs; closes the runtime once the worker
+    threads have finished their batches."""
 
     def __init__(self, actors: Actors) -> None:
         self.actors = actors
@@ -38,9 +39,14 @@ class SweeperMiddleware(Middleware):
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self.stopping = True
-        thread = get_event_loop_thread()
         if self.future is not None:
             self.future.cancel()
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # The worker threads have finished their batches: only now close the channels and the
+        # engine they used. Dramatiq calls "after" hooks in reverse order, so this runs before
+        # the AsyncIO middleware stops the event loop.
+        thread = get_event_loop_thread()
         if thread is not None:
             asyncio.run_coroutine_threadsafe(self.actors.close(), thread.loop).result(timeout=10)
 
