@@ -20,7 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from dispatch.db.engine import create_engine
+from dispatch.incidents.models import Recipient
 from tests.factories import directory_csv, many_rows
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
@@ -331,3 +334,16 @@ def wait_handed_over(stack: FaultStack, share: float, planned: int) -> None:
         what=f"{target} messages handed over",
         interval=0.05,
     )
+
+
+async def recipients_by_phone(url: str, incident_id: int) -> dict[str, int]:
+    """Each phone number's recipient id in an incident, for signed SMS replies."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Recipient.phone, Recipient.id).where(Recipient.incident_id == incident_id)
+            )
+            return {str(phone): int(rid) for phone, rid in rows.all() if phone}
+    finally:
+        await engine.dispose()

@@ -18,14 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from dispatch.acks.tokens import make_token
-from dispatch.db.engine import create_engine
-from dispatch.incidents.models import Recipient
 from tests.factories import mobile
-from tests.integration.faults.conftest import ARTIFACTS, FaultStack
+from tests.integration.faults.conftest import ARTIFACTS, FaultStack, recipients_by_phone
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 
@@ -59,18 +56,6 @@ async def _steady(
     await asyncio.gather(*tasks)
 
 
-async def _recipients_by_phone(url: str, incident_id: int) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(Recipient.phone, Recipient.id).where(Recipient.incident_id == incident_id)
-            )
-            return {str(phone): int(rid) for phone, rid in rows.all() if phone}
-    finally:
-        await engine.dispose()
-
-
 def test_acknowledgements_and_sms_replies_under_load_during_a_fan_out(
     fault_stack: FaultStack,
 ) -> None:
@@ -82,7 +67,7 @@ def test_acknowledgements_and_sms_replies_under_load_during_a_fan_out(
     per_kind = int(SECONDS * RATE)
     # Members 1000-1899 answer by SMS; others, by the link in their e-mail: each person once.
     phones = [mobile(1_000_000 + i) for i in range(1000, 1000 + per_kind)]
-    by_phone = asyncio.run(_recipients_by_phone(stack.postgres.url, incident["id"]))
+    by_phone = asyncio.run(recipients_by_phone(stack.postgres.url, incident["id"]))
     sms_people = {by_phone[p] for p in phones}
     deliveries = stack.cluster.all_deliveries(incident["id"])
     link_ids = sorted(
