@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     settings = settings or get_settings()
     app_logging.configure(level=settings.log_level, json=settings.log_json)
     ensure_compiled()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.api_pool_size)
     on_startup: list[Any] = []
     on_shutdown: list[Any] = []
     if enqueuer is None:

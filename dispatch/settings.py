@@ -108,6 +108,11 @@ class Settings:
     """Processes ``dispatch serve`` runs to answer requests (each its own event loop and
     database pool); more than 1 needs a Redis broker, as the embedded one lives in one process."""
 
+    api_pool_size: int = 20
+    """Database connections each API process keeps (as many again may open for a burst, and
+    close after it). Below the requests in flight, connections were opened and closed per
+    request: 359 acknowledgements a second with 10, 495 with 20 (docs/performance.md)."""
+
     public_requests_per_minute: int = 60_000
     """Requests per minute one client address may make to ``/ack/*`` and ``/webhooks/*``."""
 
@@ -135,6 +140,10 @@ class Settings:
         if self.api_processes < 1:
             raise SettingsError(
                 f"{PREFIX}API_PROCESSES must be at least 1, not {self.api_processes}"
+            )
+        if self.api_pool_size < 1:
+            raise SettingsError(
+                f"{PREFIX}API_POOL_SIZE must be at least 1, not {self.api_pool_size}"
             )
         if self.api_processes > 1 and self.embedded_broker:
             raise SettingsError(

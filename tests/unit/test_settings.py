@@ -132,3 +132,11 @@ def test_several_api_processes_need_a_redis_broker() -> None:
     assert redis.api_processes == 2
     with pytest.raises(SettingsError, match="at least 1"):
         Settings.from_env({"DISPATCH_API_PROCESSES": "0", "DISPATCH_SECRET_KEY": "k"})
+
+
+def test_the_api_pool_size_is_read_and_must_be_positive() -> None:
+    assert Settings.from_env({"DISPATCH_SECRET_KEY": "k"}).api_pool_size == 20
+    env = {"DISPATCH_API_POOL_SIZE": "32", "DISPATCH_SECRET_KEY": "k"}
+    assert Settings.from_env(env).api_pool_size == 32
+    with pytest.raises(SettingsError, match="DISPATCH_API_POOL_SIZE must be at least 1"):
+        Settings.from_env({"DISPATCH_API_POOL_SIZE": "0", "DISPATCH_SECRET_KEY": "k"})
