@@ -48,7 +48,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Run the benchmarks (tests/bench, ~12 min; BENCH_PROFILE=1 for flame graphs) and write bench-results.json
+bench: install ## Run the benchmarks (tests/bench, ~10 min; BENCH_PROFILE=1 for flame graphs) and write bench-results.json
 	$(BIN)/python -m tests.bench
 
 i18n-extract: install ## Extract translatable strings into translations/messages.pot

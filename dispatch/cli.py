@@ -151,6 +151,36 @@ def token_create(role: str, name: str) -> None:
     click.echo(_run_in_session(work))
 
 
+@token.command("list")
+def token_list() -> None:
+    """Every token: id, role, name, created, and whether it is revoked or expired."""
+    from dispatch.security.service import list_tokens
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{row.id}\t{row.role}\t{row.name}\t{row.created_at:%Y-%m-%d %H:%M}\t"
+            + ("revoked" if row.revoked_at else "expired" if row.expired else "active")
+            for row in await list_tokens(session)
+        ]
+
+    for line in _run_in_session(work):
+        click.echo(line)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (from ``token list``); it stops working at once."""
+    from dispatch.security.service import revoke_token
+
+    async def work(session: AsyncSession) -> bool:
+        return await revoke_token(session, token_id=token_id, actor=CLI) is not None
+
+    if not _run_in_session(work):
+        raise click.ClickException(f"There is no token {token_id}; see dispatch token list.")
+    click.echo(f"Token {token_id} is revoked.")
+
+
 @main.group()
 def user() -> None:
     """People who sign in to the web pages."""

@@ -87,6 +87,34 @@ async def create_token(
     return row, token
 
 
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What an operator sees of a token: never the token itself."""
+
+    id: int
+    role: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+    expired: bool
+
+
+async def list_tokens(session: AsyncSession) -> list[TokenInfo]:
+    """Every API token, oldest first."""
+    now = utcnow()
+    return [
+        TokenInfo(
+            id=row.id,
+            role=row.role,
+            name=row.name,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+            expired=row.expires_at is not None and row.expires_at <= now,
+        )
+        for row in await session.scalars(select(ApiToken).order_by(ApiToken.id))
+    ]
+
+
 async def revoke_token(session: AsyncSession, *, token_id: int, actor: Actor) -> ApiToken | None:
     """Mark a token revoked; it stops working at once."""
     row = await session.get(ApiToken, token_id)

@@ -169,3 +169,32 @@ def test_a_bad_setting_is_a_clear_error(dispatch_bin: str, cli_env: dict[str, st
     result = run(dispatch_bin, {**cli_env, "DISPATCH_SMTP_STARTTLS": "maybe"}, "db", "upgrade")
     assert result.returncode != 0
     assert "DISPATCH_SMTP_STARTTLS must be true, false, 1 or 0" in result.stderr
+
+
+def test_token_list_and_revoke_stop_a_token_at_once(
+    dispatch_bin: str, cli_env: dict[str, str]
+) -> None:
+    # Given two tokens,
+    run(dispatch_bin, cli_env, "db", "upgrade")
+    for name in ("old deploy", "new deploy"):
+        made = run(dispatch_bin, cli_env, "token", "create", "--role", "viewer", "--name", name)
+        assert made.returncode == 0, made.stderr
+    last_token = made.stdout.strip().splitlines()[-1]
+    listed = run(dispatch_bin, cli_env, "token", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["old deploy", "new deploy"]
+    assert all(line.endswith("\tactive") for line in lines)
+    assert last_token not in listed.stdout  # only the hash is kept, and nothing prints it
+    # when the first is revoked,
+    revoked = run(dispatch_bin, cli_env, "token", "revoke", lines[0].split("\t")[0])
+    assert revoked.returncode == 0, revoked.stderr
+    # the list says so, the audit log has it, and an unknown id is a clear error.
+    after = run(dispatch_bin, cli_env, "token", "list").stdout.strip().splitlines()
+    assert [line.rsplit("\t", 1)[1] for line in after] == ["revoked", "active"]
+    with sqlite3.connect(db_path(cli_env)) as db:
+        audit = db.execute("SELECT action FROM audit_events").fetchall()
+    assert ("token.revoked",) in audit
+    missing = run(dispatch_bin, cli_env, "token", "revoke", "999")
+    assert missing.returncode == 1
+    assert "There is no token 999" in missing.stderr
