@@ -10,6 +10,7 @@ server's CPU.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from dispatch.acks.tokens import make_token
 from tests.bench import load
-from tests.bench.common import Profiler
+from tests.bench.common import CpuShares, Profiler, named, process_group
 from tests.factories import directory_csv, many_rows
 
 CLIENTS = 32
@@ -75,6 +76,17 @@ def _figures(run: load.Load, name: str) -> dict[str, Any]:
     }
 
 
+def _shares(api_pid: int) -> CpuShares:
+    """Where the cores go during a load: the API, PostgreSQL, Redis, and this process (the
+    load generator)."""
+    return CpuShares(
+        api=lambda: process_group(api_pid),
+        postgres=lambda: named("postgres"),
+        redis=lambda: named("redis-server"),
+        load=lambda: [os.getpid()],
+    )
+
+
 def run_acks(
     base: str,
     headers: dict[str, str],
@@ -104,7 +116,9 @@ def run_acks(
         for i in _delivery_ids(base, headers, by_link["id"])
     ]
     profiler.attach(api_pid, "ack-link", seconds=4)
+    shares = _shares(api_pid)
     results.update(_figures(load.run(base, requests, connections=CLIENTS), "ack"))
+    results["ack_cpu"] = shares.stop()
     results["ack_acknowledged"] = _acknowledged(base, headers, by_link["id"])
 
     by_sms = _declare(base, headers, "sms")
@@ -116,7 +130,9 @@ def run_acks(
         signature = validator.compute_signature(url, form)
         requests.append(load.request("POST", url, form, X_Twilio_Signature=signature))
     profiler.attach(api_pid, "ack-sms", seconds=4)
+    shares = _shares(api_pid)
     results.update(_figures(load.run(base, requests, connections=CLIENTS), "sms_webhook"))
+    results["sms_webhook_cpu"] = shares.stop()
     results["sms_acknowledged"] = _acknowledged(base, headers, by_sms["id"])
     profiler.wait()
     return results

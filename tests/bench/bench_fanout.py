@@ -18,6 +18,7 @@ receiver and the SMTP sink on loopback.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -39,8 +40,11 @@ from tests.bench.common import (
     DISPATCH,
     REDIS_URL,
     ROOT,
+    CpuShares,
     PeakMemory,
     Profiler,
+    named,
+    process_group,
     scratch_database,
 )
 from tests.factories import directory_csv, many_rows
@@ -200,15 +204,19 @@ def _declarations(
         s.import_rows(many_rows(FANOUT))
         s.declare("Warm-up", ["email", "sms"])
         profiler.attach(s.api.popen.pid, "declare-api", seconds=10)
+        api = s.api.popen.pid
+        shares = CpuShares(api=lambda: process_group(api), postgres=lambda: named("postgres"))
         times = []
         for n in range(DECLARATIONS):
             started = time.perf_counter()
             incident, _ = s.declare(f"Declaration {n}", ["email", "sms"])
             times.append((time.perf_counter() - started) * 1000)
             assert incident["recipients"] == FANOUT, incident["recipients"]
+        cpu = shares.stop()
         profiler.wait()
     times.sort()
     return {
+        "declare_cpu": cpu,
         "declare_p99_ms": round(times[max(0, int(len(times) * 0.99) - 1)], 1),
         "declare_p50_ms": round(statistics.median(times), 1),
         "declare_runs": DECLARATIONS,
@@ -242,6 +250,14 @@ def _fanout_and_acks(
         assert s.worker is not None
         profiler.attach(s.worker.popen.pid, "fanout-worker", seconds=15)
         profiler.attach(s.api.popen.pid, "fanout-api", seconds=5)
+        worker, api = s.worker.popen.pid, s.api.popen.pid
+        shares = CpuShares(
+            worker=lambda: process_group(worker),
+            api=lambda: process_group(api),
+            postgres=lambda: named("postgres"),
+            redis=lambda: named("redis-server"),
+            fakes=lambda: [os.getpid()],
+        )
         started = time.perf_counter()
         _, sent = s.declare("Fan-out", ["email", "sms"])
         results["fanout_declare_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -251,6 +267,7 @@ def _fanout_and_acks(
 
         wait_until(done, timeout=900, what=f"{FANOUT} SMS and e-mails", interval=0.02)
         elapsed = time.perf_counter() - started
+        results["fanout_cpu"] = shares.stop()
         first = twilio.messages[sms_before].received_at.timestamp()
         results.update(
             fanout_recipients=FANOUT,

@@ -7,8 +7,9 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -60,6 +61,46 @@ def process_group(pgid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
                 pids.append(int(entry.name))
     return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (0 for one that has gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def named(command: str) -> list[int]:
+    """The pids of the processes whose command name is ``command`` (e.g. ``postgres``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == command:
+                    pids.append(int(entry.name))
+    return pids
+
+
+class CpuShares:
+    """CPU used by each part of the system over one stretch of a benchmark: where the cores
+    went, to say what limits a figure."""
+
+    def __init__(self, **parts: Callable[[], list[int]]) -> None:
+        self.parts = parts
+        self.started = {name: cpu_seconds(pids()) for name, pids in parts.items()}
+        self.wall = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        """Each part's CPU seconds, and ``wall_s`` and the machine's ``cores`` for scale."""
+        used = {
+            f"{name}_cpu_s": round(cpu_seconds(pids()) - self.started[name], 1)
+            for name, pids in self.parts.items()
+        }
+        return {**used, "wall_s": round(time.perf_counter() - self.wall, 1)}
 
 
 def peak_rss_mb(pid: int) -> float:
