@@ -21,8 +21,8 @@ def summarise(path: Path, top: int = 25) -> str:
     total = idle = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count.isdigit():
+            continue  # a frame's text may hold a line break: its tail is not a sample
         n = int(count)
         frames = [
             f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0] + ")" if " (" in f else f
