@@ -154,12 +154,14 @@ def token_create(role: str, name: str) -> None:
 @token.command("list")
 def token_list() -> None:
     """Every token: id, role, name, created, and whether it is revoked or expired."""
-    from dispatch.security.service import list_tokens
+    from dispatch.db.base import utcnow
+    from dispatch.security.service import list_tokens, token_state
 
     async def work(session: AsyncSession) -> list[str]:
+        now = utcnow()
         return [
             f"{row.id}\t{row.role}\t{row.name}\t{row.created_at:%Y-%m-%d %H:%M}\t"
-            + ("revoked" if row.revoked_at else "expired" if row.expired else "active")
+            + token_state(row, now)
             for row in await list_tokens(session)
         ]
 

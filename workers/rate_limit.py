@@ -23,8 +23,6 @@ import asyncio
 import heapq
 import itertools
 import math
-import time
-from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -68,12 +66,11 @@ class SlotStore(Protocol):
 class MemorySlots:
     """Slots in this process (the embedded mode, unit tests)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(self) -> None:
         self._next: dict[str, float] = {}
 
     async def book(self, key: str, interval_s: float, horizon_s: float) -> tuple[bool, float]:
-        now = self.clock()
+        now = asyncio.get_running_loop().time()  # the clock the limiter's waits are on
         slot = max(now, self._next.get(key, 0.0))
         if slot - now > horizon_s:
             return False, slot - now - horizon_s

@@ -87,32 +87,18 @@ async def create_token(
     return row, token
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """What an operator sees of a token: never the token itself."""
-
-    id: int
-    role: str
-    name: str
-    created_at: datetime
-    revoked_at: datetime | None
-    expired: bool
+def token_state(row: ApiToken, now: datetime) -> str:
+    """``active``, ``revoked`` or ``expired``: only an active token lets anyone in."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at is not None and row.expires_at <= now:
+        return "expired"
+    return "active"
 
 
-async def list_tokens(session: AsyncSession) -> list[TokenInfo]:
-    """Every API token, oldest first."""
-    now = utcnow()
-    return [
-        TokenInfo(
-            id=row.id,
-            role=row.role,
-            name=row.name,
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-            expired=row.expires_at is not None and row.expires_at <= now,
-        )
-        for row in await session.scalars(select(ApiToken).order_by(ApiToken.id))
-    ]
+async def list_tokens(session: AsyncSession) -> list[ApiToken]:
+    """Every API token, oldest first (the rows hold only the tokens' hashes)."""
+    return list(await session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
 async def revoke_token(session: AsyncSession, *, token_id: int, actor: Actor) -> ApiToken | None:
@@ -137,7 +123,7 @@ async def authenticate_token(session: AsyncSession, token: str) -> Principal | N
     # The index lookup already matched; compare again in constant time as a belt and braces.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
+    if token_state(row, utcnow()) != "active":
         return None
     return Principal(kind="token", id=row.id, name=row.name, role=Role(row.role))
 
