@@ -16,6 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
+from dispatch import wiring
 from dispatch.acks.api import (
     AcknowledgementController,
     FieldReportController,
@@ -28,7 +29,7 @@ from dispatch.changes.api import ChangeRequestController
 from dispatch.changes.pages import changes_page, changes_submit
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
-from dispatch.delivery.api import SandboxController, TwilioWebhookController
+from dispatch.delivery.api import SandboxController
 from dispatch.delivery.ports import Enqueuer
 from dispatch.directory.api import (
     ContactController,
@@ -63,6 +64,11 @@ from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
+from dispatch.webhooks.api import (
+    PROVIDERS_STATE_KEY,
+    ROUTER_STATE_KEY,
+    ProviderWebhookController,
+)
 from translations.catalog import ensure_compiled
 
 HERE = Path(__file__).parent
@@ -95,6 +101,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
 
             enqueuer = DramatiqEnqueuer(build_broker(settings.broker_url))
     on_shutdown.append(engine.dispose)
+    sessionmaker = create_sessionmaker(engine)
+    # The providers' own view of their webhooks (signatures, reports, inbound messages).
+    providers = wiring.channels(settings, sessionmaker)
+    on_shutdown.append(providers.close)
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -127,7 +137,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     public = Router(
         path="/",
         route_handlers=[
-            TwilioWebhookController,
+            ProviderWebhookController,
             ack_page,
             ack_submit,
             pack_index,
@@ -192,7 +202,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             {
                 "settings": settings,
                 ENGINE_STATE_KEY: engine,
-                SESSIONMAKER_STATE_KEY: create_sessionmaker(engine),
+                SESSIONMAKER_STATE_KEY: sessionmaker,
+                PROVIDERS_STATE_KEY: providers,
+                ROUTER_STATE_KEY: wiring.inbound_router(),
                 ENQUEUER_STATE_KEY: enqueuer,
                 throttle.COUNTER_STATE_KEY: counter,
                 THROTTLE_STATE_KEY: throttle.GuessThrottle(store, secret=settings.secret_key),

@@ -13,7 +13,6 @@ middleware exposes those with its metrics from each worker host (``DISPATCH_WORK
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,34 +22,7 @@ from dispatch.acks.models import Acknowledgement
 from dispatch.delivery.models import Delivery
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-PROVIDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 QUEUE = "deliveries"
-
-
-@lru_cache(maxsize=1)
-def _send_metrics() -> tuple[Any, Any]:
-    import prometheus_client as prom
-
-    latency = prom.Histogram(
-        "dispatch_provider_seconds",
-        "How long the provider took to answer a send, by channel.",
-        ["channel"],
-        buckets=PROVIDER_BUCKETS,
-    )
-    outcomes = prom.Counter(
-        "dispatch_sends_total",
-        "Sends by channel and outcome (accepted, retry, failed, reconciled, lookup_failed).",
-        ["channel", "outcome"],
-    )
-    return latency, outcomes
-
-
-def observe_send(channel: str, seconds: float | None, outcome: str) -> None:
-    """Count one send; ``seconds`` is the provider's answer time when it answered."""
-    latency, outcomes = _send_metrics()
-    if seconds is not None:
-        latency.labels(channel).observe(seconds)
-    outcomes.labels(channel, outcome).inc()
 
 
 async def _broker_depth(broker_url: str) -> dict[str, int]:

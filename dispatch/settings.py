@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from channels.providers import ProviderConfig, ProviderConfigError, parse_providers
+
 PREFIX = "DISPATCH_"
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -79,6 +81,10 @@ class Settings:
 
     twilio_api_base: str = ""
     """Only for tests: points the Twilio SDK at a fake API (``http://127.0.0.1:PORT``)."""
+
+    sms_providers: str = field(default="", repr=False)
+    """SMS providers as a JSON list (see the README); when empty, the ``TWILIO_*`` settings make
+    one provider called ``twilio``, and without those SMS goes to the sandbox."""
 
     worker_threads: int = 8
     """Worker threads per ``dispatch worker`` process (and in the embedded mode)."""
@@ -152,6 +158,32 @@ class Settings:
             )
         if not self.secret_key:
             object.__setattr__(self, "secret_key", _default_secret())
+        try:
+            self.sms_provider_configs()
+        except ProviderConfigError as exc:
+            raise SettingsError(f"{PREFIX}SMS_PROVIDERS: {exc}") from exc
+
+    def sms_provider_configs(self) -> list[ProviderConfig]:
+        """The configured SMS providers, in order; none means SMS goes to the sandbox."""
+        if self.sms_providers.strip():
+            return parse_providers(self.sms_providers)
+        if not self.twilio_account_sid:
+            return []
+        options = {
+            "account_sid": self.twilio_account_sid,
+            "auth_token": self.twilio_auth_token,
+            "from": self.twilio_from,
+        }
+        if self.twilio_api_base:
+            options["api_base"] = self.twilio_api_base
+        return [
+            ProviderConfig(
+                name="twilio",
+                kind="twilio",
+                segments_per_second=self.sms_rate_per_second,
+                options=options,
+            )
+        ]
 
     @property
     def is_sqlite(self) -> bool:

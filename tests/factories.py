@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import OutgoingMessage
+from dispatch import wiring
 from dispatch.audit.service import Actor
+from dispatch.delivery.engine import claim
 from dispatch.directory.demo import load_demo
 from dispatch.directory.importer import COLUMNS
 from dispatch.directory.validation import ORGNR_WEIGHTS
+from dispatch.security.links import Links
 
 
 def organisation_number(seed: int) -> str:
@@ -105,3 +111,23 @@ async def declare_demo_exercise(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def claimed_messages(
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    base_url: str,
+    secret: str,
+    sender: str = "varsel@helsedir.example",
+) -> list[OutgoingMessage]:
+    """What these deliveries would send now, rendered by their senders as a worker renders them
+    (the rows are claimed, as a worker would)."""
+    sources = wiring.message_sources(sender=sender)
+    claimed = {job.id: job for job in await claim(session, ids)}
+    messages = []
+    for job in (claimed[i] for i in ids if i in claimed):
+        source = sources.get(job.source_kind)
+        job.payload = (await source.load(session, [job]))[job.id]
+        messages.append(source.render(job, Links(base_url, secret, job.id)))
+    return messages

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.escalation import run_due
 from dispatch.campaigns import service as campaigns
-from dispatch.delivery.service import process_batch
+from dispatch.delivery.engine import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.exercises import service as exercises
 from dispatch.meetings import service as meetings
@@ -52,16 +52,7 @@ class Actors:
 
     async def _deliver_batch(self, delivery_ids: list[int]) -> None:
         rt = await self.runtime()
-        await process_batch(
-            delivery_ids,
-            sessionmaker=rt.sessionmaker,
-            channels=rt.channels,
-            limiter=rt.limiter,
-            enqueuer=rt.enqueuer,
-            base_url=rt.settings.base_url,
-            secret=rt.settings.secret_key,
-            sender=rt.settings.email_from,
-        )
+        await process_batch(delivery_ids, rt.engine)
 
     async def sweep_once(self) -> int:
         """Re-enqueue what the broker lost, and run what has come due (escalation steps, list

@@ -7,25 +7,23 @@ For an incident that asks for acknowledgement, three steps are scheduled when it
 2. one deadline later, the main contacts of organisations where no one has acknowledged get it;
 3. one deadline after that, whoever is still silent is marked unreachable.
 
-Steps are rows with a due time; the sweeper runs the due ones (``run_due``), so a restart loses
-no timer. Closing the incident cancels what has not run.
+Steps are rows with a due time (``dispatch.incidents.timers``); the sweeper runs the due ones
+(``run_due``), so a restart loses no timer. Closing the incident cancels what has not run.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.acks.models import Acknowledgement
 from dispatch.audit.service import SYSTEM, record
-from dispatch.db.base import Base, BigIntId, IdMixin, UTCDateTime, utcnow
-from dispatch.db.upsert import insert_ignoring_conflicts
-from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.db.base import utcnow
+from dispatch.delivery import outbox
+from dispatch.delivery.models import Delivery, SourceKind
+from dispatch.delivery.outbox import PRIORITY_FIRST, PRIORITY_REST, OutboxItem
 from dispatch.incidents.models import (
     Incident,
     IncidentState,
@@ -33,49 +31,8 @@ from dispatch.incidents.models import (
     MessageVersion,
     Recipient,
 )
+from dispatch.incidents.timers import EscalationStep, Step
 from translations.locales import choose_language
-
-
-class Step(StrEnum):
-    REMIND = "remind"
-    MAIN_CONTACTS = "main_contacts"
-    UNREACHABLE = "unreachable"
-
-
-class EscalationStep(IdMixin, Base):
-    """One scheduled step of an incident's escalation."""
-
-    __tablename__ = "escalation_steps"
-
-    incident_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("incidents.id", ondelete="CASCADE"), index=True
-    )
-    step: Mapped[str] = mapped_column(String(16))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    outcome: Mapped[str | None] = mapped_column(String(200), default=None)
-
-
-def schedule(session: AsyncSession, incident: Incident) -> None:
-    """Add the three steps for a newly declared incident that asks for acknowledgement."""
-    if not incident.ack_required:
-        return
-    interval = timedelta(seconds=incident.ack_deadline_seconds)
-    for n, step in enumerate((Step.REMIND, Step.MAIN_CONTACTS, Step.UNREACHABLE), start=1):
-        session.add(
-            EscalationStep(
-                incident_id=incident.id, step=step, due_at=incident.declared_at + n * interval
-            )
-        )
-
-
-async def cancel(session: AsyncSession, incident_id: int) -> None:
-    """Stop an incident's escalation (it was closed)."""
-    await session.execute(
-        update(EscalationStep)
-        .where(EscalationStep.incident_id == incident_id, EscalationStep.started_at.is_(None))
-        .values(started_at=utcnow(), outcome="cancelled: the incident was closed")
-    )
 
 
 async def run_due(session: AsyncSession) -> list[int]:
@@ -166,7 +123,7 @@ async def _remind(session: AsyncSession, incident: Incident) -> tuple[list[int],
         channel = _other_channel(person, incident.channels, used.get(person.id, set()))
         if channel is not None:
             rows.append(_delivery(incident, version, person, channel))
-    ids = await _insert(session, rows)
+    ids = await outbox.write(session, rows)
     return ids, f"reminded {len(ids)} of {len(silent)} silent people"
 
 
@@ -187,7 +144,7 @@ async def _tell_main_contacts(session: AsyncSession, incident: Incident) -> tupl
         channel = "sms" if person.phone and "sms" in person.channels else "email"
         if (channel == "email" and person.email) or channel == "sms":
             rows.append(_delivery(incident, version, person, channel))
-    ids = await _insert(session, rows)
+    ids = await outbox.write(session, rows)
     return ids, f"told {len(ids)} main contacts of {len(silent_orgs)} silent organisations"
 
 
@@ -206,7 +163,9 @@ async def _mark_unreachable(session: AsyncSession, incident: Incident) -> str:
 async def _channels_used(session: AsyncSession, version_id: int) -> dict[int, set[str]]:
     rows = await session.execute(
         select(Delivery.recipient_id, Delivery.channel).where(
-            Delivery.message_version_id == version_id, Delivery.recipient_id.is_not(None)
+            Delivery.source_kind == SourceKind.INCIDENT,
+            Delivery.source_id == version_id,
+            Delivery.recipient_id.is_not(None),
         )
     )
     used: dict[int, set[str]] = {}
@@ -227,27 +186,17 @@ def _other_channel(person: Recipient, channels: list[str], used: set[str]) -> st
 
 def _delivery(
     incident: Incident, version: MessageVersion, person: Recipient, channel: str
-) -> dict[str, Any]:
+) -> OutboxItem:
     lang, fallback = choose_language(person.language, list(version.content))
-    now = utcnow()
-    return {
-        "incident_id": incident.id,
-        "message_version_id": version.id,
-        "recipient_id": person.id,
-        "channel": channel,
-        "target": f"recipient:{person.id}",
-        "address": person.email if channel == "email" else person.phone,
-        "language": lang,
-        "fallback": fallback,
-        "priority": 0 if person.main_contact else 1,
-        "state": DeliveryState.QUEUED,
-        "created_at": now,
-        "enqueued_at": now,
-    }
-
-
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    table = cast(Table, Delivery.__table__)
-    return await insert_ignoring_conflicts(
-        session, table, rows, key=["message_version_id", "target", "channel"]
+    return OutboxItem(
+        source_kind=SourceKind.INCIDENT,
+        source_id=version.id,
+        channel=channel,
+        target=f"recipient:{person.id}",
+        address=(person.email if channel == "email" else person.phone) or "",
+        language=lang,
+        fallback=fallback,
+        priority=PRIORITY_FIRST if person.main_contact else PRIORITY_REST,
+        incident_id=incident.id,
+        recipient_id=person.id,
     )

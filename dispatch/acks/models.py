@@ -67,16 +67,3 @@ class SmsOptOut(Base):
 
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class InboundSms(IdMixin, Base):
-    """An SMS Twilio delivered to us, by its ``MessageSid``: Twilio retries a webhook that timed
-    out, and anyone holding a signed request could send it again. The second time, the stored
-    answer is repeated and nothing is recorded again. No number and no text are kept here."""
-
-    __tablename__ = "inbound_sms"
-
-    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    answer: Mapped[str | None] = mapped_column(Text, default=None)
-    """The SMS we answered with, sent again to a repeat."""

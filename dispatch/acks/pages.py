@@ -19,9 +19,9 @@ from sqlalchemy import select
 from dispatch.acks import service
 from dispatch.acks.models import Acknowledgement, AckVia
 from dispatch.db.session import DbSession
-from dispatch.delivery.render import marker
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Recipient
+from dispatch.incidents.render import marker
 from dispatch.security.throttle import GuessThrottle
 from dispatch.settings import Settings
 from translations import strings

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy import select
 
-from dispatch.campaigns import service
+from dispatch.campaigns import schemas, service
 from dispatch.campaigns.models import Campaign
 from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
@@ -60,7 +60,7 @@ class CampaignController(Controller):
         self,
         request: AuthedRequest,
         db_session: DbSession,
-        data: JSONBody[service.ListReviewIn],
+        data: JSONBody[schemas.ListReviewIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[StartedOut]:
         started = await commit_once(
@@ -89,7 +89,7 @@ class CampaignController(Controller):
         return Response(body, status_code=201 if started.created else 200)
 
     @get("/", guards=[READ_PERSONAL], summary="Campaigns, newest first")
-    async def list_campaigns(self, db_session: DbSession) -> list[service.CampaignOut]:
+    async def list_campaigns(self, db_session: DbSession) -> list[schemas.CampaignOut]:
         ids = (await db_session.scalars(select(Campaign.id).order_by(Campaign.id.desc()))).all()
         return [await service.summary(db_session, i) for i in ids[:50]]
 
@@ -100,5 +100,5 @@ class CampaignController(Controller):
     )
     async def get_campaign(
         self, db_session: DbSession, campaign_id: FromPath[int]
-    ) -> service.CampaignOut:
+    ) -> schemas.CampaignOut:
         return await service.summary(db_session, campaign_id)

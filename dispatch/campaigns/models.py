@@ -1,8 +1,9 @@
 """A list-review campaign and its targets: one row per contact asked to confirm their details.
 
 A target's deliveries (the request and, if still silent, the reminder) are rows in the same
-outbox as alerts, with ``campaign_target_id`` set; its confirm link is an HMAC over
-``confirm:<target id>``, like the acknowledgement links.
+outbox as alerts, with the target as their source (``source_kind`` ``list_review``,
+``newsletter`` or ``meeting``); its confirm link is an HMAC over the delivery, like the
+acknowledgement links.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from dispatch import member_pages
-from dispatch.campaigns import service
+from dispatch.campaigns import confirm
 from dispatch.db.session import DbSession
 from dispatch.errors import DomainError
 from dispatch.settings import Settings
@@ -23,7 +23,7 @@ from translations.locales import format_datetime_local
 FIELDS = ("name", "email", "phone", "language")
 
 
-def _info(found: service.Confirming, lang: str) -> dict[str, str]:
+def _info(found: confirm.Confirming, lang: str) -> dict[str, str]:
     """What the page says about the campaign, read once (a rollback expires the rows)."""
     return {
         "organisation": found.organisation,
@@ -59,17 +59,17 @@ def _page(
 
 async def _find(
     request: Request[Any, Any, State], db_session: DbSession, token: str
-) -> service.Confirming | Template:
+) -> confirm.Confirming | Template:
     settings: Settings = request.app.state["settings"]
     return await member_pages.resolve_link(
         request,
         "confirm",
-        lambda: service.resolve_confirm(db_session, secret=settings.secret_key, token=token),
+        lambda: confirm.resolve_confirm(db_session, secret=settings.secret_key, token=token),
         lambda status: _page(None, lang="nb", status_code=status, closed=True),
     )
 
 
-def _current(found: service.Confirming) -> dict[str, str]:
+def _current(found: confirm.Confirming) -> dict[str, str]:
     contact = found.contact
     if contact is None:
         return {}
@@ -90,7 +90,7 @@ async def confirm_page(
     if isinstance(found, Template):
         return found
     lang = found.target.language
-    if not service.is_open(found):
+    if not confirm.is_open(found):
         return _page(_info(found, lang), lang=lang, status_code=410, closed=True)
     return _page(_info(found, lang), lang=lang, values=_current(found))
 
@@ -108,13 +108,13 @@ async def confirm_submit(
         return found
     lang = found.target.language
     info = _info(found, lang)
-    if not service.is_open(found):
+    if not confirm.is_open(found):
         return _page(info, lang=lang, status_code=410, closed=True)
     values = {k: str(data.get(k) or "").strip()[:400] for k in FIELDS}
     replacement = {k: str(data.get(f"replacement_{k}") or "")[:400] for k in FIELDS[:3]}
-    given = service.Answer(**values, replacement=replacement)
+    given = confirm.Answer(**values, replacement=replacement)
     try:
-        outcome = await service.answer(db_session, found, given)
+        outcome = await confirm.answer(db_session, found, given)
         await db_session.commit()
     except DomainError as exc:
         await db_session.rollback()

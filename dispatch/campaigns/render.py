@@ -7,7 +7,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from dispatch.delivery.render import Rendered, footer_html, footer_text
+from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local, text_direction

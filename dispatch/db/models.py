@@ -1,7 +1,6 @@
 """Every model, imported in one place so the metadata is complete for migrations and tests."""
 
-from dispatch.acks.escalation import EscalationStep
-from dispatch.acks.models import Acknowledgement, FieldReport, InboundSms, SmsOptOut
+from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
@@ -11,10 +10,13 @@ from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.exercises.models import ScheduledExercise
+from dispatch.inbound.models import InboundSms
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from dispatch.incidents.timers import EscalationStep
 from dispatch.meetings.models import Meeting
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
+from dispatch.replycodes.models import ReplyCode
 from dispatch.security.models import ApiToken, User, WebSession
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "PackPublication",
     "PassedOn",
     "Recipient",
+    "ReplyCode",
     "SandboxMessage",
     "ScheduledExercise",
     "SmsOptOut",

@@ -1,8 +1,9 @@
 """The delivery outbox: one row per recipient (or Teams channel) × channel × message.
 
-A message is an incident's message version, a message pack's publication, or a list review's
-request or reminder to one contact; exactly one of ``message_version_id``, ``publication_id``
-and ``campaign_target_id`` is set.
+What a row sends is named by ``source_kind`` and ``source_id``: an incident's message version,
+a message pack's publication, a campaign's target (list review, newsletter, meeting). The
+engine reads no further: the sender registered for the kind loads and renders it
+(``dispatch.delivery.sources``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -36,11 +36,19 @@ class DeliveryState(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
-ONE_MESSAGE = (
-    "(CASE WHEN message_version_id IS NULL THEN 0 ELSE 1 END)"
-    " + (CASE WHEN publication_id IS NULL THEN 0 ELSE 1 END)"
-    " + (CASE WHEN campaign_target_id IS NULL THEN 0 ELSE 1 END) = 1"
-)
+class SourceKind(StrEnum):
+    """Which sender owns a delivery's message; ``source_id`` is that sender's row."""
+
+    INCIDENT = "incident"
+    """An incident's message version: the alert, an update, the closing message, a reminder."""
+    PACK = "pack"
+    """A message pack's publication."""
+    LIST_REVIEW = "list_review"
+    """A yearly list review's request or reminder to one contact (a campaign target)."""
+    NEWSLETTER = "newsletter"
+    """A newsletter to one contact or network channel (a campaign target)."""
+    MEETING = "meeting"
+    """A meeting's invitation, reminder or cancellation (a campaign target)."""
 
 
 class Delivery(IdMixin, Base):
@@ -48,28 +56,21 @@ class Delivery(IdMixin, Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("message_version_id", "target", "channel"),
-        UniqueConstraint("publication_id", "target", "channel"),
-        UniqueConstraint("campaign_target_id", "target", "channel"),
-        CheckConstraint(ONE_MESSAGE, name="one_message"),
+        UniqueConstraint("source_kind", "source_id", "target", "channel"),
         Index("ix_deliveries_state_enqueued_at", "state", "enqueued_at"),
         Index("ix_deliveries_incident_id_state", "incident_id", "state"),
     )
 
+    source_kind: Mapped[str] = mapped_column(String(16))
+    """A ``SourceKind``: which sender loads and renders this row's message."""
+    source_id: Mapped[int] = mapped_column(BigIntId)
+    """The sender's row: a message version, a publication or a campaign target."""
     incident_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("incidents.id", ondelete="CASCADE"), default=None
     )
-    message_version_id: Mapped[int | None] = mapped_column(
-        BigIntId, ForeignKey("message_versions.id", ondelete="CASCADE"), default=None
-    )
-    publication_id: Mapped[int | None] = mapped_column(
-        BigIntId, ForeignKey("pack_publications.id", ondelete="CASCADE"), index=True, default=None
-    )
-    campaign_target_id: Mapped[int | None] = mapped_column(
-        BigIntId, ForeignKey("campaign_targets.id", ondelete="CASCADE"), index=True, default=None
-    )
+    """The incident the message belongs to, for its counts and report; none outside one."""
     organisation_id: Mapped[int | None] = mapped_column(BigIntId, default=None)
-    """For a pack's e-mail: the organisation whose main contact it goes to."""
+    """The organisation a routine message goes to (a pack's main contact, a campaign target)."""
     recipient_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("recipients.id", ondelete="CASCADE"), index=True, default=None
     )
@@ -86,6 +87,9 @@ class Delivery(IdMixin, Base):
     priority: Mapped[int] = mapped_column(Integer, default=1)
     """0 for main contacts and Teams (sent first), 1 for everyone else."""
     state: Mapped[str] = mapped_column(String(16), default=DeliveryState.QUEUED)
+    provider: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The name of the provider that got the last try (``twilio``, ``smtp``, ``sandbox`` …):
+    an uncertain try is looked up there, and its callbacks are its own."""
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from dispatch.acks.models import Acknowledgement
 from dispatch.db.session import DbSession, commit_once
-from dispatch.delivery.models import Delivery
+from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents import service
 from dispatch.incidents.cap import to_cap
@@ -122,7 +122,10 @@ class IncidentController(Controller):
                 deliveries=len(outcome.delivery_ids),
             )
         planned = await db_session.scalar(
-            select(func.count()).where(Delivery.message_version_id == outcome.version.id)
+            select(func.count()).where(
+                Delivery.source_kind == SourceKind.INCIDENT,
+                Delivery.source_id == outcome.version.id,
+            )
         )
         body = DeclaredOut(
             id=outcome.incident.id,
@@ -245,7 +248,7 @@ class IncidentController(Controller):
             items=[
                 DeliveryOut(
                     id=d.id,
-                    message_version_id=d.message_version_id,
+                    message_version_id=d.source_id,
                     channel=d.channel,
                     recipient_id=d.recipient_id,
                     network_code=d.network_code,

@@ -3,7 +3,6 @@ version, its recipients and every delivery row; the caller commits, then enqueue
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,14 +14,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from channels.sms_encoding import analyse
-from dispatch.acks import escalation
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.db.bulk import insert_returning_ids
-from dispatch.delivery import render
-from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.delivery import outbox
+from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Network
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.incidents import render, timers
 from dispatch.incidents import validation as v
 from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.models import (
@@ -32,6 +31,7 @@ from dispatch.incidents.models import (
     MessageVersion,
     Recipient,
 )
+from dispatch.incidents.outbox import alert_items, personal_channels
 from dispatch.incidents.schemas import (
     IncidentIn,
     LanguageContent,
@@ -39,12 +39,11 @@ from dispatch.incidents.schemas import (
     SmsLanguage,
     SmsPreview,
 )
-from dispatch.meetings.models import Meeting
 from dispatch.paging import paginate
+from dispatch.replycodes import service as replycodes
 from translations.locales import choose_language
 
-PRIORITY_FIRST = 0
-PRIORITY_REST = 1
+REPLY_CODE_HOLDER = "incident"
 
 
 @dataclass(slots=True)
@@ -125,11 +124,6 @@ async def _check(session: AsyncSession, data: IncidentIn, *, code: str) -> Check
     )
 
 
-def _personal_channels(person: Person, channels: Sequence[str]) -> list[str]:
-    available = {"email": person.email, "sms": person.phone}
-    return [c for c in ("email", "sms") if c in channels and c in person.channels and available[c]]
-
-
 async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
     """Who would get what, and what the SMS would cost; writes nothing."""
     checked = await _check(session, data, code="0000")
@@ -143,7 +137,7 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
         by_language[chosen] += 1
         if is_fallback:
             fallbacks[person.language] = chosen
-        for channel in _personal_channels(person, checked.channels):
+        for channel in personal_channels(person, checked.channels):
             deliveries[channel] += 1
             if channel == "sms":
                 sms_counts[chosen] += 1
@@ -178,30 +172,6 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
     )
 
 
-async def new_reply_code(session: AsyncSession) -> str:
-    """Four digits unlike every open incident's and every coming meeting's: an SMS reply with
-    a code names one thing only."""
-    taken = set(
-        (
-            await session.scalars(
-                select(Incident.code).where(Incident.state == IncidentState.ACTIVE)
-            )
-        ).all()
-    ) | set(
-        (
-            await session.scalars(
-                select(Meeting.code).where(
-                    Meeting.cancelled_at.is_(None), Meeting.starts_at > utcnow()
-                )
-            )
-        ).all()
-    )
-    while True:
-        code = str(1000 + secrets.randbelow(9000))
-        if code not in taken:
-            return code
-
-
 async def find_by_idempotency_key(session: AsyncSession, key: str) -> Incident | None:
     """The incident a previous declaration with this key created."""
     return await session.scalar(select(Incident).where(Incident.idempotency_key == key))
@@ -224,7 +194,7 @@ async def declare(
                 select(func.count()).where(Recipient.incident_id == existing.id)
             )
             return Outcome(existing, version, recipients or 0, [], created=False)
-    code = await new_reply_code(session)
+    code = await replycodes.allocate(session, holder=REPLY_CODE_HOLDER)
     checked = await _check(session, data, code=code)
     now = utcnow()
     incident = Incident(
@@ -250,14 +220,11 @@ async def declare(
     session.add(version)
     await session.flush()
     recipient_ids = await _insert_recipients(session, incident.id, checked.people)
-    delivery_ids = await _insert_deliveries(
-        session,
-        incident=incident,
-        version=version,
-        people=list(zip(recipient_ids, checked.people, strict=True)),
-        webhooks=checked.webhooks,
+    people = list(zip(recipient_ids, checked.people, strict=True))
+    delivery_ids = await outbox.write(
+        session, alert_items(incident, version, people, checked.webhooks)
     )
-    escalation.schedule(session, incident)
+    timers.schedule(session, incident)
     record(
         session,
         actor=actor,
@@ -299,71 +266,6 @@ async def _insert_recipients(
             for p in people
         ],
     )
-
-
-async def _insert_deliveries(
-    session: AsyncSession,
-    *,
-    incident: Incident,
-    version: MessageVersion,
-    people: list[tuple[int, Person]],
-    webhooks: dict[str, str],
-) -> list[int]:
-    languages = list(version.content)
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for network, url in webhooks.items() if "teams" in incident.channels else []:
-        lang, is_fallback = choose_language("nb", languages)
-        rows.append(
-            _row(
-                incident,
-                version,
-                now,
-                channel="teams",
-                target=f"network:{network}",
-                address=url,
-                language=lang,
-                fallback=is_fallback,
-                priority=PRIORITY_FIRST,
-                network_code=network,
-            )
-        )
-    for recipient_id, person in people:
-        lang, is_fallback = choose_language(person.language, languages)
-        priority = PRIORITY_FIRST if person.main_contact else PRIORITY_REST
-        for channel in _personal_channels(person, incident.channels):
-            rows.append(
-                _row(
-                    incident,
-                    version,
-                    now,
-                    channel=channel,
-                    target=f"recipient:{recipient_id}",
-                    address=person.email if channel == "email" else person.phone,
-                    language=lang,
-                    fallback=is_fallback,
-                    priority=priority,
-                    recipient_id=recipient_id,
-                )
-            )
-    if not rows:
-        return []
-    # SMS first within a priority: it is the channel most likely to be read at once.
-    rows.sort(key=lambda r: (r["priority"], r["channel"] != "sms"))
-    return await insert_returning_ids(session, cast(Table, Delivery.__table__), rows)
-
-
-def _row(incident: Incident, version: MessageVersion, now: Any, **values: Any) -> dict[str, Any]:
-    return {
-        "incident_id": incident.id,
-        "message_version_id": version.id,
-        "state": DeliveryState.QUEUED,
-        "created_at": now,
-        "enqueued_at": now,
-        "recipient_id": None,
-        "network_code": None,
-        **values,
-    }
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
@@ -422,9 +324,7 @@ async def add_version(
         select(Network.code, Network.teams_webhook_url).where(Network.code.in_(incident.networks))
     )
     webhooks = {code: url for code, url in rows.all() if url}
-    delivery_ids = await _insert_deliveries(
-        session, incident=incident, version=version, people=people, webhooks=webhooks
-    )
+    delivery_ids = await outbox.write(session, alert_items(incident, version, people, webhooks))
     record(
         session,
         actor=actor,
@@ -467,7 +367,8 @@ async def close(
         )
     incident.state = IncidentState.CLOSED
     incident.closed_at = utcnow()
-    await escalation.cancel(session, incident.id)
+    await timers.cancel(session, incident.id)
+    await replycodes.release(session, incident.code, holder=REPLY_CODE_HOLDER)
     record(
         session,
         actor=actor,

@@ -13,12 +13,12 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from sqlalchemy import select
 
-from dispatch.campaigns import service as campaigns
+from dispatch.campaigns import base as campaigns
 from dispatch.campaigns.models import Campaign
 from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents.api import ENQUEUER_STATE_KEY
-from dispatch.meetings import service
+from dispatch.meetings import answers, schemas, service
 from dispatch.meetings.models import Meeting
 from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.reports.api import PERSONAL_ROLES
@@ -54,11 +54,11 @@ class MeetingOut(msgspec.Struct):
     cancelled_at: datetime | None
     state: str
     """``active`` while answers are taken; ``finished`` once it started or was cancelled."""
-    answers: service.AnswerCounts
-    by_network: dict[str, service.AnswerCounts] | None
+    answers: schemas.AnswerCounts
+    by_network: dict[str, schemas.AnswerCounts] | None
     """Answers per network; in ``GET /meetings/{id}``, not in the list."""
     deliveries: dict[str, int]
-    attendees: list[service.Attendee] | None = None
+    attendees: list[schemas.Attendee] | None = None
     """Who answered what; for coordinators, in ``GET /meetings/{id}``."""
     warnings: list[str] = msgspec.field(default_factory=list)
 
@@ -68,7 +68,7 @@ async def _out(
 ) -> MeetingOut:
     """One meeting in full: answers by network, and names for those allowed to see them."""
     campaign, meeting = await service.get_meeting(db_session, meeting_id)
-    totals, by_network, people = await service.answers(db_session, meeting_id)
+    totals, by_network, people = await answers.answers(db_session, meeting_id)
     return _summary(
         campaign,
         meeting,
@@ -83,11 +83,11 @@ async def _out(
 def _summary(
     campaign: Campaign,
     meeting: Meeting,
-    totals: service.AnswerCounts,
+    totals: schemas.AnswerCounts,
     deliveries: dict[str, int],
     *,
-    by_network: dict[str, service.AnswerCounts] | None = None,
-    attendees: list[service.Attendee] | None = None,
+    by_network: dict[str, schemas.AnswerCounts] | None = None,
+    attendees: list[schemas.Attendee] | None = None,
     warnings: list[str] | None = None,
 ) -> MeetingOut:
     return MeetingOut(
@@ -122,7 +122,7 @@ def _enqueue(request: AuthedRequest, ids: list[int], meeting_id: int, event: str
 
 
 async def _created(
-    request: AuthedRequest, db_session: DbSession, created: service.Created
+    request: AuthedRequest, db_session: DbSession, created: schemas.Created
 ) -> Response[MeetingOut]:
     if created.created:
         _enqueue(request, created.delivery_ids, created.campaign.id, "meeting_invited")
@@ -158,7 +158,7 @@ class MeetingController(Controller):
         self,
         request: AuthedRequest,
         db_session: DbSession,
-        data: JSONBody[service.MeetingIn],
+        data: JSONBody[schemas.MeetingIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[MeetingOut]:
         created = await commit_once(
@@ -198,7 +198,7 @@ class MeetingController(Controller):
             m.campaign_id: m
             for m in await db_session.scalars(select(Meeting).where(Meeting.campaign_id.in_(ids)))
         }
-        counts = await service.answer_counts(db_session, ids)
+        counts = await answers.answer_counts(db_session, ids)
         deliveries = await campaigns.deliveries_by_campaign(db_session, ids)
         items = [_summary(c, meetings[c.id], counts[c.id], deliveries.get(c.id, {})) for c in rows]
         return Page(items=items, total=total, page=page, page_size=page_size)
@@ -244,7 +244,7 @@ class CallInController(Controller):
         request: AuthedRequest,
         db_session: DbSession,
         incident_id: FromPath[int],
-        data: JSONBody[service.CallIn],
+        data: JSONBody[schemas.CallIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[MeetingOut]:
         created = await commit_once(

@@ -16,15 +16,15 @@ from dispatch import member_pages
 from dispatch.acks.pages import SECURITY_HEADERS
 from dispatch.db.session import DbSession
 from dispatch.directory.service import organisation_names
-from dispatch.meetings import render, service
+from dispatch.meetings import answers, render
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
 
 
-def _mail(found: service.Invitation, organisation: str) -> render.MeetingMail:
+def _mail(found: answers.Invitation, organisation: str) -> render.MeetingMail:
     lang = found.target.language
-    text = service.text_in(found.campaign, lang)
+    text = answers.text_in(found.campaign, lang)
     cancelled = found.meeting.cancelled_at is not None
     return render.MeetingMail(
         phase=render.CANCEL if cancelled else render.INVITE,
@@ -43,7 +43,7 @@ def _mail(found: service.Invitation, organisation: str) -> render.MeetingMail:
 
 async def _find(
     request: Request[Any, Any, State], db_session: DbSession, token: str
-) -> service.Invitation | Template:
+) -> answers.Invitation | Template:
     settings: Settings = request.app.state["settings"]
 
     def refused(status: int) -> Template:
@@ -61,13 +61,13 @@ async def _find(
     return await member_pages.resolve_link(
         request,
         "rsvp",
-        lambda: service.resolve_link(db_session, secret=settings.secret_key, token=token),
+        lambda: answers.resolve_link(db_session, secret=settings.secret_key, token=token),
         refused,
     )
 
 
 async def _page(
-    db_session: DbSession, found: service.Invitation, token: str, *, done: str = ""
+    db_session: DbSession, found: answers.Invitation, token: str, *, done: str = ""
 ) -> Template:
     lang = found.target.language
     names = await organisation_names(db_session, {found.target.organisation_id or 0})
@@ -86,7 +86,7 @@ async def _page(
         answer=found.target.state,
         done=done,
         cancelled=found.meeting.cancelled_at is not None,
-        closed=not service.is_open(found.meeting),
+        closed=not answers.is_open(found.meeting),
         calendar_url=f"/meetings/answer/{token}/invitation.ics",
     )
 
@@ -113,11 +113,11 @@ async def answer_submit(
         return found
     t = translator(found.target.language)
     given = str(data.get("answer") or "")
-    if given not in ("yes", "no") or not service.is_open(found.meeting):
+    if given not in ("yes", "no") or not answers.is_open(found.meeting):
         page = await _page(db_session, found, token)
-        page.status_code = 410 if not service.is_open(found.meeting) else 422
+        page.status_code = 410 if not answers.is_open(found.meeting) else 422
         return page
-    service.answer(found.target, accepted=given == "yes", via="link")
+    answers.answer(found.target, accepted=given == "yes", via="link")
     await db_session.commit()
     done = strings.MEETING_PAGE_ACCEPTED if given == "yes" else strings.MEETING_PAGE_DECLINED
     return await _page(db_session, found, token, done=t.gettext(done))

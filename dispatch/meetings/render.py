@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from channels.base import Attachment
 from dispatch.db.base import utcnow
-from dispatch.delivery.render import Rendered, footer_html, footer_text
+from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from dispatch.meetings import ics
 from translations import strings
 from translations.catalog import translator

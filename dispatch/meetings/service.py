@@ -13,88 +13,38 @@ campaign, claimed by a conditional update in whichever worker's sweeper gets the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
-from sqlalchemy import Table, extract, func, select, update
+from sqlalchemy import extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.acks.replies import SmsAnswer, yes_or_no
-from dispatch.acks.tokens import read_token
 from dispatch.audit.service import SYSTEM, Actor, record
-from dispatch.campaigns.models import Campaign, CampaignKind, CampaignState, CampaignTarget
-from dispatch.campaigns.service import (
+from dispatch.campaigns.base import (
     chosen_networks,
     claim_reminder,
     find_by_idempotency_key,
     known_networks,
 )
+from dispatch.campaigns.models import Campaign, CampaignKind, CampaignState, CampaignTarget
 from dispatch.db.base import utcnow
-from dispatch.db.upsert import insert_ignoring_conflicts
-from dispatch.delivery.models import Delivery, DeliveryState
-from dispatch.directory.models import Contact, Network
-from dispatch.directory.service import organisation_names
+from dispatch.delivery import outbox
+from dispatch.directory.models import Contact
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
 from dispatch.incidents.models import Incident, IncidentState, MessageVersion
-from dispatch.incidents.service import new_reply_code
 from dispatch.meetings.models import PER_YEAR, Answer, Meeting, MeetingKind
+from dispatch.meetings.outbox import CANCEL, INVITE, REMINDER, meeting_items
+from dispatch.meetings.schemas import CHANNELS, CallIn, Created, MeetingIn, MeetingText
+from dispatch.replycodes import service as replycodes
 from translations import strings
 from translations.catalog import translator
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
 
-INVITE = "meeting-invite"
-REMINDER = "meeting-reminder"
-CANCEL = "meeting-cancel"
-CHANNELS = ("email", "sms", "teams")
+REPLY_CODE_HOLDER = "meeting"
 MAX_HOURS = 12
 CALL_IN_AFTER = timedelta(minutes=30)
-
-
-class MeetingText(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    agenda: str = ""
-
-
-class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
-    """``network`` (two a year) or ``topical`` (up to four, possibly for all networks)."""
-    networks: list[str]
-    starts_at: datetime
-    ends_at: datetime
-    join_url: str
-    """The Teams meeting link (https)."""
-    content: dict[str, MeetingText]
-    """Title and agenda per language; each contact gets theirs or the closest one written."""
-    channels: list[str] = msgspec.field(default_factory=lambda: ["email", "teams"])
-    """Contacts without an e-mail address get an SMS whatever this says."""
-    reminder_at: datetime | None = None
-    """When to remind those who have not declined; the day before the start by default."""
-
-
-class CallIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Call the incident's networks to an emergency meeting: one step, sensible defaults."""
-
-    join_url: str
-    starts_at: datetime | None = None
-    """Thirty minutes from now by default."""
-    duration_minutes: int = 60
-    agenda: dict[str, str] | None = None
-    """Agenda per language; a standard emergency agenda in the incident's languages otherwise."""
-    channels: list[str] = msgspec.field(default_factory=lambda: list(CHANNELS))
-
-
-@dataclass(slots=True)
-class Created:
-    campaign: Campaign
-    meeting: Meeting
-    invited: int
-    delivery_ids: list[int]
-    warnings: list[str] = field(default_factory=list)
-    created: bool = True
 
 
 def _aware(name: str, moment: datetime | None, errors: list[str]) -> None:
@@ -251,7 +201,7 @@ async def create(
         ends_at=data.ends_at,
         join_url=data.join_url.strip(),
         channels=[c for c in CHANNELS if c in data.channels],
-        code=await new_reply_code(session),
+        code=await replycodes.allocate(session, holder=REPLY_CODE_HOLDER, until=data.starts_at),
         incident_id=incident_id,
     )
     session.add(meeting)
@@ -295,7 +245,9 @@ async def create(
     session.add_all(targets)
     await session.flush()
     addresses = {t.id: people[t.contact_id] for t in targets if t.contact_id is not None}
-    ids = await _write_deliveries(session, meeting, targets, addresses, INVITE)
+    ids = await outbox.write(
+        session, await meeting_items(session, meeting, targets, addresses, INVITE)
+    )
     record(
         session,
         actor=actor,
@@ -311,65 +263,6 @@ async def create(
         },
     )
     return Created(campaign, meeting, len(people), ids, warnings)
-
-
-async def _write_deliveries(
-    session: AsyncSession,
-    meeting: Meeting,
-    targets: Sequence[CampaignTarget],
-    addresses: dict[int, dict[str, Any]],
-    phase: str,
-) -> list[int]:
-    """E-mail to those with an address; SMS when the meeting uses SMS or there is no e-mail;
-    a network's Teams channel for the invitation and the cancellation."""
-    now = utcnow()
-    values: list[dict[str, Any]] = []
-
-    def add(target: CampaignTarget, channel: str, address: str, who: str) -> None:
-        values.append(
-            {
-                "campaign_target_id": target.id,
-                "organisation_id": target.organisation_id,
-                "channel": channel,
-                "target": f"{phase}:{who}",
-                "network_code": None if target.contact_id else target.network_codes[0],
-                "address": address,
-                "language": target.language,
-                "priority": 0 if meeting.kind == MeetingKind.EMERGENCY else 1,
-                "state": DeliveryState.QUEUED,
-                "created_at": now,
-                "enqueued_at": now,
-            }
-        )
-
-    webhooks: dict[str, str] = {}
-    if phase != REMINDER and any(t.contact_id is None for t in targets):
-        webhooks = {
-            code: str(url)
-            for code, url in (
-                await session.execute(
-                    select(Network.code, Network.teams_webhook_url).where(
-                        Network.teams_webhook_url.is_not(None)
-                    )
-                )
-            ).all()
-        }
-    for target in targets:
-        if target.contact_id is None:
-            url = webhooks.get(target.network_codes[0])
-            if url:
-                add(target, "teams", url, f"network:{target.network_codes[0]}")
-            continue
-        contact = addresses[target.id]
-        who = f"contact:{target.contact_id}"
-        if contact["email"]:
-            add(target, "email", contact["email"], who)
-        if contact["phone"] and ("sms" in meeting.channels or not contact["email"]):
-            add(target, "sms", contact["phone"], who)
-    table = cast(Table, Delivery.__table__)
-    return await insert_ignoring_conflicts(
-        session, table, values, key=["campaign_target_id", "target", "channel"]
-    )
 
 
 # --- Calling the networks in from an incident ---------------------------------------------------
@@ -505,7 +398,9 @@ async def _remind(session: AsyncSession, campaign_id: int, now: datetime) -> lis
     targets, addresses = await _invited(
         session, campaign_id, answers=(Answer.PENDING, Answer.ACCEPTED)
     )
-    ids = await _write_deliveries(session, meeting, targets, addresses, REMINDER)
+    ids = await outbox.write(
+        session, await meeting_items(session, meeting, targets, addresses, REMINDER)
+    )
     record(
         session,
         actor=SYSTEM,
@@ -540,7 +435,9 @@ async def cancel(session: AsyncSession, campaign_id: int, *, actor: Actor) -> li
         )
     ).all()
     await session.flush()
-    ids = await _write_deliveries(session, meeting, [*targets, *channels], addresses, CANCEL)
+    await replycodes.release(session, meeting.code, holder=REPLY_CODE_HOLDER)
+    items = await meeting_items(session, meeting, [*targets, *channels], addresses, CANCEL)
+    ids = await outbox.write(session, items)
     record(
         session,
         actor=actor,
@@ -550,115 +447,6 @@ async def cancel(session: AsyncSession, campaign_id: int, *, actor: Actor) -> li
         details={"told": len(targets)},
     )
     return ids
-
-
-# --- Answers ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Invitation:
-    """What an answer link or an SMS answer names."""
-
-    target: CampaignTarget
-    campaign: Campaign
-    meeting: Meeting
-
-
-def is_open(meeting: Meeting, now: datetime | None = None) -> bool:
-    """Answers are taken until the meeting starts, unless it was cancelled."""
-    return meeting.cancelled_at is None and (now or utcnow()) < meeting.starts_at
-
-
-def text_in(campaign: Campaign, lang: str) -> dict[str, str]:
-    """The meeting's title and agenda in ``lang``, else in the first language written."""
-    content = campaign.content or {}
-    return content.get(lang) or next(iter(content.values()), {})
-
-
-def _invitations() -> Any:
-    """Invited contacts' targets with their campaign and meeting (no network channels)."""
-    return (
-        select(CampaignTarget, Campaign, Meeting)
-        .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
-        .join(Meeting, Meeting.campaign_id == Campaign.id)
-        .where(CampaignTarget.contact_id.is_not(None))
-    )
-
-
-async def resolve_link(session: AsyncSession, *, secret: str, token: str) -> Invitation:
-    delivery_id = read_token(secret, token, purpose="rsvp")
-    row = None
-    if delivery_id is not None:
-        row = (
-            await session.execute(
-                _invitations()
-                .join(Delivery, Delivery.campaign_target_id == CampaignTarget.id)
-                .where(Delivery.id == delivery_id)
-            )
-        ).first()
-    if row is None:
-        raise NotFoundError("This link is not valid.")
-    return Invitation(*row)
-
-
-def answer(target: CampaignTarget, *, accepted: bool, via: str) -> None:
-    """Record the answer; the latest counts."""
-    target.state = Answer.ACCEPTED if accepted else Answer.DECLINED
-    target.answered_at = utcnow()
-    target.answered_via = via
-
-
-async def answer_by_sms(
-    session: AsyncSession, *, sender: str, body: str, has_open_incident: bool
-) -> SmsAnswer | None:
-    """An SMS answer to a meeting invitation, or ``None`` when the SMS is not one (then it is
-    read as an alert's acknowledgement or a field report).
-
-    With a code ("NEI 4821") the invitation is the coming meeting with that code to which this
-    number was invited. Without a code, a plain yes or no counts only when the number has
-    exactly one coming invitation and no open incident: an alert's "OK" must never become a
-    meeting answer.
-    """
-    accepted, code = yes_or_no(body)
-    now = utcnow()
-    rows = (
-        await session.execute(
-            _invitations()
-            .join(Contact, Contact.id == CampaignTarget.contact_id)
-            .where(
-                Contact.phone == sender,
-                Meeting.cancelled_at.is_(None),
-                Meeting.starts_at > now,
-            )
-            .order_by(Meeting.starts_at)
-        )
-    ).all()
-    if code:
-        rows = [r for r in rows if r[2].code == code]
-    elif has_open_incident or accepted is None or len({r[1].id for r in rows}) != 1:
-        return None
-    if not rows:
-        return None
-    found = Invitation(*rows[0])
-    lang = found.target.language
-    t = translator(lang)
-    title = text_in(found.campaign, lang).get("title") or found.campaign.title or ""
-    if accepted is None:
-        return SmsAnswer(
-            t.gettext(strings.MEETING_REPLY_UNCLEAR, title=title, code=found.meeting.code),
-            "meeting_unclear",
-        )
-    # One contact may be listed in several organisations; the answer is the person's.
-    for target, _, _ in rows:
-        if target.campaign_id == found.campaign.id:
-            answer(target, accepted=accepted, via="sms")
-    message = strings.MEETING_REPLY_ACCEPTED if accepted else strings.MEETING_REPLY_DECLINED
-    return SmsAnswer(
-        t.gettext(message, title=title), "meeting_accepted" if accepted else "meeting_declined"
-    )
-
-
-# --- Reading ------------------------------------------------------------------------------------
 
 
 async def get_meeting(session: AsyncSession, campaign_id: int) -> tuple[Campaign, Meeting]:
@@ -672,77 +460,3 @@ async def get_meeting(session: AsyncSession, campaign_id: int) -> tuple[Campaign
     if row is None:
         raise NotFoundError(f"There is no meeting with id {campaign_id}.")
     return row[0], row[1]
-
-
-class AnswerCounts(msgspec.Struct):
-    invited: int = 0
-    accepted: int = 0
-    declined: int = 0
-    pending: int = 0
-
-
-class Attendee(msgspec.Struct):
-    contact_id: int
-    name: str
-    organisation: str
-    networks: list[str]
-    answer: str
-    via: str | None
-    answered_at: datetime | None
-
-
-async def answer_counts(
-    session: AsyncSession, campaign_ids: Sequence[int]
-) -> dict[int, AnswerCounts]:
-    """Totals for many meetings in one query, without loading who answered (for lists)."""
-    rows = await session.execute(
-        select(CampaignTarget.campaign_id, CampaignTarget.state, func.count())
-        .join(Contact, Contact.id == CampaignTarget.contact_id)
-        .where(CampaignTarget.campaign_id.in_(list(campaign_ids)))
-        .group_by(CampaignTarget.campaign_id, CampaignTarget.state)
-    )
-    found = {campaign_id: AnswerCounts() for campaign_id in campaign_ids}
-    for campaign_id, state, count in rows.all():
-        counts = found[int(campaign_id)]
-        counts.invited += int(count)
-        setattr(counts, state, getattr(counts, state) + int(count))
-    return found
-
-
-async def answers(
-    session: AsyncSession, campaign_id: int
-) -> tuple[AnswerCounts, dict[str, AnswerCounts], list[Attendee]]:
-    """Counts overall and by network, and who answered what (names for those allowed)."""
-    rows = (
-        await session.execute(
-            select(CampaignTarget, Contact.name)
-            .join(Contact, Contact.id == CampaignTarget.contact_id)
-            .where(CampaignTarget.campaign_id == campaign_id)
-            .order_by(Contact.name, Contact.id)
-        )
-    ).all()
-    orgs = await organisation_names(
-        session, {t.organisation_id for t, _ in rows if t.organisation_id}
-    )
-    totals = AnswerCounts()
-    by_network: dict[str, AnswerCounts] = {}
-    people: list[Attendee] = []
-    for target, name in rows:
-        for counts in (
-            totals,
-            *(by_network.setdefault(n, AnswerCounts()) for n in target.network_codes),
-        ):
-            counts.invited += 1
-            setattr(counts, target.state, getattr(counts, target.state) + 1)
-        people.append(
-            Attendee(
-                contact_id=target.contact_id or 0,
-                name=name,
-                organisation=orgs.get(target.organisation_id or 0, ""),
-                networks=list(target.network_codes),
-                answer=target.state,
-                via=target.answered_via,
-                answered_at=target.answered_at,
-            )
-        )
-    return totals, by_network, people

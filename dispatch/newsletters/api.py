@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy import select
 
-from dispatch.campaigns import service as campaigns
+from dispatch.campaigns import base as campaigns
 from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.ports import Enqueuer
 from dispatch.incidents.api import ENQUEUER_STATE_KEY

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from dispatch.delivery.render import Rendered
+from dispatch.delivery.compose import Rendered
 from translations import strings
 from translations.catalog import translator
 from translations.locales import text_direction

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.acks.tokens import read_token
 from dispatch.audit.service import Actor, record
+from dispatch.campaigns.base import chosen_networks, find_by_idempotency_key, known_networks
 from dispatch.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -24,15 +24,16 @@ from dispatch.campaigns.models import (
     CampaignTarget,
     TargetState,
 )
-from dispatch.campaigns.service import chosen_networks, find_by_idempotency_key, known_networks
 from dispatch.db.base import utcnow
-from dispatch.db.upsert import insert_ignoring_conflicts
-from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.delivery import outbox
+from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.directory import validation
 from dispatch.directory.models import Contact, Network
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
 from dispatch.newsletters.models import NewsletterContribution
+from dispatch.newsletters.outbox import newsletter_items
+from dispatch.security.links import read_token
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
 
 CHANNELS = ("email", "teams")
@@ -166,30 +167,7 @@ async def send(
             targets.append((target, "teams", str(url)))
     session.add_all([t for t, _, _ in targets])
     await session.flush()
-    values = [
-        {
-            "campaign_target_id": target.id,
-            "organisation_id": target.organisation_id,
-            "channel": channel,
-            "target": (
-                f"newsletter:contact:{target.contact_id}"
-                if target.contact_id
-                else f"newsletter:network:{target.network_codes[0]}"
-            ),
-            "network_code": None if target.contact_id else target.network_codes[0],
-            "address": address,
-            "language": target.language,
-            "priority": 1,
-            "state": DeliveryState.QUEUED,
-            "created_at": now,
-            "enqueued_at": now,
-        }
-        for target, channel, address in targets
-    ]
-    table = cast(Table, Delivery.__table__)
-    ids = await insert_ignoring_conflicts(
-        session, table, values, key=["campaign_target_id", "target", "channel"]
-    )
+    ids = await outbox.write(session, newsletter_items(targets))
     record(
         session,
         actor=actor,
@@ -221,8 +199,8 @@ async def contact_for_unsubscribe(
             await session.execute(
                 select(Contact, Delivery.language)
                 .join(CampaignTarget, CampaignTarget.contact_id == Contact.id)
-                .join(Delivery, Delivery.campaign_target_id == CampaignTarget.id)
-                .where(Delivery.id == delivery_id)
+                .join(Delivery, Delivery.source_id == CampaignTarget.id)
+                .where(Delivery.id == delivery_id, Delivery.source_kind == SourceKind.NEWSLETTER)
             )
         ).first()
         if delivery_id is not None

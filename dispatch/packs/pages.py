@@ -29,11 +29,11 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect
 
 from dispatch.acks.pages import THROTTLE_STATE_KEY
-from dispatch.acks.tokens import read_token
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.packs import render, service
 from dispatch.packs.models import Pack
+from dispatch.security.links import read_token
 from dispatch.security.throttle import GuessThrottle
 from translations import strings
 from translations.catalog import available_languages, translator

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from dispatch.delivery.render import Rendered, footer_html, footer_text
+from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from translations import strings
 from translations.catalog import translator
 from translations.locales import language_name, text_direction

@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.db.upsert import upsert
-from dispatch.delivery.models import Delivery, DeliveryState
+from dispatch.delivery import outbox
+from dispatch.delivery.models import Delivery, DeliveryState, SourceKind
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.incidents.validation import check_networks
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
+from dispatch.packs.outbox import pack_item
 from dispatch.packs.schemas import ContentIn, PackIn, PassedOnTotals
 from dispatch.packs.validation import (
     check_content,
@@ -235,10 +237,9 @@ async def publish(
         )
     ).all()
     reached = {c.organisation_id for c in contacts}
-    rows: list[dict[str, Any]] = [
-        _row(
+    items = [
+        pack_item(
             publication,
-            now,
             channel="email",
             target=f"contact:{c.id}",
             address=c.email,
@@ -254,10 +255,9 @@ async def publish(
             )
         )
     ).all()
-    rows += [
-        _row(
+    items += [
+        pack_item(
             publication,
-            now,
             channel="teams",
             target=f"network:{code}",
             address=url,
@@ -266,15 +266,7 @@ async def publish(
         )
         for code, url in webhooks
     ]
-    ids: list[int] = []
-    if rows:
-        ids = list(
-            (
-                await session.scalars(
-                    insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows
-                )
-            ).all()
-        )
+    ids = await outbox.write(session, items)
     by_channel = {"email": len(contacts), "teams": len(webhooks)}
     missed = sorted(name for org_id, name in organisations if org_id not in reached)
     record(
@@ -293,23 +285,10 @@ async def publish(
     return Published(publication, ids, len(reached), by_channel, missed)
 
 
-def _row(publication: PackPublication, now: Any, **values: Any) -> dict[str, Any]:
-    return {
-        "publication_id": publication.id,
-        "state": DeliveryState.QUEUED,
-        "priority": 0,
-        "created_at": now,
-        "enqueued_at": now,
-        "network_code": None,
-        "organisation_id": None,
-        **values,
-    }
-
-
 async def _planned(session: AsyncSession, publication_id: int) -> dict[str, int]:
     rows = await session.execute(
         select(Delivery.channel, func.count())
-        .where(Delivery.publication_id == publication_id)
+        .where(Delivery.source_kind == SourceKind.PACK, Delivery.source_id == publication_id)
         .group_by(Delivery.channel)
     )
     return {"email": 0, "teams": 0, **dict(rows.all())}
@@ -328,9 +307,12 @@ async def publications_of(
     ).all()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = await session.execute(
-        select(Delivery.publication_id, Delivery.state, func.count())
-        .where(Delivery.publication_id.in_([p.id for p in publications]))
-        .group_by(Delivery.publication_id, Delivery.state)
+        select(Delivery.source_id, Delivery.state, func.count())
+        .where(
+            Delivery.source_kind == SourceKind.PACK,
+            Delivery.source_id.in_([p.id for p in publications]),
+        )
+        .group_by(Delivery.source_id, Delivery.state)
     )
     for publication_id, state, n in rows.all():
         counts[publication_id or 0][state] = n
@@ -444,9 +426,13 @@ async def reporter_of(session: AsyncSession, pack_id: int, delivery_id: int) -> 
     row = (
         await session.execute(
             select(Delivery.id, Organisation.id, Organisation.name)
-            .join(PackPublication, PackPublication.id == Delivery.publication_id)
+            .join(PackPublication, PackPublication.id == Delivery.source_id)
             .join(Organisation, Organisation.id == Delivery.organisation_id)
-            .where(Delivery.id == delivery_id, PackPublication.pack_id == pack_id)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.source_kind == SourceKind.PACK,
+                PackPublication.pack_id == pack_id,
+            )
         )
     ).first()
     return None if row is None else Reporter(*row)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent
 from dispatch.audit.service import Actor, record
+from dispatch.campaigns.base import CAMPAIGN_SOURCES
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
 from dispatch.db.base import utcnow
@@ -283,9 +284,10 @@ async def _erase_listing(session: AsyncSession, contact: Contact) -> dict[str, i
         session,
         update(Delivery)
         .where(
-            Delivery.campaign_target_id.in_(
+            Delivery.source_kind.in_(CAMPAIGN_SOURCES),
+            Delivery.source_id.in_(
                 select(CampaignTarget.id).where(CampaignTarget.contact_id == contact.id)
-            )
+            ),
         )
         .values(address=None),
     )

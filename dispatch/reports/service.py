@@ -410,7 +410,7 @@ async def stream_deliveries(
             Delivery.failed_at,
             Delivery.last_error,
         )
-        .join(MessageVersion, MessageVersion.id == Delivery.message_version_id)
+        .join(MessageVersion, MessageVersion.id == Delivery.source_id)
         .where(Delivery.incident_id == incident_id)
         .order_by(Delivery.id)
         .execution_options(yield_per=STREAM_CHUNK)

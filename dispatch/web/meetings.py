@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dispatch.campaigns.models import Campaign
 from dispatch.db.session import DbSession, commit_once
 from dispatch.errors import DomainError, InvalidInputError
-from dispatch.meetings import service
+from dispatch.meetings import answers, schemas, service
 from dispatch.meetings.models import Meeting
 from dispatch.reports.api import PERSONAL_ROLES
 from dispatch.security.guards import READ, WRITE_INCIDENTS
@@ -36,12 +36,12 @@ def local_time(value: str, name: str) -> datetime | None:
         ) from exc
 
 
-def call_in_form(form: Any) -> tuple[service.CallIn, str]:
+def call_in_form(form: Any) -> tuple[schemas.CallIn, str]:
     """The incident page's call-in form as the API's own input, and its one-time key."""
     minutes = str(form.get("duration") or "60").strip()
     if not minutes.isdigit():
         raise InvalidInputError("The duration must be a number of minutes.")
-    data = service.CallIn(
+    data = schemas.CallIn(
         join_url=str(form.get("join_url") or ""),
         starts_at=local_time(str(form.get("starts_at") or ""), "The start"),
         duration_minutes=int(minutes),
@@ -63,7 +63,7 @@ class MeetingPages(Controller):
                 .limit(PAGE_SIZE)
             )
         ).all()
-        counts = await service.answer_counts(db_session, [c.id for c, _ in rows])
+        counts = await answers.answer_counts(db_session, [c.id for c, _ in rows])
         items = [
             {"campaign": campaign, "meeting": meeting, "answers": counts[campaign.id]}
             for campaign, meeting in rows
@@ -91,7 +91,7 @@ class MeetingPages(Controller):
         error: DomainError | None = None,
     ) -> Template:
         campaign, meeting = await service.get_meeting(db_session, meeting_id)
-        totals, by_network, people = await service.answers(db_session, meeting_id)
+        totals, by_network, people = await answers.answers(db_session, meeting_id)
         personal = request.user.role in PERSONAL_ROLES
         return page(
             request,
@@ -102,7 +102,7 @@ class MeetingPages(Controller):
             answers=totals,
             by_network=by_network,
             attendees=people if personal else None,
-            open=service.is_open(meeting),
+            open=answers.is_open(meeting),
             done=done if done in {"invited", "cancelled"} else None,
             error=error,
         )

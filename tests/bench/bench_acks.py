@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from twilio.request_validator import RequestValidator
 
-from dispatch.acks.tokens import make_token
+from dispatch.security.links import make_token
 from tests.bench import load
 from tests.bench.common import CpuShares, Profiler, named, process_group
 from tests.factories import directory_csv, many_rows

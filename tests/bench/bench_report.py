@@ -56,10 +56,11 @@ INSERT INTO recipients (incident_id, person_key, contact_ids, organisation_ids, 
     'person' || g || '@example.org', '+479' || lpad(g::text, 7, '0'),
     (ARRAY['nb','en','ar','so','pl'])[1 + g % 5], '["email","sms"]', g % 50 = 0
   FROM generate_series(1, {recipients}) g;
-INSERT INTO deliveries (incident_id, message_version_id, recipient_id, channel, target, address,
+INSERT INTO deliveries (incident_id, source_kind, source_id, recipient_id, channel, target, address,
     language, fallback, priority, state, attempts, last_error, created_at, sent_at,
     delivered_at, failed_at)
-  SELECT 1, 1, r.id, c.channel, 'recipient:' || r.id, r.email, 'nb', r.language <> 'nb', 1,
+  SELECT 1, 'incident', 1, r.id, c.channel, 'recipient:' || r.id, r.email, 'nb',
+    r.language <> 'nb', 1,
     CASE WHEN r.id % 97 = 0 THEN 'failed' WHEN r.id % 31 = 0 THEN 'undeliverable'
          ELSE 'delivered' END,
     1, CASE WHEN r.id % 97 = 0 THEN 'the number does not exist' END,

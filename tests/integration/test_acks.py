@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
-from dispatch.acks.tokens import make_token
 from dispatch.db.base import utcnow
 from dispatch.db.models import Delivery, Incident
+from dispatch.security.links import make_token
 from dispatch.settings import Settings
 from tests.factories import declare_demo_exercise
 from translations import strings

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.changes.models import ChangeRequest
-from dispatch.delivery import render
 from dispatch.directory.models import Contact, Organisation
+from dispatch.incidents import render
 from translations import strings
 from translations.catalog import translator
 

@@ -33,10 +33,10 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from dispatch.acks.tokens import make_token, read_token
 from dispatch.audit.service import Actor
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
+from dispatch.security.links import make_token, read_token
 from dispatch.security.models import Role
 from dispatch.security.service import create_token
 from tests.factories import directory_csv, many_rows

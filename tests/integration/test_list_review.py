@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.acks.tokens import make_token
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns import service
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Contact, Membership, Network
+from dispatch.security.links import make_token
 from tests.conftest import RecordingEnqueuer
 
 SECRET = "test-secret-key"
@@ -58,8 +58,8 @@ async def nik_contacts(session: AsyncSession) -> list[Contact]:
 async def link_of(session: AsyncSession, contact_id: int) -> str:
     delivery_id = await session.scalar(
         select(Delivery.id)
-        .join(CampaignTarget, CampaignTarget.id == Delivery.campaign_target_id)
-        .where(CampaignTarget.contact_id == contact_id)
+        .join(CampaignTarget, CampaignTarget.id == Delivery.source_id)
+        .where(Delivery.source_kind == "list_review", CampaignTarget.contact_id == contact_id)
     )
     assert delivery_id is not None
     return f"/confirm/{make_token(SECRET, delivery_id, purpose='confirm')}"

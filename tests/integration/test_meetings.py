@@ -18,17 +18,16 @@ from twilio.request_validator import RequestValidator
 
 from channels.email import SmtpChannel, SmtpSettings
 from dispatch.acks.models import Acknowledgement
-from dispatch.acks.tokens import make_token
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
-from dispatch.delivery.service import build_message, claim
 from dispatch.directory.models import Contact
 from dispatch.meetings import service
 from dispatch.meetings.models import Meeting
+from dispatch.security.links import make_token
 from dispatch.settings import Settings
 from tests.conftest import RecordingEnqueuer
-from tests.factories import declare_demo_exercise
+from tests.factories import claimed_messages, declare_demo_exercise
 from translations import strings
 from translations.catalog import translator
 
@@ -120,9 +119,7 @@ async def rendered_email(
 ) -> EmailMessage:
     """The e-mail exactly as the SMTP channel would put it on the wire."""
     async with sessionmaker() as session, session.begin():
-        (job,) = await claim(session, [delivery_id])
-    token = make_token(SECRET, delivery_id, purpose="rsvp")
-    message = build_message(job, base_url=BASE, token=token, sender="varsel@helsedir.example")
+        (message,) = await claimed_messages(session, [delivery_id], base_url=BASE, secret=SECRET)
     channel = SmtpChannel.from_settings(
         SmtpSettings(
             host="127.0.0.1",
@@ -522,7 +519,7 @@ async def test_a_new_code_is_never_one_an_open_incident_or_coming_meeting_has(
     meeting = await invite(coordinator_client)
     taken = int(meeting["code"])
     draws = iter([taken - 1000, 4321 - 1000, taken - 1000, 4321 - 1000, 1234 - 1000])
-    monkeypatch.setattr("dispatch.incidents.service.secrets.randbelow", lambda _: next(draws))
+    monkeypatch.setattr("dispatch.replycodes.service.secrets.randbelow", lambda _: next(draws))
     incident = await coordinator_client.post(
         "/api/v1/incidents",
         json={

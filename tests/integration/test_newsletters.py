@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.acks.tokens import make_token
 from dispatch.campaigns.models import Campaign
 from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Contact
 from dispatch.incidents.audience import resolve_audience
 from dispatch.newsletters.models import NewsletterContribution
+from dispatch.security.links import make_token
 from tests.conftest import RecordingEnqueuer
 from translations import strings
 from translations.catalog import translator

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.acks.tokens import make_token
 from dispatch.audit.models import AuditEvent
 from dispatch.db.models import Contact, Delivery, Organisation, Pack, PackContent, PassedOn
+from dispatch.security.links import make_token
 from dispatch.security.models import Role
 from dispatch.settings import Settings
 from tests.conftest import ClientFactory, RecordingEnqueuer
@@ -245,7 +245,13 @@ async def test_publish_writes_one_email_per_main_contact_and_one_post_per_networ
     assert len({d.target for d in emails}) == len(emails)
     reached_orgs = {d.organisation_id for d in emails}
     assert body["organisations"] == len(reached_orgs)
-    assert all(d.publication_id and d.incident_id is None and d.priority == 0 for d in deliveries)
+    assert all(
+        d.source_kind == "pack"
+        and d.source_id == body["publication_id"]
+        and d.incident_id is None
+        and d.priority == 0
+        for d in deliveries
+    )
     by_contact = {f"contact:{cid}": (email, org) for cid, email, org in mains}
     for d in emails:
         assert (d.address, d.organisation_id) == by_contact[d.target]

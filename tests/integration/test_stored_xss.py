@@ -4,7 +4,6 @@ dashboard's pages, the e-mail's HTML, the Teams card and the HTML report."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import httpx
@@ -18,11 +17,11 @@ from channels.teams import encode_payload
 from dispatch.acks.service import add_field_report
 from dispatch.audit.service import Actor
 from dispatch.delivery.models import Delivery
-from dispatch.delivery.service import build_message, claim
 from dispatch.directory.models import Contact, Organisation
 from dispatch.incidents.models import Recipient
 from dispatch.security.models import Role
 from dispatch.security.service import create_user
+from tests.factories import claimed_messages
 
 SCRIPT = '<script>alert("xss")</script>'
 IMAGE = '"><img src=x onerror=alert(1)>'
@@ -47,6 +46,9 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
             session, email="xss@helsedir.example", role=Role.COORDINATOR, password=PASSWORD,
             actor=Actor("test"),
         )  # fmt: skip
+    await coordinator_client.patch(
+        "/api/v1/networks/NIK", json={"teams_webhook_url": "https://teams.example/hook"}
+    )
     declared = await coordinator_client.post(
         "/api/v1/incidents",
         json={
@@ -59,9 +61,6 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
     )
     assert declared.status_code == 201, declared.text
     incident_id = declared.json()["id"]
-    await coordinator_client.patch(
-        "/api/v1/networks/NIK", json={"teams_webhook_url": "https://teams.example/hook"}
-    )
     async with sessionmaker() as session, session.begin():
         recipient = await session.scalar(select(Recipient).limit(1))
         await add_field_report(
@@ -86,14 +85,23 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
             )
         )
         assert email_id is not None
-        (job,) = await claim(session, [email_id])
-    mail = build_message(job, base_url="https://varsling.example", ack_link="https://x/ack/t")
+        teams_id = await session.scalar(
+            select(Delivery.id).where(
+                Delivery.incident_id == incident_id, Delivery.channel == "teams"
+            )
+        )
+        assert teams_id is not None
+        mail, post = await claimed_messages(
+            session, [email_id, teams_id], base_url="https://varsling.example", secret="x"
+        )
+    assert mail.channel == ChannelKind.EMAIL
+    assert mail.link.startswith("https://varsling.example/ack/")
     inert(mail.html)
     assert "&lt;script&gt;" in mail.html
 
     # The Teams card carries the text as plain text (Adaptive Cards do not read HTML).
-    teams_job = dataclasses.replace(job, channel=ChannelKind.TEAMS.value)
-    card = json.loads(encode_payload(build_message(teams_job, base_url="https://varsling.example")))
+    assert post.channel == ChannelKind.TEAMS
+    card = json.loads(encode_payload(post))
     texts = [block["text"] for block in card["attachments"][0]["content"]["body"]]
     assert SCRIPT in texts  # kept verbatim, as a string, never markup
 

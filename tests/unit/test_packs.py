@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 
 from channels.base import ChannelKind
-from dispatch.acks.tokens import make_token, read_token
-from dispatch.delivery.service import Job, build_message
+from dispatch.delivery.models import SourceKind
+from dispatch.delivery.sources import Job
 from dispatch.packs import render
+from dispatch.packs.outbox import PackSource
 from dispatch.packs.pages import negotiate
 from dispatch.packs.render import PackMail
 from dispatch.packs.schemas import Link
 from dispatch.packs.validation import check_content, check_slug, slugify
+from dispatch.security.links import Links, make_token, read_token
 from translations import strings
 from translations.catalog import translator
 
@@ -95,28 +97,26 @@ def test_a_language_without_a_catalog_gets_the_frame_in_a_fallback() -> None:
     assert mail.subject == "Information to pass on: Vaksine mot meslinger"
 
 
-def test_build_message_renders_pack_jobs_for_email_and_teams() -> None:
+def test_a_pack_delivery_renders_for_email_and_teams() -> None:
     job = Job(
         id=7,
+        source_kind=SourceKind.PACK,
+        source_id=3,
         channel="email",
         address="kontakt@oslo.example",
         language="nb",
         attempts=1,
-        recipient_id=None,
-        status="actual",
-        code="",
-        ack_required=False,
-        content={},
-        organisation="Oslo kommune",
-        network="NIK",
-        pack=MAIL,
+        priority=0,
+        payload=MAIL,
     )
-    message = build_message(job, base_url="https://v.example", token="t0k.en")
+    links = Links("https://v.example", "secret", job.id)
+    message = PackSource().render(job, links)
     assert message.channel == ChannelKind.EMAIL
     assert message.subject == "Informasjon til videreformidling: Vaksine mot meslinger"
-    assert "https://v.example/packs/vaksine/ar?from=t0k.en" in message.text
+    token = make_token("secret", 7, purpose="pack")
+    assert f"https://v.example/packs/vaksine/ar?from={token}" in message.text
     job.channel, job.address = "teams", "https://teams.example/hook"
-    post = build_message(job, base_url="https://v.example")
+    post = PackSource().render(job, links)
     assert post.channel == ChannelKind.TEAMS
     assert post.link == "https://v.example/packs/vaksine"
     assert "?from=" not in post.text  # a shared channel gets no organisation's token

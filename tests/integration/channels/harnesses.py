@@ -19,8 +19,8 @@ from channels.base import (
 )
 from channels.email import SmtpChannel
 from channels.sandbox import MemorySink, SandboxChannel
-from channels.sms import TwilioSmsChannel
 from channels.teams import TeamsChannel
+from channels.twilio import TwilioSmsChannel
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio

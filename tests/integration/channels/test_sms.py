@@ -14,8 +14,9 @@ from channels.base import (
     OutgoingMessage,
     PermanentChannelError,
     TransientChannelError,
+    WebhookRequest,
 )
-from channels.sms import TwilioSmsChannel, parse_status
+from channels.twilio import TwilioSmsChannel, parse_status
 from tests.fakes.http import HttpRecorder, eventually
 from tests.fakes.twilio import FakeTwilio, FinalStatus
 
@@ -36,6 +37,7 @@ def sms(to: str = NUMBER, **fields: object) -> OutgoingMessage:
 
 @pytest.fixture
 async def channel(fake_twilio: FakeTwilio) -> AsyncIterator[TwilioSmsChannel]:
+    """An adapter that names no webhooks."""
     channel = TwilioSmsChannel(
         fake_twilio.account_sid, fake_twilio.auth_token, "+4759440000", fake_twilio.base_url
     )
@@ -43,12 +45,28 @@ async def channel(fake_twilio: FakeTwilio) -> AsyncIterator[TwilioSmsChannel]:
     await channel.close()
 
 
-async def test_the_sms_goes_from_our_number_with_the_status_callback(
-    channel: TwilioSmsChannel, fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
-) -> None:
-    callback = callback_receiver.url("/twilio/status?delivery=9")
+@pytest.fixture
+async def calling_back(
+    fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
+) -> AsyncIterator[TwilioSmsChannel]:
+    """An adapter whose webhooks are on the callback receiver, as ``/webhooks/twilio/…``."""
+    channel = TwilioSmsChannel(
+        fake_twilio.account_sid,
+        fake_twilio.auth_token,
+        "+4759440000",
+        fake_twilio.base_url,
+        webhook_base=callback_receiver.url("/webhooks/twilio"),
+    )
+    yield channel
+    await channel.close()
 
-    receipt = await channel.send(sms(status_callback=callback))
+
+async def test_the_sms_goes_from_our_number_with_the_status_callback(
+    calling_back: TwilioSmsChannel, fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
+) -> None:
+    callback = callback_receiver.url("/webhooks/twilio/status")
+
+    receipt = await calling_back.send(sms())
 
     [message] = fake_twilio.messages
     assert message.sid == receipt.provider_id
@@ -61,11 +79,11 @@ async def test_the_sms_goes_from_our_number_with_the_status_callback(
 
 
 async def test_the_status_callbacks_are_signed_and_tell_sent_then_delivered(
-    channel: TwilioSmsChannel, fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
+    calling_back: TwilioSmsChannel, fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
 ) -> None:
-    # Given an SMS sent with a status callback
-    callback = callback_receiver.url("/twilio/status?delivery=9")
-    receipt = await channel.send(sms(status_callback=callback))
+    # Given an SMS sent by an adapter whose webhooks are on the receiver
+    channel = calling_back
+    receipt = await channel.send(sms())
 
     # When Twilio calls back
     assert await eventually(lambda: len(callback_receiver.requests()) >= 2)
@@ -79,7 +97,12 @@ async def test_the_status_callbacks_are_signed_and_tell_sent_then_delivered(
         assert RequestValidator(fake_twilio.auth_token).validate(url, form, signature)
         assert channel.verify_callback(url, form, signature)
         assert not channel.verify_callback(url, {**form, "MessageStatus": "failed"}, signature)
-        updates.append(parse_status(form))
+        request = WebhookRequest(url, recorded.request.headers, recorded.request.body)
+        assert channel.verify(request)
+        assert not channel.verify(WebhookRequest(url + "&x=1", request.headers, request.body))
+        [update] = channel.parse_status(request)
+        assert update == parse_status(form)
+        updates.append(update)
     assert [(u.provider_id, u.state) for u in updates] == [
         (receipt.provider_id, "sent"),
         (receipt.provider_id, "delivered"),
@@ -90,11 +113,15 @@ async def test_a_callback_signed_with_another_token_does_not_verify(
     fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
 ) -> None:
     channel = TwilioSmsChannel(
-        fake_twilio.account_sid, fake_twilio.auth_token, "+4759440000", fake_twilio.base_url
+        fake_twilio.account_sid,
+        fake_twilio.auth_token,
+        "+4759440000",
+        fake_twilio.base_url,
+        webhook_base=callback_receiver.url("/webhooks/twilio"),
     )
     other = TwilioSmsChannel(fake_twilio.account_sid, "another-token", "+4759440000")
     try:
-        await channel.send(sms(status_callback=callback_receiver.url("/status")))
+        await channel.send(sms())
         assert await eventually(lambda: len(callback_receiver.requests()) >= 1)
     finally:
         await channel.close()
@@ -107,11 +134,11 @@ async def test_a_callback_signed_with_another_token_does_not_verify(
 
 
 async def test_an_undelivered_sms_reports_why_in_its_callback(
-    channel: TwilioSmsChannel, fake_twilio: FakeTwilio, callback_receiver: HttpRecorder
+    calling_back: TwilioSmsChannel, fake_twilio: FakeTwilio
 ) -> None:
     fake_twilio.final_status_for[NUMBER] = FinalStatus("undelivered", "30005")
 
-    await channel.send(sms(status_callback=callback_receiver.url("/status")))
+    await calling_back.send(sms())
 
     callbacks = fake_twilio.wait_for_callbacks(2)
     final = parse_status(callbacks[-1].params)
@@ -136,10 +163,14 @@ async def test_a_messaging_service_sender_is_sent_as_the_service(
 ) -> None:
     service = "MG" + "a" * 32
     channel = TwilioSmsChannel(
-        fake_twilio.account_sid, fake_twilio.auth_token, service, fake_twilio.base_url
+        fake_twilio.account_sid,
+        fake_twilio.auth_token,
+        service,
+        fake_twilio.base_url,
+        webhook_base=callback_receiver.url("/webhooks/twilio"),
     )
     try:
-        receipt = await channel.send(sms(status_callback=callback_receiver.url("/status")))
+        receipt = await channel.send(sms())
     finally:
         await channel.close()
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from dispatch.acks.tokens import make_token
+from dispatch.security.links import make_token
 from tests.factories import mobile
 from tests.integration.faults.conftest import ARTIFACTS, FaultStack, recipients_by_phone
 

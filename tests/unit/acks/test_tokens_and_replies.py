@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dispatch.acks.replies import ReplyKind, parse_reply, yes_or_no
-from dispatch.acks.tokens import MAC_BYTES, make_token, read_token
+from dispatch.inbound.replies import ReplyKind, parse_reply, yes_or_no
+from dispatch.security.links import MAC_BYTES, make_token, read_token
 
 SECRET = "property-secret"
 ids = st.integers(min_value=1, max_value=2**53)

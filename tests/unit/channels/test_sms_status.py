@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
-from channels.sms import DELIVERY_ERRORS, TwilioSmsChannel, parse_status
+from channels.base import WebhookRequest
+from channels.twilio import DELIVERY_ERRORS, TwilioSmsChannel, parse_status
 
 SID = "SM" + "1" * 32
 
@@ -113,7 +116,8 @@ def test_every_delivery_error_reads_as_a_sentence() -> None:
         assert not reason.endswith(".")
 
 
-def test_the_adapter_offers_the_same_parser() -> None:
-    assert TwilioSmsChannel.parse_status(callback("delivered")) == parse_status(
-        callback("delivered")
-    )
+def test_the_adapter_reads_a_callback_with_the_same_parser() -> None:
+    channel = TwilioSmsChannel("AC" + "0" * 32, "token", "+4759440000")
+    body = urlencode(callback("delivered")).encode()
+    request = WebhookRequest("https://v.example/webhooks/twilio/status", {}, body)
+    assert channel.parse_status(request) == [parse_status(callback("delivered"))]

@@ -10,8 +10,11 @@ import pytest
 
 from channels.base import ChannelKind, OutgoingMessage, Receipt, TransientChannelError
 from channels.registry import ChannelRegistry
+from dispatch.delivery.engine import Engine, _send
+from dispatch.delivery.models import SourceKind
 from dispatch.delivery.ports import NoRateLimit
-from dispatch.delivery.service import Job, _send
+from dispatch.delivery.sources import Job, Sources
+from dispatch.security.links import Links
 
 SINCE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -20,6 +23,7 @@ class AskableSms:
     """A stand-in SMS provider that can be asked what it already took."""
 
     kind = ChannelKind.SMS
+    name = "askable"
 
     def __init__(self, *, has: Receipt | None = None, unreachable: bool = False) -> None:
         self.has = has
@@ -41,34 +45,51 @@ class AskableSms:
         return None
 
 
+class FloodAlert:
+    """A stand-in sender whose every message is the same SMS."""
+
+    kind = SourceKind.INCIDENT
+
+    async def load(self, session: object, jobs: object) -> dict[int, object]:
+        return {}
+
+    def render(self, job: Job, links: Links) -> OutgoingMessage:
+        return OutgoingMessage(ChannelKind.SMS, job.address, "ØVELSE: Flom.", "nb", str(job.id))
+
+    async def fallbacks(self, session: object, failed: object) -> list[object]:
+        return []
+
+
 def job(uncertain_since: datetime | None) -> Job:
     return Job(
         id=7,
+        source_kind=SourceKind.INCIDENT,
+        source_id=1,
         channel="sms",
         address="+4741000100",
         language="nb",
         attempts=2,
+        priority=1,
         recipient_id=1,
-        status="exercise",
-        code="4821",
-        ack_required=True,
-        content={"sms": "Flom."},
-        organisation="Oslo kommune",
-        network="NIK",
         uncertain_since=uncertain_since,
     )
 
 
-async def send(provider: AskableSms, uncertain_since: datetime | None) -> Receipt | None:
-    outcome = await _send(
-        job(uncertain_since),
-        channels=ChannelRegistry({ChannelKind.SMS: provider}),
-        limiter=NoRateLimit(),
+def engine(provider: object, limiter: object | None = None) -> Engine:
+    """An engine with one SMS provider and one sender, and no database (``_send`` needs none)."""
+    return Engine(
+        sessionmaker=None,  # type: ignore[arg-type]
+        channels=ChannelRegistry({ChannelKind.SMS: provider}),  # type: ignore[dict-item]
+        sources=Sources([FloodAlert()]),  # type: ignore[list-item]
+        limiter=limiter or NoRateLimit(),  # type: ignore[arg-type]
+        enqueuer=None,  # type: ignore[arg-type]
         base_url="https://varsling.example",
         secret="x",
-        opted_out=set(),
-        gate=asyncio.Semaphore(1),
     )
+
+
+async def send(provider: AskableSms, uncertain_since: datetime | None) -> Receipt | None:
+    outcome = await _send(job(uncertain_since), engine(provider), asyncio.Semaphore(1))
     assert outcome.transient is None
     assert outcome.permanent is None
     return outcome.receipt

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dispatch.delivery.models import DeliveryState as S
+from dispatch.delivery.outcomes import BACKOFF_CAP_S, backoff
 from dispatch.delivery.ports import batches
-from dispatch.delivery.service import BACKOFF_CAP_S, backoff
 from dispatch.delivery.states import can_move, states_before
 
 

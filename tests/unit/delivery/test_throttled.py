@@ -8,17 +8,19 @@ import asyncio
 import pytest
 
 from channels.base import ChannelKind, OutgoingMessage, Receipt, TransientChannelError
-from channels.registry import ChannelRegistry
-from dispatch.delivery import service
+from dispatch.delivery import outcomes
+from dispatch.delivery.engine import THROTTLED_RETRIES_IN_PLACE, _send
+from dispatch.delivery.outcomes import Outcome
 from dispatch.delivery.ports import NoRateLimit
-from dispatch.delivery.service import THROTTLED_RETRIES_IN_PLACE, Job, _send
-from tests.unit.delivery.test_reconcile import job
+from dispatch.delivery.sources import Job
+from tests.unit.delivery.test_reconcile import engine, job
 
 
 class SlowingSms:
     """A stand-in SMS provider that answers 429 ``refusals`` times, then takes the message."""
 
     kind = ChannelKind.SMS
+    name = "slowing"
 
     def __init__(self, refusals: int) -> None:
         self.refusals = refusals
@@ -43,16 +45,8 @@ class CountingLimit(NoRateLimit):
         return True
 
 
-async def _send_one(provider: SlowingSms, limiter: CountingLimit, the_job: Job) -> service._Outcome:
-    return await _send(
-        the_job,
-        channels=ChannelRegistry({ChannelKind.SMS: provider}),
-        limiter=limiter,
-        base_url="https://varsling.example",
-        secret="x",
-        opted_out=set(),
-        gate=asyncio.Semaphore(1),
-    )
+async def _send_one(provider: SlowingSms, limiter: CountingLimit, the_job: Job) -> Outcome:
+    return await _send(the_job, engine(provider, limiter), asyncio.Semaphore(1))
 
 
 async def test_a_send_answered_429_takes_a_new_turn_and_gets_through() -> None:
@@ -72,20 +66,20 @@ async def test_a_send_refused_again_and_again_goes_back_to_the_queue() -> None:
     assert provider.tries == THROTTLED_RETRIES_IN_PLACE + 1
 
 
-@pytest.mark.parametrize("attempts", [1, service.MAX_ATTEMPTS])
+@pytest.mark.parametrize("attempts", [1, outcomes.MAX_ATTEMPTS])
 def test_a_429_is_not_counted_as_a_try(attempts: int) -> None:
     the_job = job(None)
     the_job.attempts = attempts
     refused = TransientChannelError("slow down", code="20429", retry_after=2, throttled=True)
     failed = TransientChannelError("Twilio had an internal error", code="20500")
-    throttled = service._retry(service._Outcome(the_job, transient=refused))
-    failed_try = service._retry(service._Outcome(the_job, transient=failed))
+    throttled = outcomes._retry(Outcome(the_job, transient=refused))
+    failed_try = outcomes._retry(Outcome(the_job, transient=failed))
     # A 429 goes back to the queue even after the last real try, which it does not count,
     assert throttled is not None
     assert throttled.attempts == attempts - 1
     assert throttled.delay_s == 2
     # while an error from the provider counts, and fails the row after the last try.
-    if attempts == service.MAX_ATTEMPTS:
+    if attempts == outcomes.MAX_ATTEMPTS:
         assert failed_try is None
     else:
         assert failed_try is not None

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from dispatch.acks.replies import yes_or_no
+from dispatch.inbound.replies import yes_or_no
 from translations import strings
 from translations.catalog import LOCALE_DIR, available_languages
 from translations.locales import babel_locale

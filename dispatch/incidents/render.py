@@ -6,24 +6,13 @@ EXERCISE, …) and every test message with TEST; the SMS ends with how to acknow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from markupsafe import Markup, escape
 
+from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from dispatch.incidents.models import IncidentStatus
 from translations import strings
 from translations.catalog import translator
 from translations.locales import text_direction
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """A message's text for one channel and language."""
-
-    subject: str
-    text: str
-    html: str
-    direction: str
 
 
 def marker(status: str, lang: str) -> str:
@@ -62,33 +51,6 @@ def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool)
         reply = translator(lang).gettext(strings.SMS_REPLY_INSTRUCTION, code=code)
         text = f"{text}\n{reply}"
     return text
-
-
-def changes_url(base_url: str, lang: str) -> str:
-    """The public page where a member asks for someone to be added or removed."""
-    return f"{base_url}/changes?lang={lang}"
-
-
-def footer_text(lang: str, *, organisation: str, network: str, base_url: str) -> str:
-    """Why the member gets this, and where to ask for changes to the list."""
-    t = translator(lang)
-    why = t.gettext(strings.WHY_YOU_RECEIVE_THIS, organisation=organisation, network=network)
-    if not base_url:
-        return why
-    return why + "\n" + t.gettext(strings.CHANGES_FOOTER, link=changes_url(base_url, lang))
-
-
-def footer_html(lang: str, *, organisation: str, network: str, base_url: str) -> Markup:
-    """The footer as HTML, the changes link a real link."""
-    t = translator(lang)
-    why = t.gettext(strings.WHY_YOU_RECEIVE_THIS, organisation=organisation, network=network)
-    parts = [escape(why)]
-    if base_url:
-        url = changes_url(base_url, lang)
-        # Split around the placeholder, so the translated words are escaped and the link is one.
-        before, _, after = t.gettext(strings.CHANGES_FOOTER, link="\x00").partition("\x00")
-        parts.append(Markup('{}<a href="{}">{}</a>{}').format(before, url, url, after))
-    return Markup('<p style="color:#555;font-size:90%">{}</p>').format(Markup("<br>").join(parts))
 
 
 def email(

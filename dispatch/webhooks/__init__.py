@@ -1,0 +1,1 @@
+"""The edge where providers call us back: delivery reports and inbound SMS for every provider."""

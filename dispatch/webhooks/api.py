@@ -1,0 +1,134 @@
+"""Provider webhooks: ``/webhooks/{name}/status`` and ``/webhooks/{name}/sms`` for every SMS
+provider configured under ``name`` (the default Twilio provider's are ``/webhooks/twilio/…``).
+
+Each request is checked the way its provider authenticates (``SmsProvider.verify``) against
+the public URL it called, rebuilt from ``DISPATCH_BASE_URL`` (behind a proxy the request's own
+URL is not the one the provider signed). Reports move deliveries forward; inbound SMS go to the
+inbound router, and the answer goes back through the provider it came in on.
+"""
+
+from __future__ import annotations
+
+import structlog
+from litestar import Controller, Request, Response, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
+from litestar.params import FromPath
+
+from channels.base import ChannelKind, OutgoingMessage, SmsProvider, WebhookAnswer, WebhookRequest
+from channels.registry import ChannelRegistry
+from dispatch.acks.pages import THROTTLE_STATE_KEY
+from dispatch.db.session import DbSession
+from dispatch.delivery import events
+from dispatch.inbound.router import InboundRouter
+from dispatch.security.throttle import GuessThrottle
+from dispatch.settings import Settings
+
+log = structlog.get_logger("dispatch.webhooks")
+
+PROVIDERS_STATE_KEY = "dispatch_sms_providers"
+ROUTER_STATE_KEY = "dispatch_inbound_router"
+
+
+async def verified(
+    request: Request[object, object, State], name: str
+) -> tuple[SmsProvider, WebhookRequest]:
+    """The provider called ``name`` and its request, once the request is shown to be its own;
+    404 for a provider we do not have, 403 for a request it did not make."""
+    registry: ChannelRegistry = request.app.state[PROVIDERS_STATE_KEY]
+    provider = registry.provider(name)
+    if provider is None:
+        raise NotFoundException(f"There is no SMS provider called {name!r}.")
+    settings: Settings = request.app.state["settings"]
+    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    if await throttle.blocked(client, name):
+        raise TooManyRequestsException(
+            "Too many requests with a bad signature", headers={"Retry-After": str(throttle.window)}
+        )
+    query = f"?{request.url.query}" if request.url.query else ""
+    incoming = WebhookRequest(
+        url=settings.base_url.rstrip("/") + request.url.path + query,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=await request.body(),
+    )
+    if not provider.verify(incoming):
+        await throttle.failed(client, name)
+        raise PermissionDeniedException(f"The request is not signed by the provider {name!r}")
+    return provider, incoming
+
+
+def _response(answer: WebhookAnswer, background: BackgroundTask | None = None) -> Response[str]:
+    return Response(
+        answer.body, media_type=answer.media_type, status_code=answer.status, background=background
+    )
+
+
+class ProviderWebhookController(Controller):
+    path = "/webhooks/{name:str}"
+    tags = ("webhooks",)
+    include_in_schema = False
+
+    @post("/status", status_code=200, summary="A provider's delivery reports")
+    async def status(
+        self, request: Request[object, object, State], db_session: DbSession, name: FromPath[str]
+    ) -> Response[str]:
+        provider, incoming = await verified(request, name)
+        try:
+            reports = provider.parse_status(incoming)
+        except ValueError:
+            log.warning("status_unreadable", provider=name)
+            reports = []
+        for report in reports:
+            if report.state is not None and report.provider_id:
+                await events.apply_status(
+                    db_session,
+                    provider_id=report.provider_id,
+                    state=report.state,
+                    reason=report.reason,
+                )
+        await db_session.commit()
+        return _response(provider.answer_status())
+
+    @post("/sms", status_code=200, summary="A provider's inbound SMS: acknowledgements and reports")
+    async def sms(
+        self, request: Request[object, object, State], db_session: DbSession, name: FromPath[str]
+    ) -> Response[str]:
+        provider, incoming = await verified(request, name)
+        try:
+            inbound = provider.parse_inbound(incoming)
+        except ValueError:
+            log.warning("sms_unreadable", provider=name)
+            inbound = None
+        if inbound is None:
+            return _response(provider.answer_inbound(None))
+        router: InboundRouter = request.app.state[ROUTER_STATE_KEY]
+        received = await router.receive(
+            db_session,
+            provider=name,
+            message_id=inbound.message_id,
+            sender=inbound.sender,
+            text=inbound.text,
+        )
+        await db_session.commit()
+        reply = received.answer.text if received.answer else None
+        if reply and not provider.answers_inline and not received.repeated:
+            # This provider cannot carry the reply in its answer: send it as a new SMS, after
+            # the answer, through the provider it came in on.
+            message = OutgoingMessage(ChannelKind.SMS, inbound.sender, reply, "", "reply")
+            return _response(
+                provider.answer_inbound(None), BackgroundTask(_send_reply, provider, message)
+            )
+        return _response(provider.answer_inbound(reply))
+
+
+async def _send_reply(provider: SmsProvider, message: OutgoingMessage) -> None:
+    try:
+        await provider.send(message)
+    except Exception as exc:
+        log.warning("sms_reply_not_sent", provider=provider.name, error=type(exc).__name__)

@@ -1,0 +1,71 @@
+"""The plug-ins, assembled once for the app, the CLI and the workers (the composition root's
+shared part): which sender owns each kind of message, who reads inbound SMS in which order,
+what suppresses a send, and which adapter carries each channel."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channels.email import SmtpSettings
+from channels.registry import ChannelRegistry, build_channels
+from dispatch.acks.optouts import SmsOptOuts, opt_out_handler
+from dispatch.acks.replies import acknowledgement_handler
+from dispatch.campaigns.outbox import ListReviewSource
+from dispatch.delivery.sandbox import database_sink
+from dispatch.delivery.sources import Sources, Suppressions
+from dispatch.inbound.router import InboundRouter
+from dispatch.incidents.outbox import IncidentSource
+from dispatch.meetings.answers import sms_answer_handler
+from dispatch.meetings.outbox import MeetingSource
+from dispatch.newsletters.outbox import NewsletterSource
+from dispatch.packs.outbox import PackSource
+from dispatch.settings import Settings
+
+
+def message_sources(*, sender: str) -> Sources:
+    """Every sender's side of the outbox; ``sender`` is the e-mail From address (a meeting's
+    calendar file names it as the organizer)."""
+    return Sources(
+        [
+            IncidentSource(),
+            PackSource(),
+            ListReviewSource(),
+            NewsletterSource(),
+            MeetingSource(sender=sender),
+        ]
+    )
+
+
+def inbound_router() -> InboundRouter:
+    """Inbound SMS: opt-outs first, then meeting answers, then acknowledgements (which take
+    whatever is left, field reports and unknown numbers included)."""
+    return InboundRouter([opt_out_handler, sms_answer_handler, acknowledgement_handler])
+
+
+def suppressions() -> Suppressions:
+    """What stops a send before it reaches a provider: numbers that replied STOP."""
+    return SmsOptOuts()
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings | None:
+    """The mail server's settings, or None where e-mail runs in sandbox mode."""
+    if not settings.smtp_host:
+        return None
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        sender=settings.email_from,
+    )
+
+
+def channels(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ChannelRegistry:
+    """The adapters for these settings; channels without settings write to the sandbox table."""
+    return build_channels(
+        smtp=smtp_settings(settings),
+        sms=settings.sms_provider_configs(),
+        base_url=settings.base_url,
+        sink=database_sink(sessionmaker),
+    )
