@@ -22,7 +22,7 @@ from dispatch.acks.api import (
     FieldReportController,
     ProgressController,
 )
-from dispatch.acks.pages import THROTTLE_STATE_KEY, ack_page, ack_submit
+from dispatch.acks.pages import ack_page, ack_submit
 from dispatch.campaigns.api import CampaignController
 from dispatch.campaigns.pages import confirm_page, confirm_submit
 from dispatch.changes.api import ChangeRequestController
@@ -40,7 +40,7 @@ from dispatch.directory.api import (
 from dispatch.exercises.api import ExerciseController
 from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
-from dispatch.incidents.api import ENQUEUER_STATE_KEY, IncidentController
+from dispatch.incidents.api import IncidentController
 from dispatch.meetings.api import CallInController, MeetingController
 from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
 from dispatch.newsletters.api import NewsletterController
@@ -59,6 +59,7 @@ from dispatch.problems import (
     refuse_impossible_input,
 )
 from dispatch.reports.api import ReportController
+from dispatch.requests import ENQUEUER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
@@ -207,7 +208,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ROUTER_STATE_KEY: wiring.inbound_router(),
                 ENQUEUER_STATE_KEY: enqueuer,
                 throttle.COUNTER_STATE_KEY: counter,
-                THROTTLE_STATE_KEY: throttle.GuessThrottle(store, secret=settings.secret_key),
+                throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(
+                    store, secret=settings.secret_key
+                ),
             }
         ),
         logging_config=None,

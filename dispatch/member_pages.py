@@ -1,8 +1,9 @@
 """What every public page for members shares: the language, the template with ``lang``/``dir``
 and the catalog, the security headers, and token links throttled against guessing.
 
-Used by the list review's ``/confirm``, the change form ``/changes`` and the newsletter's
-``/unsubscribe`` and ``/newsletter/contribute``.
+Used by the acknowledgement pages, the packs' public pages, the list review's ``/confirm``,
+the change form ``/changes``, the meeting answer and the newsletter's ``/unsubscribe`` and
+``/newsletter/contribute``.
 """
 
 from __future__ import annotations
@@ -13,15 +14,45 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.response import Template
 
-from dispatch.acks.pages import SECURITY_HEADERS, THROTTLE_STATE_KEY
 from dispatch.errors import NotFoundError
-from dispatch.packs.pages import negotiate
-from dispatch.security.throttle import GuessThrottle
+from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from translations import strings
 from translations.catalog import available_languages, translator
 from translations.locales import UnknownLanguageError, canonical_tag, text_direction
 
 T = TypeVar("T")
+
+# nosniff, no-referrer and DENY framing come with every answer (dispatch.headers).
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def negotiate(header: str, default: str = "nb") -> str:
+    """The first language in an ``Accept-Language`` header that has a catalog."""
+    weighted = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        weighted.append((-weight, position, tag.strip()))
+    catalogs = available_languages()
+    for _, _, tag in sorted(weighted):
+        try:
+            canonical = canonical_tag(tag)
+        except UnknownLanguageError:
+            continue
+        for candidate in (canonical, canonical.split("-")[0]):
+            if candidate in catalogs:
+                return candidate
+    return default
 
 
 def language(request: Request[Any, Any, Any]) -> str:

@@ -24,8 +24,8 @@ from dispatch.app import ENGINE_STATE_KEY, create_app
 from dispatch.audit.service import Actor
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
-from dispatch.db.models import Base
 from dispatch.directory.demo import load_demo
+from dispatch.models import Base
 from dispatch.security.models import Role
 from dispatch.security.service import create_token
 from dispatch.settings import Settings

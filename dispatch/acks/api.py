@@ -15,7 +15,7 @@ from dispatch.acks.progress import Progress, progress
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.models import Recipient
-from dispatch.incidents.service import get_incident
+from dispatch.incidents.queries import get_incident
 from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_INCIDENTS
 

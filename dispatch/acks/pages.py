@@ -22,20 +22,12 @@ from dispatch.db.session import DbSession
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Recipient
 from dispatch.incidents.render import marker
-from dispatch.security.throttle import GuessThrottle
+from dispatch.member_pages import SECURITY_HEADERS
+from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local, text_direction
-
-THROTTLE_STATE_KEY = "dispatch_throttle"
-# nosniff, no-referrer and DENY framing come with every answer (dispatch.headers).
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-    ),
-}
 
 
 def _settings(request: Request[Any, Any, State]) -> Settings:

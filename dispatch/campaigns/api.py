@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from dispatch.campaigns import schemas, service
 from dispatch.campaigns.models import Campaign
 from dispatch.db.session import DbSession, commit_once
-from dispatch.delivery.ports import Enqueuer
-from dispatch.incidents.api import ENQUEUER_STATE_KEY
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ_PERSONAL, WRITE_DIRECTORY
-from dispatch.security.service import Principal
 
 log = structlog.get_logger("dispatch.campaigns")
-AuthedRequest = Request[Principal, None, State]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="Repeat the request safely: the same key returns the first campaign.",
-        max_length=200,
-    ),
-]
 
 
 class StartedOut(msgspec.Struct):
@@ -71,7 +57,7 @@ class CampaignController(Controller):
             ),
         )
         if started.created and started.delivery_ids:
-            enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+            enqueuer = enqueuer_of(request)
             enqueuer.enqueue(started.delivery_ids)
             log.info(
                 "list_review_started",

@@ -6,18 +6,15 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from dispatch.changes import service
 from dispatch.changes.models import ChangeRequest
 from dispatch.db.session import DbSession
 from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.requests import AuthedRequest
 from dispatch.security.guards import READ_PERSONAL, WRITE_DIRECTORY
-from dispatch.security.service import Principal
-
-AuthedRequest = Request[Principal, None, State]
 
 
 class ChangeRequestOut(msgspec.Struct):

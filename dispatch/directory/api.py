@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import State
+from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dispatch.db.session import DbSession
@@ -25,10 +24,10 @@ from dispatch.directory.schemas import (
     OrganisationPatch,
 )
 from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.requests import AuthedRequest
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_DIRECTORY
 from dispatch.security.service import Principal
 
-AuthedRequest = Request[Principal, None, State]
 NetworkFilter = Annotated[
     str | None, QueryParameter(name="network", description="Network code: NIK, NONEMI or NIFS.")
 ]

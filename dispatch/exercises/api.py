@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
-from litestar.datastructures import State
+from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from dispatch.db.session import DbSession
 from dispatch.exercises import service
 from dispatch.exercises.models import ScheduledExercise
+from dispatch.requests import AuthedRequest
 from dispatch.security.guards import READ, WRITE_INCIDENTS
-from dispatch.security.service import Principal
-
-AuthedRequest = Request[Principal, None, State]
 
 
 class ScheduledOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
 from dispatch.exercises.models import ScheduledExercise, ScheduleState
+from dispatch.incidents import preview as incident_preview
 from dispatch.incidents import service as incidents
 from dispatch.incidents.models import IncidentStatus
 from dispatch.incidents.schemas import IncidentIn
@@ -37,7 +38,8 @@ async def schedule(session: AsyncSession, *, data: ScheduleIn, actor: Actor) -> 
     if data.at <= utcnow():
         raise InvalidInputError("The time 'at' must be in the future.")
     body = msgspec.structs.replace(data.incident, status=IncidentStatus.EXERCISE.value)
-    await incidents.preview(session, body)  # the same checks as declaring; raises with reasons
+    # The same checks as declaring; raises with the reasons.
+    await incident_preview.preview(session, body)
     scheduled = ScheduledExercise(
         due_at=data.at, body=msgspec.to_builtins(body), created_by=actor.label
     )

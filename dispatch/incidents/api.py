@@ -5,87 +5,34 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import func, select
 
-from dispatch.acks.models import Acknowledgement
 from dispatch.db.session import DbSession, commit_once
 from dispatch.delivery.models import Delivery, SourceKind
-from dispatch.delivery.ports import Enqueuer
+from dispatch.incidents import preview as incident_preview
+from dispatch.incidents import queries as incident_queries
 from dispatch.incidents import service
 from dispatch.incidents.cap import to_cap
-from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
+from dispatch.incidents.models import MessageKind, MessageVersion
 from dispatch.incidents.schemas import (
     CloseIn,
     DeclaredOut,
-    DeliveryCounts,
     DeliveryOut,
     IncidentIn,
     IncidentOut,
     MessageIn,
     Planned,
     PreviewOut,
-    Stats,
     VersionOut,
 )
 from dispatch.paging import Page, PageNumber, PageSize, paginate
+from dispatch.reports.stats import incident_out
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ, WRITE_INCIDENTS
-from dispatch.security.service import Principal
 
 log = structlog.get_logger("dispatch.incidents")
-ENQUEUER_STATE_KEY = "dispatch_enqueuer"
-AuthedRequest = Request[Principal, None, State]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="Repeat the request safely: the same key returns the first result.",
-        max_length=200,
-    ),
-]
-
-
-def enqueuer_of(request: AuthedRequest) -> Enqueuer:
-    enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
-    return enqueuer
-
-
-async def incident_out(db_session: DbSession, incidents: list[Incident]) -> list[IncidentOut]:
-    ids = [i.id for i in incidents]
-    deliveries = await service.delivery_counts(db_session, ids)
-    acknowledged = await service.count_per_incident(db_session, Acknowledgement.incident_id, ids)
-    unreachable = await service.count_per_incident(
-        db_session, Recipient.incident_id, ids, Recipient.unreachable_at.is_not(None)
-    )
-    recipients = await service.count_per_incident(db_session, Recipient.incident_id, ids)
-    return [
-        IncidentOut(
-            id=i.id,
-            code=i.code,
-            title=i.title,
-            state=i.state,
-            status=i.status,
-            severity=i.severity,
-            urgency=i.urgency,
-            certainty=i.certainty,
-            networks=list(i.networks),
-            channels=list(i.channels),
-            ack_required=i.ack_required,
-            ack_deadline_minutes=i.ack_deadline_minutes,
-            declared_by=i.declared_by,
-            declared_at=i.declared_at,
-            closed_at=i.closed_at,
-            stats=Stats(
-                recipients=recipients[i.id],
-                acknowledged=acknowledged[i.id],
-                deliveries=DeliveryCounts(**deliveries[i.id]),
-                unreachable=unreachable[i.id],
-            ),
-        )
-        for i in incidents
-    ]
 
 
 class IncidentController(Controller):
@@ -94,7 +41,7 @@ class IncidentController(Controller):
 
     @post("/preview", guards=[WRITE_INCIDENTS], status_code=200, summary="Who would get what")
     async def preview(self, db_session: DbSession, data: JSONBody[IncidentIn]) -> PreviewOut:
-        return await service.preview(db_session, data)
+        return await incident_preview.preview(db_session, data)
 
     @post("/", guards=[WRITE_INCIDENTS], summary="Declare an incident and send the alert")
     async def declare(
@@ -146,7 +93,7 @@ class IncidentController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 50,
     ) -> Page[IncidentOut]:
-        rows, total = await service.list_incidents(
+        rows, total = await incident_queries.list_incidents(
             db_session, status=status, state=incident_state, page=page, page_size=page_size
         )
         items = await incident_out(db_session, list(rows))
@@ -154,7 +101,7 @@ class IncidentController(Controller):
 
     @get("/{incident_id:int}", guards=[READ], summary="One incident with live counts")
     async def get_incident(self, db_session: DbSession, incident_id: FromPath[int]) -> IncidentOut:
-        incident = await service.get_incident(db_session, incident_id)
+        incident = await incident_queries.get_incident(db_session, incident_id)
         return (await incident_out(db_session, [incident]))[0]
 
     @post("/{incident_id:int}/updates", guards=[WRITE_INCIDENTS], summary="Send an update")
@@ -203,7 +150,7 @@ class IncidentController(Controller):
         await db_session.commit()
         if outcome is not None:
             enqueuer_of(request).enqueue(outcome.delivery_ids)
-        incident = await service.get_incident(db_session, incident_id)
+        incident = await incident_queries.get_incident(db_session, incident_id)
         return (await incident_out(db_session, [incident]))[0]
 
     @get(
@@ -215,7 +162,7 @@ class IncidentController(Controller):
     async def cap(
         self, request: AuthedRequest, db_session: DbSession, incident_id: FromPath[int]
     ) -> Response[bytes]:
-        incident = await service.get_incident(db_session, incident_id)
+        incident = await incident_queries.get_incident(db_session, incident_id)
         versions = (
             await db_session.scalars(
                 select(MessageVersion).where(MessageVersion.incident_id == incident_id)
@@ -235,7 +182,7 @@ class IncidentController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 50,
     ) -> Page[DeliveryOut]:
-        await service.get_incident(db_session, incident_id)
+        await incident_queries.get_incident(db_session, incident_id)
         query = select(Delivery).where(Delivery.incident_id == incident_id)
         if status:
             query = query.where(Delivery.state == status)

@@ -8,32 +8,21 @@ from typing import Annotated
 
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import select
 
 from dispatch.campaigns import base as campaigns
 from dispatch.campaigns.models import Campaign
 from dispatch.db.session import DbSession, commit_once
-from dispatch.delivery.ports import Enqueuer
-from dispatch.incidents.api import ENQUEUER_STATE_KEY
 from dispatch.meetings import answers, schemas, service
 from dispatch.meetings.models import Meeting
 from dispatch.paging import Page, PageNumber, PageSize, paginate
-from dispatch.reports.api import PERSONAL_ROLES
-from dispatch.security.guards import READ, WRITE_INCIDENTS
-from dispatch.security.service import Principal
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
+from dispatch.security.guards import PERSONAL_ROLES, READ, WRITE_INCIDENTS
 from translations.locales import OSLO
 
 log = structlog.get_logger("dispatch.meetings")
-AuthedRequest = Request[Principal, None, State]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key", description="The same key invites once.", max_length=200
-    ),
-]
 
 
 class MeetingOut(msgspec.Struct):
@@ -116,7 +105,7 @@ def _summary(
 
 def _enqueue(request: AuthedRequest, ids: list[int], meeting_id: int, event: str) -> None:
     if ids:
-        enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+        enqueuer = enqueuer_of(request)
         enqueuer.enqueue(ids)
     log.info(event, meeting_id=meeting_id, deliveries=len(ids))
 

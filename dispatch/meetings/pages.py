@@ -13,10 +13,10 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from dispatch import member_pages
-from dispatch.acks.pages import SECURITY_HEADERS
 from dispatch.db.session import DbSession
 from dispatch.directory.service import organisation_names
 from dispatch.meetings import answers, render
+from dispatch.member_pages import SECURITY_HEADERS
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator

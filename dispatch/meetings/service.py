@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import extract, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import SYSTEM, Actor, record
@@ -34,115 +33,17 @@ from dispatch.directory.models import Contact
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
 from dispatch.incidents.models import Incident, IncidentState, MessageVersion
-from dispatch.meetings.models import PER_YEAR, Answer, Meeting, MeetingKind
+from dispatch.meetings.checks import MAX_HOURS, aware, check, default_reminder, warnings_for
+from dispatch.meetings.models import Answer, Meeting, MeetingKind
 from dispatch.meetings.outbox import CANCEL, INVITE, REMINDER, meeting_items
 from dispatch.meetings.schemas import CHANNELS, CallIn, Created, MeetingIn, MeetingText
 from dispatch.replycodes import service as replycodes
 from translations import strings
 from translations.catalog import translator
-from translations.locales import UnknownLanguageError, canonical_tag, choose_language
+from translations.locales import choose_language
 
 REPLY_CODE_HOLDER = "meeting"
-MAX_HOURS = 12
 CALL_IN_AFTER = timedelta(minutes=30)
-
-
-def _aware(name: str, moment: datetime | None, errors: list[str]) -> None:
-    if moment is not None and moment.tzinfo is None:
-        errors.append(f"{name} needs a time zone offset, such as 2027-03-04T10:00:00+01:00")
-
-
-def _check_url(url: str, errors: list[str]) -> None:
-    url = url.strip()
-    parts = urlsplit(url)
-    if (
-        parts.scheme != "https"
-        or not parts.netloc
-        or len(url) > 2000
-        or any(c in url for c in ' \r\n"<>')
-    ):
-        errors.append("join_url must be the meeting's https link, such as the one Teams gives")
-
-
-def _check(
-    data: MeetingIn, known: Sequence[str], now: datetime
-) -> tuple[dict[str, dict[str, str]], list[str]]:
-    errors: list[str] = []
-    kinds = (MeetingKind.NETWORK, MeetingKind.TOPICAL)
-    if data.kind not in kinds:
-        errors.append(f"kind must be network or topical, not '{data.kind}'")
-    errors += chosen_networks(data.networks, known)[1]
-    errors += [
-        f"channel '{c}' must be email, sms or teams" for c in data.channels if c not in CHANNELS
-    ]
-    _check_url(data.join_url, errors)
-    content: dict[str, dict[str, str]] = {}
-    for tag, text in data.content.items():
-        try:
-            canonical = canonical_tag(tag)
-        except UnknownLanguageError:
-            errors.append(f"'{tag}' is not a language tag we know")
-            continue
-        if not text.title.strip():
-            errors.append(f"{canonical}: the title is missing")
-        elif len(text.title.strip()) > 200:
-            errors.append(f"{canonical}: the title is longer than 200 characters")
-        if len(text.agenda) > 10000:
-            errors.append(f"{canonical}: the agenda is longer than 10,000 characters")
-        content[canonical] = {"title": text.title.strip(), "agenda": text.agenda.strip()}
-    if not data.content:
-        errors.append("give the title (and agenda) in at least one language")
-    for name, moment in (
-        ("starts_at", data.starts_at),
-        ("ends_at", data.ends_at),
-        ("reminder_at", data.reminder_at),
-    ):
-        _aware(name, moment, errors)
-    if any("time zone" in e for e in errors):
-        return content, errors
-    if data.starts_at <= now:
-        errors.append("the meeting must start in the future")
-    if not data.starts_at < data.ends_at <= data.starts_at + timedelta(hours=MAX_HOURS):
-        errors.append(f"ends_at must be after starts_at and at most {MAX_HOURS} hours later")
-    if data.reminder_at is not None and not now < data.reminder_at < data.starts_at:
-        errors.append("reminder_at must be after now and before the meeting starts")
-    return content, errors
-
-
-def default_reminder(starts_at: datetime, now: datetime) -> datetime | None:
-    """The day before; none when the invitation itself goes out less than a day ahead."""
-    moment = starts_at - timedelta(days=1)
-    return moment if moment > now else None
-
-
-async def _warnings(
-    session: AsyncSession, kind: str, networks: Sequence[str], starts_at: datetime
-) -> list[str]:
-    """A network's mandate foresees two network meetings and four topical ones a year; more is
-    allowed, and said."""
-    limit = PER_YEAR.get(MeetingKind(kind))
-    if limit is None:
-        return []
-    rows = (
-        await session.execute(
-            select(Campaign.networks)
-            .join(Meeting, Meeting.campaign_id == Campaign.id)
-            .where(
-                Meeting.kind == kind,
-                Meeting.cancelled_at.is_(None),
-                extract("year", Meeting.starts_at) == starts_at.year,
-            )
-        )
-    ).all()
-    warnings = []
-    for network in networks:
-        count = sum(1 for (nets,) in rows if network in nets) + 1
-        if count > limit:
-            warnings.append(
-                f"this is {network}'s meeting number {count} of kind {kind} in "
-                f"{starts_at.year}; the mandate foresees {limit}"
-            )
-    return warnings
 
 
 async def _repeated(session: AsyncSession, key: str) -> Created | None:
@@ -175,12 +76,12 @@ async def create(
         return repeated
     now = utcnow()
     known = await known_networks(session)
-    content, errors = _check(data, known, now)
+    content, errors = check(data, known, now)
     kind = MeetingKind.EMERGENCY if incident_id is not None else data.kind
     if errors:
         raise InvalidInputError.from_errors(errors)
     networks, _ = chosen_networks(data.networks, known)
-    warnings = await _warnings(session, kind, networks, data.starts_at)
+    warnings = await warnings_for(session, kind, networks, data.starts_at)
     reminder_at = data.reminder_at or default_reminder(data.starts_at, now)
     first = next(iter(content.values()))
     campaign = Campaign(
@@ -288,7 +189,7 @@ async def call_in(
     errors: list[str] = []
     if not 15 <= data.duration_minutes <= MAX_HOURS * 60:
         errors.append(f"duration_minutes must be between 15 and {MAX_HOURS * 60}")
-    _aware("starts_at", data.starts_at, errors)
+    aware("starts_at", data.starts_at, errors)
     if errors:
         raise InvalidInputError.from_errors(errors)
     now = utcnow()

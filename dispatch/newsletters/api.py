@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from dispatch.campaigns import base as campaigns
 from dispatch.db.session import DbSession, commit_once
-from dispatch.delivery.ports import Enqueuer
-from dispatch.incidents.api import ENQUEUER_STATE_KEY
 from dispatch.newsletters import service
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.paging import Page, PageNumber, PageSize, paginate
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_INCIDENTS
-from dispatch.security.service import Principal
 
 log = structlog.get_logger("dispatch.newsletters")
-AuthedRequest = Request[Principal, None, State]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(name="Idempotency-Key", description="The same key sends once.", max_length=200),
-]
 
 
 class NewsletterOut(msgspec.Struct):
@@ -81,7 +72,7 @@ class NewsletterController(Controller):
             ),
         )
         if sent.created and sent.delivery_ids:
-            enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+            enqueuer = enqueuer_of(request)
             enqueuer.enqueue(sent.delivery_ids)
             log.info(
                 "newsletter_sent", campaign_id=sent.campaign.id, deliveries=len(sent.delivery_ids)

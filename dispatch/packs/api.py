@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import structlog
-from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms_encoding import analyse
 from dispatch.db.session import DbSession, commit_once
-from dispatch.delivery.ports import Enqueuer
 from dispatch.errors import ConflictError
-from dispatch.incidents.api import ENQUEUER_STATE_KEY, IdempotencyKey
-from dispatch.packs import service
+from dispatch.packs import passedon, publish, service
 from dispatch.packs.models import Pack, PackContent
 from dispatch.packs.render import page_url
 from dispatch.packs.schemas import (
@@ -32,13 +29,12 @@ from dispatch.packs.schemas import (
     SmsFit,
 )
 from dispatch.paging import Page, PageNumber, PageSize, offset
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ, WRITE_INCIDENTS, WRITE_PACK_CONTENT
 from dispatch.security.models import Role
-from dispatch.security.service import Principal
 from translations.locales import language_name, text_direction
 
 log = structlog.get_logger("dispatch.packs")
-AuthedRequest = Request[Principal, None, State]
 APPROVERS = (Role.COORDINATOR, Role.ADMIN)
 
 
@@ -160,7 +156,7 @@ class PackController(Controller):
         )
         await db_session.commit()
         pack = await service.get_pack(db_session, pack_id)
-        totals = await service.passed_on_totals(db_session, pack_id)
+        totals = await passedon.passed_on_totals(db_session, pack_id)
         return language_out(content, pack, _base_url(request), totals[content.language])
 
     @post(
@@ -177,8 +173,8 @@ class PackController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[PublishedOut]:
 
-        async def attempt() -> service.Published:
-            return await service.publish(
+        async def attempt() -> publish.Published:
+            return await publish.publish(
                 db_session,
                 pack_id=pack_id,
                 networks=data.networks,
@@ -188,7 +184,7 @@ class PackController(Controller):
 
         outcome = await commit_once(db_session, idempotency_key, attempt)
         if outcome.created:
-            enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
+            enqueuer = enqueuer_of(request)
             enqueuer.enqueue(outcome.delivery_ids)
             log.info(
                 "pack_published",
@@ -210,7 +206,7 @@ class PackController(Controller):
 
 async def pack_out(db_session: DbSession, pack_id: int, base_url: str) -> PackOut:
     pack = await service.get_pack(db_session, pack_id)
-    totals = await service.passed_on_totals(db_session, pack_id)
+    totals = await passedon.passed_on_totals(db_session, pack_id)
     contents = await service.contents_of(db_session, pack_id)
     return PackOut(
         id=pack.id,
@@ -230,7 +226,7 @@ async def pack_out(db_session: DbSession, pack_id: int, base_url: str) -> PackOu
                 published_at=p.published_at,
                 deliveries=counts,
             )
-            for p, counts in await service.publications_of(db_session, pack_id)
+            for p, counts in await publish.publications_of(db_session, pack_id)
         ],
-        passed_on=service.add_totals(list(totals.values())),
+        passed_on=passedon.add_totals(list(totals.values())),
     )

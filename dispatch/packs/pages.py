@@ -28,15 +28,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect
 
-from dispatch.acks.pages import THROTTLE_STATE_KEY
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
-from dispatch.packs import render, service
+from dispatch.member_pages import negotiate
+from dispatch.packs import passedon, render, service
 from dispatch.packs.models import Pack
 from dispatch.security.links import read_token
-from dispatch.security.throttle import GuessThrottle
+from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from translations import strings
-from translations.catalog import available_languages, translator
+from translations.catalog import translator
 from translations.locales import (
     UnknownLanguageError,
     babel_locale,
@@ -92,33 +92,9 @@ def _not_found() -> Response[str]:
     return _html("pack_error.html", 404, lang="nb", dir="ltr", title=nb, nb=nb, en=en)
 
 
-def negotiate(header: str, default: str = "nb") -> str:
-    """The first language in an ``Accept-Language`` header that has a catalog."""
-    weighted = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                continue
-        weighted.append((-weight, position, tag.strip()))
-    catalogs = available_languages()
-    for _, _, tag in sorted(weighted):
-        try:
-            canonical = canonical_tag(tag)
-        except UnknownLanguageError:
-            continue
-        for candidate in (canonical, canonical.split("-")[0]):
-            if candidate in catalogs:
-                return candidate
-    return default
-
-
 async def _reporter(
     request: Request[Any, Any, State], db_session: DbSession, pack: Pack, token: str | None
-) -> service.Reporter | None:
+) -> passedon.Reporter | None:
     """The organisation a ``from`` token names, if it is genuine and for this pack."""
     if not token:
         return None
@@ -126,7 +102,7 @@ async def _reporter(
     delivery_id = read_token(secret, token, purpose="pack")
     reporter = None
     if delivery_id is not None:
-        reporter = await service.reporter_of(db_session, pack.id, delivery_id)
+        reporter = await passedon.reporter_of(db_session, pack.id, delivery_id)
     if reporter is None:
         throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
         await throttle.failed(request.client.host if request.client else "unknown", "pack")
@@ -303,7 +279,7 @@ async def pack_passed_on(
         raw = data.get("people_other", "")
     try:
         people = int(raw.strip())
-        await service.record_passed_on(
+        await passedon.record_passed_on(
             db_session, pack_id=pack.id, language=item.tag, people=people, reporter=reporter
         )
     except (ValueError, InvalidInputError):

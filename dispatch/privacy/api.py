@@ -6,16 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 
 from dispatch.db.session import DbSession
 from dispatch.privacy import service
+from dispatch.requests import AuthedRequest
 from dispatch.security.guards import ADMIN_ONLY, READ_PERSONAL
-from dispatch.security.service import Principal
-
-AuthedRequest = Request[Principal, None, State]
 
 
 class ErasedOut(msgspec.Struct):

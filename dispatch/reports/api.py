@@ -16,15 +16,12 @@ from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.errors import InvalidInputError
 from dispatch.reports import formats
 from dispatch.reports.service import Report, build, get_incident
-from dispatch.security.guards import READ
-from dispatch.security.models import Role
-from dispatch.security.service import Principal
+from dispatch.requests import AuthedRequest
+from dispatch.security.guards import PERSONAL_ROLES, READ
 
 FORMATS = ("json", "csv", "xlsx", "html")
 LANGUAGES = ("nb", "nn", "en")
-PERSONAL_ROLES = (Role.COORDINATOR, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-AuthedRequest = Request[Principal, None, State]
 
 
 class _OwnMediaType:

@@ -72,6 +72,9 @@ def requires(*roles: Role) -> RoleGuard:
 
 
 # Rights by role, named for what they protect.
+PERSONAL_ROLES = (Role.COORDINATOR, Role.ADMIN)
+"""Roles that see names, addresses and numbers where others see counts."""
+
 READ = requires(Role.COORDINATOR, Role.TRANSLATOR, Role.VIEWER)
 READ_PERSONAL = requires(Role.COORDINATOR)
 WRITE_DIRECTORY = requires(Role.COORDINATOR)

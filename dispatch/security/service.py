@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
-from dispatch.directory import validation
 from dispatch.errors import ConflictError, InvalidInputError
 from dispatch.security.models import ApiToken, Role, User, WebSession
 
@@ -133,9 +133,9 @@ async def create_user(
 ) -> User:
     """A person who signs in to the web pages; the password is stored as an argon2 hash."""
     try:
-        address = validation.email(email)
-    except validation.InvalidValue as exc:
-        raise InvalidInputError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+        address = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidInputError(f"E-mail '{email}' is not a valid address: {exc}.") from exc
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters."

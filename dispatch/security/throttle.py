@@ -36,6 +36,8 @@ from dispatch.settings import Settings
 STORE_NAME = "throttle"
 """The store of the guess throttle's failure counts."""
 COUNTER_STATE_KEY = "dispatch_request_counter"
+THROTTLE_STATE_KEY = "dispatch_throttle"
+"""Where the app keeps its ``GuessThrottle`` (failed guesses at links and signatures)."""
 log = structlog.get_logger("dispatch.throttle")
 
 

@@ -17,8 +17,9 @@ from dispatch.acks.progress import progress
 from dispatch.db.session import DbSession
 from dispatch.directory.service import list_networks
 from dispatch.errors import DomainError, InvalidInputError
+from dispatch.incidents import preview as incident_preview
+from dispatch.incidents import queries as incident_queries
 from dispatch.incidents import service
-from dispatch.incidents.api import incident_out
 from dispatch.incidents.models import (
     IncidentState,
     IncidentStatus,
@@ -29,6 +30,7 @@ from dispatch.incidents.models import (
 from dispatch.incidents.validation import CHANNELS
 from dispatch.paging import PageNumber
 from dispatch.reports import api as reports_api
+from dispatch.reports.stats import incident_out
 from dispatch.security.guards import READ, WRITE_INCIDENTS
 from dispatch.security.models import Role
 from dispatch.web.forms import (
@@ -68,7 +70,7 @@ class IncidentPages(Controller):
     ) -> Template:
         """Incidents, newest first; exercises and tests marked."""
         shown = status if status in {s.value for s in IncidentStatus} else None
-        rows, total = await service.list_incidents(
+        rows, total = await incident_queries.list_incidents(
             db_session, status=shown, state=None, page=page_number, page_size=PAGE_SIZE
         )
         return page(
@@ -136,7 +138,7 @@ class IncidentPages(Controller):
         try:
             if not typed.status:
                 typed.status = IncidentStatus.EXERCISE.value  # not asked yet; counts the same
-            outcome = await service.preview(db_session, incident_in(typed))
+            outcome = await incident_preview.preview(db_session, incident_in(typed))
         except DomainError as exc:
             return page(request, "dashboard/_preview.html", preview=None, error=exc)
         return page(request, "dashboard/_preview.html", preview=outcome, error=None)
@@ -196,7 +198,7 @@ class IncidentPages(Controller):
         close_form: MessageForm | None = None,
         call_in_values: dict[str, str] | None = None,
     ) -> Template:
-        incident = await service.get_incident(db_session, incident_id)
+        incident = await incident_queries.get_incident(db_session, incident_id)
         summary = (await incident_out(db_session, [incident]))[0]
         versions = (
             await db_session.scalars(
@@ -229,7 +231,7 @@ class IncidentPages(Controller):
         self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
     ) -> Template:
         """The progress section alone; the incident page asks for it every few seconds."""
-        incident = await service.get_incident(db_session, incident_id)
+        incident = await incident_queries.get_incident(db_session, incident_id)
         summary = (await incident_out(db_session, [incident]))[0]
         return page(
             request,

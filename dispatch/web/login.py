@@ -10,10 +10,9 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
-from dispatch.acks.pages import THROTTLE_STATE_KEY
 from dispatch.db.session import DbSession
 from dispatch.security.service import authenticate_user, end_web_session, start_web_session
-from dispatch.security.throttle import GuessThrottle
+from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.web.auth import (
     CSRF_FIELD,
     DASHBOARD,

@@ -16,8 +16,7 @@ from dispatch.db.session import DbSession, commit_once
 from dispatch.errors import DomainError, InvalidInputError
 from dispatch.meetings import answers, schemas, service
 from dispatch.meetings.models import Meeting
-from dispatch.reports.api import PERSONAL_ROLES
-from dispatch.security.guards import READ, WRITE_INCIDENTS
+from dispatch.security.guards import PERSONAL_ROLES, READ, WRITE_INCIDENTS
 from dispatch.web.render import DashboardRequest, enqueue, page
 from translations.locales import OSLO
 

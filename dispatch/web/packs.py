@@ -6,7 +6,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from dispatch.db.session import DbSession
-from dispatch.packs import service
+from dispatch.packs import passedon, service
 from dispatch.packs.render import page_url
 from dispatch.paging import PageNumber
 from dispatch.security.guards import READ
@@ -34,8 +34,8 @@ class PackPages(Controller):
                 "languages": languages,
                 "approved": sum(1 for s in languages.values() if s == "approved"),
                 "url": page_url(base_url, pack.slug) if pack.published_at else "",
-                "passed_on": service.add_totals(
-                    list((await service.passed_on_totals(db_session, pack.id)).values())
+                "passed_on": passedon.add_totals(
+                    list((await passedon.passed_on_totals(db_session, pack.id)).values())
                 ),
             }
             for pack, languages in rows

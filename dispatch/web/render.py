@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Template
 
 from dispatch.delivery.ports import Enqueuer
-from dispatch.incidents.api import ENQUEUER_STATE_KEY
+from dispatch.requests import ENQUEUER_STATE_KEY
 from dispatch.security.models import Role
 from dispatch.security.service import Principal
 from dispatch.web.auth import WebAuth, settings_of

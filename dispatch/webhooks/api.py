@@ -22,11 +22,10 @@ from litestar.params import FromPath
 
 from channels.base import ChannelKind, OutgoingMessage, SmsProvider, WebhookAnswer, WebhookRequest
 from channels.registry import ChannelRegistry
-from dispatch.acks.pages import THROTTLE_STATE_KEY
 from dispatch.db.session import DbSession
 from dispatch.delivery import events
 from dispatch.inbound.router import InboundRouter
-from dispatch.security.throttle import GuessThrottle
+from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 
 log = structlog.get_logger("dispatch.webhooks")

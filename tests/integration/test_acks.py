@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.db.base import utcnow
-from dispatch.db.models import Delivery, Incident
+from dispatch.models import Delivery, Incident
 from dispatch.security.links import make_token
 from dispatch.settings import Settings
 from tests.factories import declare_demo_exercise

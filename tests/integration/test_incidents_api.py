@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.db.models import Delivery, Incident, MessageVersion, Recipient
+from dispatch.models import Delivery, Incident, MessageVersion, Recipient
 from tests.conftest import RecordingEnqueuer
 
 Client = httpx.AsyncClient

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dispatch.db.engine import create_engine
 from dispatch.db.migrate import downgrade, upgrade
-from dispatch.db.models import Base
+from dispatch.models import Base
 from tests.conftest import TEST_DATABASE_URL, _pg_admin, unavailable
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.models import AuditEvent
-from dispatch.db.models import Contact, Delivery, Organisation, Pack, PackContent, PassedOn
+from dispatch.models import Contact, Delivery, Organisation, Pack, PackContent, PassedOn
 from dispatch.security.links import make_token
 from dispatch.security.models import Role
 from dispatch.settings import Settings

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.models import AckVia
 from dispatch.acks.service import acknowledge, add_field_report
-from dispatch.db.models import Delivery, Incident, Recipient
+from dispatch.models import Delivery, Incident, Recipient
 from tests.factories import declare_demo_exercise
 
 Client = httpx.AsyncClient

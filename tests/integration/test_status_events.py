@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.service import Actor
 from dispatch.db.base import utcnow
-from dispatch.db.models import Delivery, StatusEvent
 from dispatch.delivery import events
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.directory.demo import load_demo
+from dispatch.models import Delivery, StatusEvent
 
 SID = "SM" + "a" * 32
 

@@ -8,9 +8,9 @@ import pytest
 from channels.base import ChannelKind
 from dispatch.delivery.models import SourceKind
 from dispatch.delivery.sources import Job
+from dispatch.member_pages import negotiate
 from dispatch.packs import render
 from dispatch.packs.outbox import PackSource
-from dispatch.packs.pages import negotiate
 from dispatch.packs.render import PackMail
 from dispatch.packs.schemas import Link
 from dispatch.packs.validation import check_content, check_slug, slugify

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from dispatch.db.engine import create_engine
-from dispatch.db.models import Base
+from dispatch.models import Base
 from dispatch.settings import get_settings
 
 config = context.config

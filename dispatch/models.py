@@ -1,4 +1,5 @@
-"""Every model, imported in one place so the metadata is complete for migrations and tests."""
+"""Every model, imported in one place so the metadata is complete for migrations and tests (it
+imports every package, so nothing in them imports it)."""
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
 from dispatch.audit.models import AuditEvent

@@ -1,0 +1,138 @@
+"""What a declaration would do, without writing: the body checked, its audience, who gets which
+language, and what the SMS will cost."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.sms_encoding import analyse
+from dispatch.directory.models import Network
+from dispatch.errors import InvalidInputError
+from dispatch.incidents import render
+from dispatch.incidents import validation as v
+from dispatch.incidents.audience import Person, resolve_audience
+from dispatch.incidents.outbox import personal_channels
+from dispatch.incidents.schemas import IncidentIn, PreviewOut, SmsLanguage, SmsPreview
+from translations.locales import choose_language
+
+
+@dataclass(slots=True)
+class Checked:
+    """An incident body after validation, with its audience."""
+
+    fields: dict[str, Any]
+    networks: list[str]
+    channels: list[str]
+    content: dict[str, dict[str, str]]
+    people: list[Person]
+    webhooks: dict[str, str]
+
+
+def sms_for_check(status: str, code: str, ack_required: bool) -> Any:
+    """The SMS text as sent, for the length checks: marker, text and reply instruction."""
+    return lambda lang, sms: render.sms_text(
+        status=status, lang=lang, sms=sms, code=code, ack_required=ack_required
+    )
+
+
+async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checked:
+    """The body checked (every error at once), with the audience it reaches."""
+    errors: list[str] = []
+    title = data.title.strip()
+    if not title:
+        errors.append("title is empty")
+    elif len(title) > 300:
+        errors.append("title is longer than 300 characters")
+    networks_rows = (await session.scalars(select(Network).order_by(Network.id))).all()
+    known = [n.code for n in networks_rows]
+    networks = v.check_networks(errors, data.networks, known)
+    channels = v.check_channels(errors, data.channels)
+    cap = v.check_cap_fields(
+        errors,
+        status=data.status,
+        severity=data.severity,
+        urgency=data.urgency,
+        certainty=data.certainty,
+    )
+    deadline_s = v.check_deadline(errors, data.ack_deadline_minutes, data.ack_deadline_seconds)
+    content = v.check_message(
+        errors,
+        data.message,
+        channels=channels,
+        sms_text=sms_for_check(cap["status"], code, data.ack_required),
+    )
+    if errors:
+        raise InvalidInputError.from_errors(errors)
+    people = await resolve_audience(session, networks)
+    webhooks = {
+        n.code: n.teams_webhook_url
+        for n in networks_rows
+        if n.code in networks and n.teams_webhook_url
+    }
+    return Checked(
+        fields={
+            "title": title,
+            "ack_required": data.ack_required,
+            "ack_deadline_minutes": data.ack_deadline_minutes,
+            "ack_deadline_seconds": deadline_s,
+            **cap,
+        },
+        networks=networks,
+        channels=channels,
+        content=content,
+        people=people,
+        webhooks=webhooks,
+    )
+
+
+async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
+    """Who would get what, and what the SMS would cost; writes nothing."""
+    checked = await check(session, data, code="0000")
+    languages = list(checked.content)
+    by_language: Counter[str] = Counter()
+    fallbacks: dict[str, str] = {}
+    deliveries: Counter[str] = Counter()
+    sms_counts: Counter[str] = Counter()
+    for person in checked.people:
+        chosen, is_fallback = choose_language(person.language, languages)
+        by_language[chosen] += 1
+        if is_fallback:
+            fallbacks[person.language] = chosen
+        for channel in personal_channels(person, checked.channels):
+            deliveries[channel] += 1
+            if channel == "sms":
+                sms_counts[chosen] += 1
+    if "teams" in checked.channels:
+        deliveries["teams"] = len(checked.webhooks)
+    per_language: dict[str, SmsLanguage] = {}
+    total = 0
+    if "sms" in checked.channels:
+        for lang, fields in checked.content.items():
+            text = render.sms_text(
+                status=checked.fields["status"],
+                lang=lang,
+                sms=fields["sms"],
+                code="0000",
+                ack_required=checked.fields["ack_required"],
+            )
+            analysis = analyse(text)
+            per_language[lang] = SmsLanguage(
+                encoding=analysis.encoding,
+                segments=analysis.segments,
+                characters=len(text),
+                offenders=[f"'{o.char}' at {o.position} ({o.name})" for o in analysis.offenders],
+            )
+            total += analysis.segments * sms_counts[lang]
+    return PreviewOut(
+        recipients=len(checked.people),
+        by_language=dict(by_language),
+        fallbacks=fallbacks,
+        sms=SmsPreview(segments_total=total, per_language=per_language),
+        deliveries=dict(deliveries),
+        main_contacts=sum(1 for p in checked.people if p.main_contact),
+    )

@@ -1,0 +1,68 @@
+"""Reading incidents: one by id, a page of them, and counts per incident."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
+
+from dispatch.delivery.models import Delivery
+from dispatch.errors import NotFoundError
+from dispatch.incidents.models import Incident
+from dispatch.paging import paginate
+
+
+async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
+    """One incident, or a 404 that says which."""
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFoundError(f"There is no incident with id {incident_id}.")
+    return incident
+
+
+async def delivery_counts(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Deliveries by state for each incident."""
+    rows = await session.execute(
+        select(Delivery.incident_id, Delivery.state, func.count())
+        .where(Delivery.incident_id.in_(list(incident_ids)))
+        .group_by(Delivery.incident_id, Delivery.state)
+    )
+    out: dict[int, dict[str, int]] = {i: {} for i in incident_ids}
+    for incident_id, state, count in rows.all():
+        out[incident_id or 0][state] = count
+    return out
+
+
+async def count_per_incident(
+    session: AsyncSession,
+    incident_column: InstrumentedAttribute[int],
+    incident_ids: Sequence[int],
+    *criteria: ColumnElement[bool],
+) -> dict[int, int]:
+    """Rows per incident (0 where there are none), e.g. recipients or acknowledgements."""
+    rows = await session.execute(
+        select(incident_column, func.count())
+        .where(incident_column.in_(list(incident_ids)), *criteria)
+        .group_by(incident_column)
+    )
+    counts: dict[int, int] = {i: c for i, c in rows.all()}  # noqa: C416 - typed rows
+    return {i: counts.get(i, 0) for i in incident_ids}
+
+
+async def list_incidents(
+    session: AsyncSession, *, status: str | None, state: str | None, page: int, page_size: int
+) -> tuple[Sequence[Incident], int]:
+    """Incidents, newest first; exercises are kept apart with ``status``."""
+    query = select(Incident)
+    if status:
+        query = query.where(Incident.status == status)
+    if state:
+        query = query.where(Incident.state == state)
+    return await paginate(
+        session, query.order_by(Incident.id.desc()), page=page, page_size=page_size
+    )
