@@ -31,9 +31,10 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory import validation
+from dispatch.directory.contacts import update_contact
 from dispatch.directory.models import Contact, Network, Organisation
+from dispatch.directory.organisations import organisation_names
 from dispatch.directory.schemas import ContactPatch
-from dispatch.directory.service import organisation_names, update_contact
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
 

@@ -43,7 +43,7 @@ from dispatch.delivery import events, render
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer, RateLimiter
 from dispatch.directory.models import Membership, Network
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.meetings import render as meeting_render
 from dispatch.meetings import service as meetings

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit.service import Actor, record, record_many
 from dispatch.db.base import utcnow
 from dispatch.directory import validation
+from dispatch.directory.contacts import clean_contact
 from dispatch.directory.models import Contact, Membership, MembershipRole, Organisation
-from dispatch.directory.service import clean_contact, network_codes
+from dispatch.directory.networks import network_codes
 from dispatch.errors import InvalidInputError
 
 COLUMNS = (

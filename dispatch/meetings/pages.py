@@ -15,7 +15,7 @@ from litestar.response import Template
 from dispatch import member_pages
 from dispatch.acks.pages import SECURITY_HEADERS
 from dispatch.db.session import DbSession
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.meetings import render, service
 from dispatch.settings import Settings
 from translations import strings

@@ -36,7 +36,7 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory.models import Contact, Network
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
 from dispatch.incidents.models import Incident, IncidentState, MessageVersion

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.acks.progress import progress
 from dispatch.db.session import DbSession
-from dispatch.directory.service import list_networks
+from dispatch.directory.networks import list_networks
 from dispatch.errors import DomainError, InvalidInputError
 from dispatch.incidents import service
 from dispatch.incidents.api import incident_out
