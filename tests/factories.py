@@ -9,7 +9,7 @@ from typing import Any
 
 from dispatch.audit.service import Actor
 from dispatch.directory.demo import load_demo
-from dispatch.directory.importer import COLUMNS
+from dispatch.directory.import_file import COLUMNS
 from dispatch.directory.validation import ORGNR_WEIGHTS
 
 
