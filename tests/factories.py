@@ -14,7 +14,7 @@ from dispatch import wiring
 from dispatch.audit.service import Actor
 from dispatch.delivery.engine import claim
 from dispatch.directory.demo import load_demo
-from dispatch.directory.importer import COLUMNS
+from dispatch.directory.import_file import COLUMNS
 from dispatch.directory.validation import ORGNR_WEIGHTS
 from dispatch.security.links import Links
 

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 from translations.catalog import DOMAIN, LOCALE_DIR, folder_name
 from translations.locales import canonical_tag, language_name, text_direction
 from translations.plurals import plural_rule
-from translations.strings import MEMBER_FACING, SMS_REPLY_INSTRUCTION, SMS_REPLY_STOPPED
+from translations.strings import AREAS, MEMBER_FACING, SMS_REPLY_INSTRUCTION, SMS_REPLY_STOPPED
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPOSITORY_ROOT = PACKAGE_DIR.parent
@@ -58,8 +58,9 @@ def placeholders(text: str) -> frozenset[str]:
 def extract(root: Path = REPOSITORY_ROOT, template: Path = TEMPLATE) -> int:
     """Write the template from the sources ``babel.cfg`` names; return the number of messages.
 
-    Messages from ``translations/strings.py`` come first, in its order and groups; locations
-    are relative to the repository root.
+    Messages from ``translations/strings/`` come first, area by area in the order of
+    ``strings.AREAS`` and each in its module's order; locations are relative to the repository
+    root.
     """
     with MAPPING.open(encoding="utf-8") as mapping_file:
         # Babel leaves this parser untyped; it returns (method_map, options_map).
@@ -76,7 +77,11 @@ def extract(root: Path = REPOSITORY_ROOT, template: Path = TEMPLATE) -> int:
             strip_comment_tags=True,
         )
     )
-    found.sort(key=lambda item: not item[0].startswith("translations/"))  # stable
+    # Babel walks files in alphabetical order; the areas go in catalog order instead.
+    areas = {f"{area.__name__.replace('.', '/')}.py": rank for rank, area in enumerate(AREAS)}
+    found.sort(  # stable
+        key=lambda item: (areas.get(item[0], len(areas)), not item[0].startswith("translations/"))
+    )
     catalog = Catalog(
         project="beredskapsvarsling",
         version=_version(),

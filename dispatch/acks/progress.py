@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement
 from dispatch.delivery.models import Delivery
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.incidents.models import Recipient
 
 

@@ -13,9 +13,9 @@ from dispatch.campaigns.models import Campaign, CampaignState, CampaignTarget, T
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.directory import validation
+from dispatch.directory.contacts import update_contact
 from dispatch.directory.models import Contact, Organisation
 from dispatch.directory.schemas import ContactPatch
-from dispatch.directory.service import update_contact
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.security.links import read_token
 

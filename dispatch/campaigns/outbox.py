@@ -23,7 +23,7 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import OutboxItem
 from dispatch.delivery.sources import Job
 from dispatch.directory.labels import network_label, network_names
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.security.links import Links
 
 REMINDER = "reminder"

@@ -37,7 +37,7 @@ from dispatch.campaigns.schemas import CampaignOut, Counts, ListReviewIn, Organi
 from dispatch.db.base import utcnow
 from dispatch.delivery import outbox
 from dispatch.directory.models import Contact
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.errors import InvalidInputError
 from dispatch.incidents.audience import contact_rows
 

@@ -14,9 +14,10 @@ from dispatch.audit.service import Actor, record
 from dispatch.changes.models import ChangeKind, ChangeRequest, ChangeState
 from dispatch.db.base import utcnow
 from dispatch.directory import validation
+from dispatch.directory.contacts import create_contact
 from dispatch.directory.models import Contact
+from dispatch.directory.organisations import get_organisation
 from dispatch.directory.schemas import ContactIn
-from dispatch.directory.service import create_contact, get_organisation
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.paging import paginate
 from translations import strings

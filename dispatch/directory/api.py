@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dispatch.db.session import DbSession
-from dispatch.directory import importer, service
+from dispatch.directory import contacts, importer, networks, organisations
 from dispatch.directory.models import Contact, Network, Organisation
 from dispatch.directory.schemas import (
     ContactIn,
@@ -80,7 +80,7 @@ class NetworkController(Controller):
 
     @get("/", guards=[READ], summary="The three networks and their Teams webhooks")
     async def list_networks(self, db_session: DbSession) -> list[NetworkOut]:
-        return [network_out(n) for n in await service.list_networks(db_session)]
+        return [network_out(n) for n in await networks.list_networks(db_session)]
 
     @patch("/{code:str}", guards=[WRITE_DIRECTORY], summary="Set a network's Teams webhook")
     async def update_network(
@@ -90,7 +90,7 @@ class NetworkController(Controller):
         code: FromPath[str],
         data: JSONBody[NetworkPatch],
     ) -> NetworkOut:
-        network = await service.update_network(
+        network = await networks.update_network(
             db_session,
             code=code,
             teams_webhook_url=data.teams_webhook_url,
@@ -112,7 +112,7 @@ class OrganisationController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 50,
     ) -> Page[OrganisationOut]:
-        rows, total = await service.list_organisations(
+        rows, total = await organisations.list_organisations(
             db_session, network=network, page=page, page_size=page_size
         )
         return Page(
@@ -126,7 +126,7 @@ class OrganisationController(Controller):
         db_session: DbSession,
         data: JSONBody[OrganisationIn],
     ) -> OrganisationOut:
-        organisation = await service.create_organisation(
+        organisation = await organisations.create_organisation(
             db_session, data=data, actor=_principal(request).actor
         )
         await db_session.commit()
@@ -136,7 +136,7 @@ class OrganisationController(Controller):
     async def get_organisation(
         self, db_session: DbSession, organisation_id: FromPath[int]
     ) -> OrganisationOut:
-        return organisation_out(await service.get_organisation(db_session, organisation_id))
+        return organisation_out(await organisations.get_organisation(db_session, organisation_id))
 
     @patch("/{organisation_id:int}", guards=[WRITE_DIRECTORY], summary="Change an organisation")
     async def update_organisation(
@@ -146,7 +146,7 @@ class OrganisationController(Controller):
         organisation_id: FromPath[int],
         data: JSONBody[OrganisationPatch],
     ) -> OrganisationOut:
-        organisation = await service.update_organisation(
+        organisation = await organisations.update_organisation(
             db_session, organisation_id=organisation_id, patch=data, actor=_principal(request).actor
         )
         await db_session.commit()
@@ -160,7 +160,7 @@ class OrganisationController(Controller):
         organisation_id: FromPath[int],
         cascade: FromQuery[bool] = False,
     ) -> None:
-        await service.delete_organisation(
+        await organisations.delete_organisation(
             db_session,
             organisation_id=organisation_id,
             cascade=cascade,
@@ -183,7 +183,7 @@ class ContactController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 50,
     ) -> Page[ContactOut]:
-        rows, total = await service.list_contacts(
+        rows, total = await contacts.list_contacts(
             db_session,
             network=network,
             organisation_id=organisation_id,
@@ -202,7 +202,7 @@ class ContactController(Controller):
         db_session: DbSession,
         data: JSONBody[ContactIn],
     ) -> ContactOut:
-        contact = await service.create_contact(
+        contact = await contacts.create_contact(
             db_session, data=data, actor=_principal(request).actor
         )
         await db_session.commit()
@@ -210,7 +210,7 @@ class ContactController(Controller):
 
     @get("/{contact_id:int}", guards=[READ_PERSONAL], summary="One contact")
     async def get_contact(self, db_session: DbSession, contact_id: FromPath[int]) -> ContactOut:
-        return contact_out(await service.get_contact(db_session, contact_id))
+        return contact_out(await contacts.get_contact(db_session, contact_id))
 
     @patch("/{contact_id:int}", guards=[WRITE_DIRECTORY], summary="Change a contact")
     async def update_contact(
@@ -220,7 +220,7 @@ class ContactController(Controller):
         contact_id: FromPath[int],
         data: JSONBody[ContactPatch],
     ) -> ContactOut:
-        contact = await service.update_contact(
+        contact = await contacts.update_contact(
             db_session, contact_id=contact_id, patch=data, actor=_principal(request).actor
         )
         await db_session.commit()
@@ -233,7 +233,7 @@ class ContactController(Controller):
         db_session: DbSession,
         contact_id: FromPath[int],
     ) -> None:
-        await service.delete_contact(
+        await contacts.delete_contact(
             db_session, contact_id=contact_id, actor=_principal(request).actor
         )
         await db_session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -110,3 +111,12 @@ class ImportResult(msgspec.Struct):
     """Existing organisations that gained a network membership."""
     unchanged_contacts: int = 0
     dry_run: bool = False
+
+
+def given_fields(struct: Any) -> list[tuple[str, Any]]:
+    """The fields a patch sets (those not ``UNSET``), as name and value, in declaration order."""
+    return [
+        (name, getattr(struct, name))
+        for name in struct.__struct_fields__
+        if getattr(struct, name) is not UNSET
+    ]

@@ -6,6 +6,7 @@ Every message is a sentence a coordinator can act on; the caller adds the field 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -147,3 +148,13 @@ def text(raw: str, *, field: str, max_length: int) -> str:
     if len(value) > max_length:
         raise InvalidValue(f"{field} is longer than {max_length} characters")
     return value
+
+
+def collect(
+    errors: list[str], values: dict[str, Any], key: str, check: Any, raw: Any, **kwargs: Any
+) -> None:
+    """Put ``check(raw)`` in ``values[key]``, or its reason in ``errors``: to report every one."""
+    try:
+        values[key] = check(raw, **kwargs)
+    except InvalidValue as exc:
+        errors.append(str(exc))

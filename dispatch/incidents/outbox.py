@@ -21,7 +21,7 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import PRIORITY_FIRST, PRIORITY_REST, OutboxItem
 from dispatch.delivery.sources import Job
 from dispatch.directory.labels import network_label, network_names
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.incidents import render
 from dispatch.incidents.audience import Person
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient

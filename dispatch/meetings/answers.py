@@ -15,7 +15,7 @@ from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.directory.models import Contact
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.errors import NotFoundError
 from dispatch.inbound.replies import SmsAnswer, yes_or_no
 from dispatch.inbound.router import Inbound

@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from dispatch import member_pages
 from dispatch.db.session import DbSession
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.meetings import answers, render
 from dispatch.member_pages import SECURITY_HEADERS
 from dispatch.settings import Settings

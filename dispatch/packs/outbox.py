@@ -15,7 +15,7 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import PRIORITY_FIRST, OutboxItem
 from dispatch.delivery.sources import Job
 from dispatch.directory.models import Membership, Network
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.packs import render as pack_render
 from dispatch.packs.models import Pack, PackContent, PackPublication
 from dispatch.packs.render import PackMail

@@ -27,8 +27,8 @@ from dispatch.changes.models import ChangeRequest
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
+from dispatch.directory.contacts import get_contact
 from dispatch.directory.models import Contact, Organisation
-from dispatch.directory.service import get_contact
 from dispatch.incidents.models import Incident, IncidentState, Recipient
 from dispatch.newsletters.models import NewsletterContribution
 

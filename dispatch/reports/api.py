@@ -15,7 +15,8 @@ from litestar.response import File, Stream
 from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.errors import InvalidInputError
 from dispatch.reports import formats
-from dispatch.reports.service import Report, build, get_incident
+from dispatch.reports.schemas import Report
+from dispatch.reports.service import build, get_incident
 from dispatch.requests import AuthedRequest
 from dispatch.security.guards import PERSONAL_ROLES, READ
 

@@ -18,8 +18,10 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.reports import charts
-from dispatch.reports.service import DeliveryRow, Report, build, columns, row_values
-from dispatch.reports.service import stream_deliveries as _stream
+from dispatch.reports.rows import DeliveryRow, columns, row_values
+from dispatch.reports.rows import stream_deliveries as _stream
+from dispatch.reports.schemas import Report
+from dispatch.reports.service import build
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local, language_name

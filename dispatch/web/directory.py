@@ -12,15 +12,11 @@ from litestar.response import Redirect, Template
 from dispatch.db.session import DbSession
 from dispatch.directory import importer
 from dispatch.directory.api import IMPORT_MAX_BYTES
+from dispatch.directory.contacts import get_contact, list_contacts, update_contact
 from dispatch.directory.models import Organisation
+from dispatch.directory.networks import list_networks
+from dispatch.directory.organisations import organisation_names
 from dispatch.directory.schemas import ContactPatch
-from dispatch.directory.service import (
-    get_contact,
-    list_contacts,
-    list_networks,
-    organisation_names,
-    update_contact,
-)
 from dispatch.errors import DomainError
 from dispatch.paging import PageNumber
 from dispatch.security.guards import READ_PERSONAL, WRITE_DIRECTORY

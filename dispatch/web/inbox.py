@@ -14,7 +14,7 @@ from dispatch.acks.models import FieldReport
 from dispatch.db.session import DbSession
 from dispatch.delivery.sandbox import list_messages
 from dispatch.directory.models import Organisation
-from dispatch.directory.service import organisation_names
+from dispatch.directory.organisations import organisation_names
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident
 from dispatch.paging import PageNumber, paginate

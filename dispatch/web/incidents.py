@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.acks.progress import progress
 from dispatch.db.session import DbSession
-from dispatch.directory.service import list_networks
+from dispatch.directory.networks import list_networks
 from dispatch.errors import DomainError, InvalidInputError
 from dispatch.incidents import preview as incident_preview
 from dispatch.incidents import queries as incident_queries

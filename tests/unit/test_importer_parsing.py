@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.directory.importer import COLUMNS, decode, parse
+from dispatch.directory.import_file import COLUMNS, decode, parse
 from dispatch.errors import InvalidInputError
 
 HEADER = ",".join(COLUMNS)

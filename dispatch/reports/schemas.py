@@ -1,0 +1,169 @@
+"""The report's output structs: what the JSON, XLSX and HTML forms of a report are made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from dispatch.delivery.models import DeliveryState
+
+
+class Breakdown(msgspec.Struct):
+    """Reach in one slice: people, their acknowledgements, and deliveries by state."""
+
+    recipients: int = 0
+    acknowledged: int = 0
+    deliveries: int = 0
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    undeliverable: int = 0
+
+    @property
+    def handed_over(self) -> int:
+        return self.sent + self.delivered + self.undeliverable
+
+    def count(self, state: str) -> None:
+        self.deliveries += 1
+        if state in _STATES:
+            setattr(self, state, getattr(self, state) + 1)
+
+
+_STATES = frozenset(s.value for s in DeliveryState)
+
+
+class Timing(msgspec.Struct):
+    """Seconds from the alert to each acknowledgement."""
+
+    acknowledged: int = 0
+    median_s: float | None = None
+    p90_s: float | None = None
+
+
+class OrganisationRow(msgspec.Struct):
+    id: int
+    name: str
+    recipients: int
+    acknowledged: int
+    failed: int
+
+
+class FailureReason(msgspec.Struct):
+    channel: str
+    reason: str
+    deliveries: int
+
+
+class FallbackSummary(msgspec.Struct):
+    preferred: str
+    sent_in: str
+    recipients: int
+
+
+class FallbackPerson(msgspec.Struct):
+    name: str
+    organisation: str
+    preferred: str
+    sent_in: str
+
+
+class FieldReportRow(msgspec.Struct):
+    received_at: datetime
+    network: str | None
+    organisation: str | None
+    language: str | None
+    source: str
+    tags: list[str]
+    text: str
+
+
+class TimelineEvent(msgspec.Struct):
+    at: datetime
+    event: str
+    detail: str = ""
+
+
+class VersionRow(msgspec.Struct):
+    sequence: int
+    kind: str
+    created_at: datetime
+    created_by: str
+    languages: list[str]
+
+
+class AckPoint(msgspec.Struct):
+    minute: int
+    acknowledged: int
+    """Cumulative acknowledgements by this many minutes after the alert."""
+
+
+class IncidentHead(msgspec.Struct):
+    id: int
+    code: str
+    title: str
+    status: str
+    exercise: bool
+    state: str
+    severity: str
+    urgency: str
+    certainty: str
+    networks: list[str]
+    channels: list[str]
+    declared_by: str
+    declared_at: datetime
+    closed_at: datetime | None
+
+
+class Compared(msgspec.Struct):
+    previous: float | None
+    current: float | None
+
+
+class Comparison(msgspec.Struct):
+    """An exercise beside the exercise before it: are the networks getting better?"""
+
+    previous_id: int
+    previous_code: str
+    previous_title: str
+    previous_declared_at: datetime
+    recipients: Compared
+    ack_rate: Compared
+    median_s: Compared
+    p90_s: Compared
+    silent_organisations: Compared
+    still_silent: list[str]
+    """Silent both times: the organisations to call first."""
+    newly_silent: list[str]
+    no_longer_silent: list[str]
+
+
+class Report(msgspec.Struct):
+    incident: IncidentHead
+    personal: bool
+    """Whether names and addresses are included (coordinators); viewers get counts."""
+    versions: list[VersionRow]
+    timeline: list[TimelineEvent]
+    totals: Breakdown
+    ack_rate: float
+    time_to_ack: Timing
+    by_network: dict[str, Breakdown]
+    by_channel: dict[str, Breakdown]
+    by_language: dict[str, Breakdown]
+    time_to_ack_by_network: dict[str, Timing]
+    time_to_ack_by_channel: dict[str, Timing]
+    organisations: list[OrganisationRow]
+    silent_organisations: list[OrganisationRow]
+    failure_reasons: list[FailureReason]
+    fallbacks: list[FallbackSummary]
+    fallback_people: list[FallbackPerson]
+    """At most ``MAX_LISTED``, and only in a personal report."""
+    field_reports: int
+    field_report_items: list[FieldReportRow]
+    """The reports themselves, only in a personal report."""
+    acks_over_time: list[AckPoint]
+    generated_at: datetime
+    comparison: Comparison | None = None
+    """For an exercise: how it compares with the exercise before it."""
