@@ -12,7 +12,7 @@ Exception tree:
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -41,17 +41,6 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
-class SharedPart:
-    """Says that a message is one of many rendered alike, differing only in ``value`` (a
-    personal link): an adapter may build the shared part once per ``key`` and put each
-    message's ``value`` in. The message itself is complete without it."""
-
-    key: Hashable
-    """Equal for messages equal but for ``value``, the recipient and the reference."""
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """A message rendered for one recipient on one channel; nothing here is looked up later.
 
@@ -76,8 +65,6 @@ class OutgoingMessage:
     """Extra e-mail headers, e.g. ``List-Unsubscribe`` for routine mail."""
     attachments: tuple[Attachment, ...] = ()
     """Files sent with an e-mail; other channels ignore them."""
-    shared: SharedPart | None = None
-    """Set when the message differs from others of its kind only by a personal value."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,19 @@ How SMTP failures are classified:
 from __future__ import annotations
 
 import asyncio
+import binascii
+import dataclasses
 import re
 import time
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import ClassVar
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from channels._redact import redact
 from channels.base import (
@@ -45,6 +50,20 @@ _REFUSED_WHAT: dict[type[aiosmtplib.SMTPException], str] = {
 
 # A pooled connection idle for longer than this is checked with NOOP before it is reused.
 _CHECK_IDLE_AFTER = 20.0
+
+# Stand-ins in a message's shared bytes for what differs per recipient: the address, the
+# Message-ID and the two bodies (encoded per copy, as quoted-printable, by binascii's C code).
+_TO = "to-3c9e1f@template.invalid"
+_ID = "<id-3c9e1f@template.invalid>"
+_TEXT = "text-3c9e1f-template"
+_HTML = "html-3c9e1f-template"
+_STAND_INS = re.compile(
+    rb"(" + b"|".join(re.escape(x.encode()) for x in (_TO, _ID, _TEXT, _HTML)) + rb")(?:\r\n)?"
+)
+_SAFE_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+$")
+TEMPLATES = 512
+"""Frames kept per adapter: one per subject, language and extra headers (a message version in
+one language is one frame, whoever it goes to)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +117,8 @@ class SmtpChannel:
         self._timeout = timeout
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(pool_size)
+        self._envelope_from = parseaddr(sender)[1] or sender
+        self._frames: OrderedDict[Hashable, list[bytes | str] | None] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: SmtpSettings) -> SmtpChannel:
@@ -112,12 +133,18 @@ class SmtpChannel:
         )
 
     async def send(self, message: OutgoingMessage) -> Receipt:
-        """Send one e-mail; the receipt's ``provider_id`` is its Message-ID."""
-        mail = self.compose(message)
+        """Send one e-mail; the receipt's ``provider_id`` is its Message-ID.
+
+        The headers and MIME frame of a message are built once per subject, language and extra
+        headers, as bytes; each copy only gets its recipient, its id and its two bodies put in,
+        encoded as quoted-printable in C. Composing and flattening a whole e-mail with the
+        standard library costs about 1.7 ms of CPU; a copy from its frame, some microseconds.
+        """
         async with self._slots:
             connection = await self._checkout()
+            wire, message_id = self._wire(message)
             try:
-                await self._deliver(connection, mail, message.to)
+                await self._deliver(connection, wire, message.to)
             except ConnectionError as exc:
                 if not connection.reused:
                     raise _translate(exc) from exc
@@ -125,15 +152,78 @@ class SmtpChannel:
                 # noticed. The caller would retry a transient error anyway: do it now, once.
                 connection = await self._connect()
                 try:
-                    await self._deliver(connection, mail, message.to)
+                    await self._deliver(connection, wire, message.to)
                 except ConnectionError as again:
                     raise _translate(again) from again
-        return Receipt(provider_id=str(mail["Message-ID"]), delivered=True)
+        return Receipt(provider_id=message_id, delivered=True)
 
-    async def _deliver(self, connection: _Connection, mail: EmailMessage, to: str) -> None:
+    def _wire(self, message: OutgoingMessage) -> tuple[EmailMessage | bytes, str]:
+        """The message as bytes from its frame when it has one, else composed; and its id."""
+        frame = self._frame(message)
+        if frame is None:
+            mail = self.compose(message)
+            return mail, str(mail["Message-ID"])
+        message_id = make_msgid(domain=_domain_of(self._sender))
+        html = _with_html_element(message.html, message.language, message.direction)
+        fills = {
+            _TO: message.to.encode(),
+            _ID: message_id.encode(),
+            _TEXT: _quoted_printable(message.text),
+            _HTML: _quoted_printable(html) if message.html else b"",
+        }
+        data = b"".join(fills[part] if isinstance(part, str) else part for part in frame)
+        return data, message_id
+
+    def _frame(self, message: OutgoingMessage) -> list[bytes | str] | None:
+        """The bytes every copy of this message shares, in pieces around the stand-ins; none
+        for a message that must be composed whole (attachments, an unusual address)."""
+        if message.attachments or not _SAFE_ADDRESS.match(message.to):
+            return None
+        key = (
+            message.subject,
+            message.language,
+            message.direction,
+            tuple(message.headers.items()),
+            bool(message.html),
+        )
+        if key in self._frames:
+            self._frames.move_to_end(key)
+            return self._frames[key]
+        frame = self._build_frame(message)
+        self._frames[key] = frame
+        if len(self._frames) > TEMPLATES:
+            self._frames.popitem(last=False)
+        return frame
+
+    def _build_frame(self, message: OutgoingMessage) -> list[bytes | str] | None:
+        model = dataclasses.replace(
+            message, to=_TO, text=_TEXT, html=_HTML if message.html else "", link=""
+        )
+        try:
+            mail = self.compose(model, message_id=_ID, cte="quoted-printable", wrap_html=False)
+        except PermanentChannelError:
+            return None
+        data = flatten_message(mail, cte_type="7bit")
+        pieces: list[bytes | str] = []
+        start = 0
+        for found in _STAND_INS.finditer(data):
+            stand_in = found.group(1).decode()
+            pieces += [data[start : found.start()], stand_in]
+            # A body's stand-in goes with the line end after it (each encoded body brings its
+            # own); a header's keeps it.
+            start = found.end() if stand_in in (_TEXT, _HTML) else found.end(1)
+        pieces.append(data[start:])
+        found_stand_ins = [p for p in pieces if isinstance(p, str)]
+        expected = [_TO, _ID, _TEXT] + ([_HTML] if message.html else [])
+        return pieces if found_stand_ins == expected else None
+
+    async def _deliver(self, connection: _Connection, mail: EmailMessage | bytes, to: str) -> None:
         """Send on one connection; translate failures, except a lost connection (re-raised)."""
         try:
-            await connection.smtp.send_message(mail, recipients=[to])
+            if isinstance(mail, bytes):
+                await connection.smtp.sendmail(self._envelope_from, [to], mail)
+            else:
+                await connection.smtp.send_message(mail, recipients=[to])
         except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
             # The server answered and aiosmtplib reset the envelope: the connection is fine.
             self._checkin(connection)
@@ -153,23 +243,31 @@ class SmtpChannel:
             raise
         self._checkin(connection)
 
-    def compose(self, message: OutgoingMessage) -> EmailMessage:
+    def compose(
+        self,
+        message: OutgoingMessage,
+        *,
+        message_id: str = "",
+        cte: str | None = None,
+        wrap_html: bool = True,
+    ) -> EmailMessage:
         """The e-mail as it will be sent: text part, an HTML alternative when there is one, and
-        the attachments."""
+        the attachments. ``cte`` forces the text parts' transfer encoding; ``wrap_html`` puts
+        ``lang`` and ``dir`` on the HTML (a frame's stand-in has none to take them)."""
         mail = EmailMessage()
         try:
             mail["From"] = self._sender
             mail["To"] = message.to
             mail["Subject"] = message.subject
-            mail["Message-ID"] = make_msgid(domain=_domain_of(self._sender))
+            mail["Message-ID"] = message_id or make_msgid(domain=_domain_of(self._sender))
             for name, value in message.headers.items():
                 mail[name] = value
-            mail.set_content(message.text)
+            mail.set_content(message.text, cte=cte)
             if message.html:
-                mail.add_alternative(
-                    _with_html_element(message.html, message.language, message.direction),
-                    subtype="html",
-                )
+                html = message.html
+                if wrap_html:
+                    html = _with_html_element(html, message.language, message.direction)
+                mail.add_alternative(html, subtype="html", cte=cte)
             for attachment in message.attachments:
                 maintype, _, subtype = attachment.content_type.partition("/")
                 mail.add_attachment(
@@ -218,6 +316,12 @@ class SmtpChannel:
         )
         try:
             await smtp.connect()
+            # Greet now, as sending would: a server that refuses us says so here, in one place.
+            if smtp.is_ehlo_or_helo_needed:
+                try:
+                    await smtp.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await smtp.helo()
         except (aiosmtplib.SMTPException, OSError) as exc:
             smtp.close()
             raise _translate(exc) from exc
@@ -255,6 +359,13 @@ def _translate(exc: BaseException) -> ChannelError:
     if isinstance(exc, TimeoutError):
         return TransientChannelError("the mail server did not answer in time")
     return TransientChannelError(f"the mail server could not be reached ({exc})")
+
+
+def _quoted_printable(text: str) -> bytes:
+    """A body as the standard library would put it in a part: its lines with CRLF and a final
+    line end, encoded as quoted-printable (binascii's C encoder, with soft line breaks)."""
+    body = "\n".join(text.splitlines()) + "\n"
+    return binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
 
 
 def _domain_of(address: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from channels.base import ChannelKind, OutgoingMessage, SharedPart
+from channels.base import ChannelKind, OutgoingMessage
 from dispatch.delivery.sources import Job
 from translations import strings
 from translations.catalog import translator
@@ -57,7 +57,6 @@ def outgoing(
     *,
     link: str = "",
     link_label: str = "",
-    shared: SharedPart | None = None,
 ) -> OutgoingMessage:
     """An e-mail or Teams message for ``job`` from its rendered subject, text and HTML."""
     return OutgoingMessage(
@@ -71,7 +70,6 @@ def outgoing(
         reference=str(job.id),
         link=link,
         link_label=link_label,
-        shared=shared,
     )
 
 

@@ -15,7 +15,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import ChannelKind, OutgoingMessage, SharedPart
+from channels.base import ChannelKind, OutgoingMessage
 from dispatch.delivery import compose
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import PRIORITY_FIRST, PRIORITY_REST, OutboxItem
@@ -164,25 +164,17 @@ class IncidentSource:
 
     def render(self, job: Job, links: Links) -> OutgoingMessage:
         alert: AlertJob = job.payload
-        link = ""
-        if job.channel == ChannelKind.EMAIL and alert.personal and alert.ack_required:
-            link = links.url("/ack", "ack")
-        key = (
-            alert.version_id,
-            job.language,
-            job.channel,
-            alert.organisation,
-            alert.network,
-            links.base_url,
-        )
+        key = (alert.version_id, job.language, job.channel, alert.organisation, alert.network,
+               links.base_url)  # fmt: skip
         shared = self._cache.get(key)
         if shared is None:
             if len(self._cache) >= RENDER_CACHE:
                 self._cache.clear()
             shared = self._cache[key] = _render(job, alert, links.base_url)
-        if not link:
-            return _addressed(shared, job)
-        return _addressed(shared, job, link=link, key=key)
+        link = ""
+        if job.channel == ChannelKind.EMAIL and alert.personal and alert.ack_required:
+            link = links.url("/ack", "ack")
+        return _addressed(shared, job, link=link)
 
     async def fallbacks(self, session: AsyncSession, failed: Sequence[Job]) -> list[OutboxItem]:
         personal = [j for j in failed if j.recipient_id is not None and j.channel in OTHER_CHANNEL]
@@ -263,9 +255,7 @@ def _render(job: Job, alert: AlertJob, base_url: str) -> OutgoingMessage:
     return compose.outgoing(job, rendered)
 
 
-def _addressed(
-    shared: OutgoingMessage, job: Job, *, link: str = "", key: tuple[Any, ...] | None = None
-) -> OutgoingMessage:
+def _addressed(shared: OutgoingMessage, job: Job, *, link: str = "") -> OutgoingMessage:
     """The cached rendering for this job's address, with its own link put in."""
     if not link:
         return replace(shared, to=job.address, reference=str(job.id))
@@ -276,5 +266,4 @@ def _addressed(
         text=shared.text.replace(LINK, link),
         html=shared.html.replace(LINK, str(escape(link))),
         link=link,
-        shared=SharedPart(key=("incident", *key), value=link) if key else None,
     )

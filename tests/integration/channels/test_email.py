@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from channels.base import (
+    Attachment,
     ChannelKind,
     OutgoingMessage,
     PermanentChannelError,
@@ -247,3 +249,79 @@ async def test_connections_are_reused_between_sends(smtp_sink: SmtpSink) -> None
 
     assert len(smtp_sink.messages) == 11
     assert smtp_sink.connections <= 2
+
+
+def alike(to: str, link: str, language: str, text: str, **fields: object) -> OutgoingMessage:
+    """One of many alike: the same text for everyone but ``link``."""
+    body = f"{text}\n\nBekreft: {link}\n-- \n{'Du får dette fordi ' * 12}"
+    html = f'<p>{text}</p><p><a href="{link}">Bekreft</a></p><p>{"Du får dette fordi " * 12}</p>'
+    return mail(
+        to=to,
+        text=body,
+        html=html,
+        language=language,
+        link=link,
+        subject=f"ØVELSE: {text[:30]}",
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nb", "Vannforsyningen er brutt i Voss kommune. Kok vannet før bruk. " * 6),
+        ("ar", "انقطاع المياه في المستشفى. يرجى تأكيد الاستلام. " * 8),
+        ("th", "น้ำประปาถูกตัด กรุณายืนยันการรับ " * 10),
+    ],
+)
+async def test_mail_built_once_and_sent_to_many_reads_as_mail_built_for_each(
+    channel: SmtpChannel, smtp_sink: SmtpSink, language: str, text: str
+) -> None:
+    # Given three people's copies of one shared message, each with its own link
+    people = [
+        (f"p{i}@kommune.test", f"https://v.example/ack/{i:x}.{'AbC-_' * 4}{i}") for i in range(3)
+    ]
+    receipts = [await channel.send(alike(to, link, language, text)) for to, link in people]
+    # and the same message composed whole, as a message with an attachment is
+    whole = SmtpChannel(smtp_sink.host, smtp_sink.port, "", "", False, SENDER, timeout=5)
+    try:
+        reference_mail = whole.compose(alike(*people[0], language, text))
+        await whole._deliver(await whole._checkout(), reference_mail, people[0][0])
+    finally:
+        await whole.close()
+
+    # Then each copy reads exactly as the one built alone, but for its recipient and link
+    *copies, reference = smtp_sink.messages
+    assert len(copies) == 3
+    for (to, link), receipt, copy in zip(people, receipts, copies, strict=True):
+        assert copy.rcpt_tos == (to,)
+        assert copy.message["To"] == to
+        assert copy.message["Message-ID"] == receipt.provider_id
+        # (from the shared frame: its bodies are encoded per copy, as quoted-printable)
+        assert copy.part("text/plain")["Content-Transfer-Encoding"] == "quoted-printable"
+        assert copy.text == reference.text.replace(people[0][1], link)
+        assert copy.html == reference.html.replace(people[0][1], link)
+        for header in ("From", "Subject", "Content-Language", "Content-Type"):
+            assert (
+                str(copy.message[header]).split(";")[0]
+                == str(reference.message[header]).split(";")[0]
+            )
+    assert len({c.message["Message-ID"] for c in copies}) == 3
+    # nobody's link is in anybody else's copy
+    for (_, link), copy in zip(people, copies, strict=True):
+        others = [other for _, other in people if other != link]
+        assert not any(other in copy.text or other in copy.html for other in others)
+
+
+async def test_a_shared_mail_with_an_attachment_is_built_for_each(
+    channel: SmtpChannel, smtp_sink: SmtpSink
+) -> None:
+    invitation = Attachment(
+        "invitation.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    )
+    message = alike("kari@kommune.test", "https://v.example/a/1", "nb", "Møte.")
+    await channel.send(dataclasses.replace(message, attachments=(invitation,)))
+
+    [received] = smtp_sink.messages
+    assert received.part("text/calendar") is not None
+    assert "https://v.example/a/1" in received.text
