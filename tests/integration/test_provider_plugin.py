@@ -11,8 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -50,7 +49,7 @@ class PigeonSms:
 
     kind = ChannelKind.SMS
     answers_inline = True
-    sent: list[tuple[str, OutgoingMessage]] = []
+    sent: ClassVar[list[tuple[str, OutgoingMessage]]] = []
 
     def __init__(self, config: ProviderConfig, webhook_base: str) -> None:
         self.name = config.name
@@ -84,10 +83,9 @@ class PigeonSms:
 
 
 @pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(SMS_PROVIDER_KINDS, "pigeon", PigeonSms)  # the one registration line
     PigeonSms.sent = []
-    yield
 
 
 @pytest.fixture
