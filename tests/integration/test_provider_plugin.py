@@ -141,7 +141,7 @@ async def test_a_provider_from_one_module_sends_reports_and_takes_replies(
     assert sms
     assert {d.state for d in sms} == {"sent"}
     assert {d.provider for d in sms} == {"loft"}
-    flights = {flight: m for flight, m in PigeonSms.sent}
+    flights = dict(PigeonSms.sent)
     assert sorted(flights) == sorted(d.provider_id for d in sms)
     assert all(m.text.startswith("ØVELSE: Flom i Voss.") for m in flights.values())
 
