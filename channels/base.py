@@ -11,10 +11,13 @@ Exception tree:
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import parse_qsl
 
 
 class ChannelKind(StrEnum):
@@ -62,8 +65,6 @@ class OutgoingMessage:
     """Extra e-mail headers, e.g. ``List-Unsubscribe`` for routine mail."""
     attachments: tuple[Attachment, ...] = ()
     """Files sent with an e-mail; other channels ignore them."""
-    status_callback: str = ""
-    """URL the SMS provider calls with delivery status updates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +114,10 @@ class PermanentChannelError(ChannelError):
 
 @runtime_checkable
 class Channel(Protocol):
-    """A delivery channel adapter."""
+    """A delivery channel adapter; ``name`` is what deliveries record as their provider."""
 
     kind: ChannelKind
+    name: str
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         """Hand the message to the provider; raise a ``ChannelError`` when it is not accepted."""
@@ -134,4 +136,110 @@ class Reconciling(Protocol):
     async def find_sent(self, message: OutgoingMessage, since: datetime) -> Receipt | None:
         """The provider's receipt for ``message`` if it took it at or after ``since``; raises
         ``TransientChannelError`` when the provider cannot be asked."""
+        ...
+
+
+# --- What providers send back: delivery reports and inbound messages ---------------------------
+
+ReportedState = Literal["sent", "delivered", "undeliverable", "failed"]
+"""The delivery states a provider's report can move a delivery to."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """A provider's call to one of our webhooks, as it arrived.
+
+    ``url`` is the public address the provider called (the service's base URL, the path and
+    the query): a signature is computed over it, and behind a proxy the request's own URL
+    differs. Header names are lower case.
+    """
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def form(self) -> dict[str, str]:
+        """The body as an ``application/x-www-form-urlencoded`` form (last value wins)."""
+        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def json(self) -> Any:
+        """The body as JSON; ``ValueError`` when it is not."""
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What a provider says about one message it took."""
+
+    provider_id: str
+    state: ReportedState | None
+    """``None`` for intermediate states that are not recorded (queued, sending, …)."""
+    error_code: str | None = None
+    reason: str | None = None
+    """A sentence for the coordinator when the message was not delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """An SMS a member sent to one of our numbers."""
+
+    message_id: str
+    """The provider's id of the inbound message: a provider's retry carries the same one."""
+    sender: str
+    """The member's number, E.164."""
+    text: str
+    recipient: str = ""
+    """Our number (or short number) it was sent to."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAnswer:
+    """What our webhook answers the provider."""
+
+    body: str = ""
+    media_type: str = "text/plain"
+    status: int = 200
+
+
+@runtime_checkable
+class SmsProvider(Protocol):
+    """An SMS gateway: it sends, and it reads what the gateway calls back with.
+
+    Each provider is configured under a ``name`` (``DISPATCH_SMS_PROVIDERS``); its webhooks are
+    ``/webhooks/{name}/status`` (delivery reports) and ``/webhooks/{name}/sms`` (inbound SMS),
+    and it names them itself when it sends, from the service's base URL.
+    """
+
+    kind: ChannelKind
+    name: str
+    answers_inline: bool
+    """Whether ``answer_inbound`` carries the reply back (Twilio's TwiML); otherwise the reply
+    is sent as a new SMS through ``send``."""
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        """Hand the SMS to the gateway; raise a ``ChannelError`` when it is not accepted."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the adapter is not used afterwards."""
+        ...
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """Whether the request really comes from this provider (its signature or credentials)."""
+        ...
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryReport]:
+        """The delivery reports in a verified status callback (some providers batch them)."""
+        ...
+
+    def parse_inbound(self, request: WebhookRequest) -> InboundSms | None:
+        """The SMS in a verified inbound callback, or ``None`` when it carries none."""
+        ...
+
+    def answer_inbound(self, reply: str | None) -> WebhookAnswer:
+        """The HTTP answer to an inbound callback, carrying ``reply`` where the gateway can."""
+        ...
+
+    def answer_status(self) -> WebhookAnswer:
+        """The HTTP answer to a status callback."""
         ...

@@ -75,6 +75,7 @@ class SmtpChannel:
     """Sends e-mail through one SMTP server, reusing up to ``pool_size`` connections."""
 
     kind: ChannelKind = ChannelKind.EMAIL
+    name = "smtp"
 
     def __init__(
         self,

@@ -1,49 +1,51 @@
 """Which adapter carries each channel: the real one when its settings are given, else the sandbox.
 
-A new provider (say a Norwegian SMS gateway) is one new module with a settings dataclass (with
-a ``kind`` class attribute) and an adapter, plus one line in ``ADAPTERS``.
+SMS providers are configuration (``channels.providers``): each entry names a ``kind``, and
+``SMS_PROVIDER_KINDS`` says which adapter builds it. A new SMS gateway is one module in
+``channels/`` with an adapter that implements ``channels.base.SmsProvider`` and a
+``from_config``, plus one line in ``SMS_PROVIDER_KINDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from channels.base import Channel, ChannelKind
+from channels.base import Channel, ChannelKind, SmsProvider
 from channels.email import SmtpChannel, SmtpSettings
+from channels.providers import ProviderConfig, webhook_base
 from channels.sandbox import SandboxChannel, Sink
-from channels.sms import TwilioSettings, TwilioSmsChannel
 from channels.teams import TeamsChannel
+from channels.twilio import TwilioSmsChannel
 
 __all__ = [
-    "ADAPTERS",
+    "SMS_PROVIDER_KINDS",
     "ChannelRegistry",
-    "ProviderSettings",
+    "ProviderConfig",
     "SmtpSettings",
-    "TwilioSettings",
     "build_channels",
+    "build_sms_providers",
 ]
 
+ProviderFactory = Callable[[ProviderConfig, str], SmsProvider]
+"""Builds an adapter from its configuration and the base address of its webhooks."""
 
-class ProviderSettings(Protocol):
-    """Settings of one provider's adapter; ``kind`` says which channel it carries."""
-
-    kind: ClassVar[ChannelKind]
-
-
-ADAPTERS: dict[type[Any], Callable[[Any], Channel]] = {
-    SmtpSettings: SmtpChannel.from_settings,
-    TwilioSettings: TwilioSmsChannel.from_settings,
+SMS_PROVIDER_KINDS: dict[str, ProviderFactory] = {
+    "twilio": TwilioSmsChannel.from_config,
 }
-"""Settings type → how to build its adapter; the settings' ``kind`` says which channel it is."""
+"""Provider kind (``"kind"`` in ``DISPATCH_SMS_PROVIDERS``) → how to build its adapter."""
 
 
 class ChannelRegistry:
-    """The adapter for each channel kind."""
+    """The adapter for each channel kind, and the SMS providers by name."""
 
-    def __init__(self, channels: Mapping[ChannelKind, Channel]) -> None:
+    def __init__(
+        self,
+        channels: Mapping[ChannelKind, Channel],
+        sms_providers: Mapping[str, SmsProvider] | None = None,
+    ) -> None:
         self._channels = dict(channels)
+        self._providers = dict(sms_providers or {})
 
     def get(self, kind: ChannelKind) -> Channel:
         """The adapter for ``kind``; ``KeyError`` when none is registered."""
@@ -52,39 +54,64 @@ class ChannelRegistry:
         except KeyError:
             raise KeyError(f"no channel adapter is registered for {kind.value}") from None
 
+    def provider(self, name: str) -> SmsProvider | None:
+        """The SMS provider configured under ``name``, or ``None``."""
+        return self._providers.get(name)
+
+    @property
+    def sms_providers(self) -> Mapping[str, SmsProvider]:
+        """Every configured SMS provider by name (none in sandbox mode)."""
+        return self._providers
+
     def __iter__(self) -> Iterator[Channel]:
-        return iter(self._channels.values())
+        seen: dict[int, Channel] = {}
+        for channel in [*self._channels.values(), *self._providers.values()]:
+            seen.setdefault(id(channel), channel)
+        return iter(seen.values())
 
     async def close(self) -> None:
         """Close every adapter, even when one of them fails to close."""
         results = await asyncio.gather(
-            *(channel.close() for channel in self._channels.values()), return_exceptions=True
+            *(channel.close() for channel in self), return_exceptions=True
         )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
 
 
+def build_sms_providers(
+    configs: Sequence[ProviderConfig], *, base_url: str
+) -> dict[str, SmsProvider]:
+    """An adapter for each configured provider, by name, in the order configured."""
+    providers: dict[str, SmsProvider] = {}
+    for config in configs:
+        factory = SMS_PROVIDER_KINDS.get(config.kind)
+        if factory is None:
+            known = ", ".join(SMS_PROVIDER_KINDS)
+            raise ValueError(f"SMS provider {config.name!r} has the unknown kind {config.kind!r}; "
+                             f"known: {known}")  # fmt: skip
+        providers[config.name] = factory(config, webhook_base(base_url, config.name))
+    return providers
+
+
 def build_channels(
     *,
     smtp: SmtpSettings | None,
-    twilio: TwilioSettings | None,
     sink: Sink,
+    sms: Sequence[ProviderConfig] = (),
+    base_url: str = "",
     teams_sandbox: bool = False,
-    providers: Iterable[ProviderSettings] = (),
 ) -> ChannelRegistry:
-    """Real adapters for the channels with settings, the sandbox (writing to ``sink``) for the rest.
-
-    ``providers`` takes settings of further providers registered in ``ADAPTERS``; a later one
-    replaces an earlier one of the same kind.
-    """
+    """Real adapters for the channels with settings, the sandbox (writing to ``sink``) for the
+    rest. SMS goes through the first configured provider; without one, to the sandbox."""
     channels: dict[ChannelKind, Channel] = {
         kind: SandboxChannel(kind, sink) for kind in ChannelKind
     }
     if not teams_sandbox:
         channels[ChannelKind.TEAMS] = TeamsChannel()
-    given: list[ProviderSettings | None] = [smtp, twilio, *providers]
-    for settings in given:
-        if settings is not None:
-            channels[settings.kind] = ADAPTERS[type(settings)](settings)
-    return ChannelRegistry(channels)
+    if smtp is not None:
+        channels[ChannelKind.EMAIL] = SmtpChannel.from_settings(smtp)
+    providers = build_sms_providers(sms, base_url=base_url)
+    if providers:
+        channels[ChannelKind.SMS] = next(iter(providers.values()))
+    return ChannelRegistry(channels, providers)

@@ -66,6 +66,7 @@ class SandboxChannel:
         fail_addresses: Mapping[str, ChannelError] | None = None,
     ) -> None:
         self.kind = kind
+        self.name = "sandbox"
         self._sink = sink
         self.fail_addresses: dict[str, ChannelError] = dict(fail_addresses or {})
         """Addresses for which ``send`` raises the given error instead of recording."""

@@ -43,6 +43,7 @@ class TeamsChannel:
     """Posts Adaptive Cards to Teams Workflows webhooks; ``message.to`` is the webhook URL."""
 
     kind: ChannelKind = ChannelKind.TEAMS
+    name = "teams"
 
     def __init__(self, timeout: float = 10) -> None:
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)

@@ -41,9 +41,9 @@ from __future__ import annotations
 from base64 import b64encode
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, NamedTuple
+from xml.sax.saxutils import escape
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -57,13 +57,17 @@ from channels._retry_after import parse_retry_after
 from channels.base import (
     ChannelError,
     ChannelKind,
+    DeliveryReport,
+    InboundSms,
     OutgoingMessage,
     PermanentChannelError,
     Receipt,
+    ReportedState,
     TransientChannelError,
+    WebhookAnswer,
+    WebhookRequest,
 )
-
-DeliveryState = Literal["sent", "delivered", "undeliverable", "failed"]
+from channels.providers import ProviderConfig
 
 
 class _Meaning(NamedTuple):
@@ -89,7 +93,7 @@ SEND_ERRORS: dict[int, _Meaning] = {
     21617: _Meaning(True, "the text is longer than an SMS may be (1,600 characters)"),
 }
 
-STATUS_STATES: dict[str, DeliveryState | None] = {
+STATUS_STATES: dict[str, ReportedState | None] = {
     "accepted": None,
     "scheduled": None,
     "queued": None,
@@ -118,33 +122,7 @@ DELIVERY_ERRORS: dict[str, str] = {
 _retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class TwilioSettings:
-    """How to reach Twilio."""
-
-    kind: ClassVar[ChannelKind] = ChannelKind.SMS
-
-    account_sid: str
-    auth_token: str
-    sender: str
-    """A phone number in E.164, an alphanumeric sender id, or a messaging service SID (``MG…``)."""
-    api_base: str = ""
-    """Only to point the SDK at a fake Twilio in tests; empty means Twilio itself."""
-
-
-@dataclass(frozen=True, slots=True)
-class StatusUpdate:
-    """What a Twilio status callback says about one message."""
-
-    provider_id: str
-    state: DeliveryState | None
-    """``None`` for intermediate states we do not record (queued, sending, …)."""
-    error_code: str | None = None
-    reason: str | None = None
-    """A sentence for the coordinator when the message was not delivered."""
-
-
-def parse_status(form: Mapping[str, str]) -> StatusUpdate:
+def parse_status(form: Mapping[str, str]) -> DeliveryReport:
     """Read the form Twilio POSTs to a message's StatusCallback URL."""
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     state = STATUS_STATES.get(status)
@@ -154,7 +132,7 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
         reason = _delivery_reason(error_code) or f"Twilio reported the message as {status}"
         if error_code:
             reason = f"{reason} (Twilio {error_code})"
-    return StatusUpdate(
+    return DeliveryReport(
         provider_id=form.get("MessageSid") or form.get("SmsSid") or "",
         state=state,
         error_code=error_code,
@@ -174,10 +152,11 @@ def _delivery_reason(error_code: str | None) -> str | None:
 
 
 class TwilioSmsChannel:
-    """Sends SMS with Twilio; delivery is confirmed later by status callbacks."""
+    """Sends SMS with Twilio; delivery is confirmed later by status callbacks, which name this
+    provider's webhook, and members' replies arrive at its inbound webhook."""
 
     kind: ChannelKind = ChannelKind.SMS
-    parse_status = staticmethod(parse_status)
+    answers_inline = True
 
     def __init__(
         self,
@@ -186,19 +165,31 @@ class TwilioSmsChannel:
         sender: str,
         api_base: str = "",
         *,
+        name: str = "twilio",
+        webhook_base: str = "",
         timeout: float = 10,
     ) -> None:
+        self.name = name
         self._account_sid = account_sid
         self._auth_token = auth_token
         self._sender = sender
         self._api_base = api_base
+        self._status_callback = f"{webhook_base}/status" if webhook_base else ""
         self._timeout = timeout
         self._client: Any = None
 
     @classmethod
-    def from_settings(cls, settings: TwilioSettings) -> TwilioSmsChannel:
-        """An adapter for the account the settings name."""
-        return cls(settings.account_sid, settings.auth_token, settings.sender, settings.api_base)
+    def from_config(cls, config: ProviderConfig, webhook_base: str) -> TwilioSmsChannel:
+        """An adapter for the account a provider's configuration names (``account_sid``,
+        ``auth_token``, ``from`` and, for tests, ``api_base``)."""
+        return cls(
+            config.require("account_sid"),
+            config.require("auth_token"),
+            config.require("from"),
+            config.options.get("api_base", ""),
+            name=config.name,
+            webhook_base=webhook_base,
+        )
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         """Hand the SMS to Twilio; the receipt's ``provider_id`` is the message SID."""
@@ -207,8 +198,8 @@ class TwilioSmsChannel:
             arguments["messaging_service_sid"] = self._sender
         else:
             arguments["from_"] = self._sender
-        if message.status_callback:
-            arguments["status_callback"] = message.status_callback
+        if self._status_callback:
+            arguments["status_callback"] = self._status_callback
         _retry_after.set(None)
         try:
             created = await self._twilio().messages.create_async(**arguments)
@@ -250,8 +241,41 @@ class TwilioSmsChannel:
         return None
 
     def verify_callback(self, url: str, form: Mapping[str, str], signature: str) -> bool:
-        """Whether a status callback really comes from Twilio (its ``X-Twilio-Signature``)."""
+        """Whether a callback really comes from Twilio (its ``X-Twilio-Signature`` over the URL
+        Twilio called and the form)."""
+        if not (self._auth_token and signature):
+            return False
         return bool(RequestValidator(self._auth_token).validate(url, dict(form), signature))
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """Whether a webhook request is signed with our auth token."""
+        signature = request.headers.get("x-twilio-signature", "")
+        return self.verify_callback(request.url, request.form(), signature)
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryReport]:
+        """The one report in a status callback."""
+        return [parse_status(request.form())]
+
+    def parse_inbound(self, request: WebhookRequest) -> InboundSms | None:
+        """The SMS in an inbound webhook (``MessageSid``, ``From``, ``Body``, ``To``)."""
+        form = request.form()
+        sender = form.get("From", "")
+        if not sender:
+            return None
+        return InboundSms(
+            message_id=form.get("MessageSid") or form.get("SmsSid") or "",
+            sender=sender,
+            text=form.get("Body", ""),
+            recipient=form.get("To", ""),
+        )
+
+    def answer_inbound(self, reply: str | None) -> WebhookAnswer:
+        """TwiML that sends ``reply`` back to the member, or says nothing."""
+        return twiml(reply)
+
+    def answer_status(self) -> WebhookAnswer:
+        """An empty TwiML answer."""
+        return twiml(None)
 
     async def close(self) -> None:
         """Close the SDK's aiohttp session."""
@@ -268,6 +292,13 @@ class TwilioSmsChannel:
                 client.api.base_url = self._api_base.rstrip("/")
             self._client = client
         return self._client
+
+
+def twiml(reply: str | None) -> WebhookAnswer:
+    """A TwiML answer that sends ``reply`` back as an SMS, or an empty one."""
+    message = f"<Message>{escape(reply)}</Message>" if reply else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>'
+    return WebhookAnswer(body=body, media_type="application/xml")
 
 
 LOOKUP_LIMIT = 20
