@@ -15,7 +15,7 @@ from channels.base import (
     PermanentChannelError,
     TransientChannelError,
 )
-from channels.sms import TwilioSmsChannel, parse_status
+from channels.twilio import TwilioSmsChannel, parse_status
 from tests.fakes.http import HttpRecorder, eventually
 from tests.fakes.twilio import FakeTwilio, FinalStatus
 
