@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from channels.base import Channel, ChannelKind, SmsProvider
 from channels.email import SmtpChannel, SmtpSettings
+from channels.linkmobility import LinkMobilitySmsChannel
 from channels.providers import ProviderConfig, webhook_base
 from channels.sandbox import SandboxChannel, Sink
 from channels.teams import TeamsChannel
@@ -32,6 +33,7 @@ ProviderFactory = Callable[[ProviderConfig, str], SmsProvider]
 
 SMS_PROVIDER_KINDS: dict[str, ProviderFactory] = {
     "twilio": TwilioSmsChannel.from_config,
+    "linkmobility": LinkMobilitySmsChannel.from_config,
 }
 """Provider kind (``"kind"`` in ``DISPATCH_SMS_PROVIDERS``) → how to build its adapter."""
 

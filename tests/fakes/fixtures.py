@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.http import HttpRecorder
+from tests.fakes.linkmobility import FakeLink
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
@@ -19,6 +20,14 @@ from tests.fakes.twilio import FakeTwilio
 def fake_twilio() -> Iterator[FakeTwilio]:
     """A fake Twilio Messages API on loopback; point the SDK at ``fake_twilio.base_url``."""
     with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_link() -> Iterator[FakeLink]:
+    """A fake LINK Mobility SMS REST API on loopback; point the adapter's ``api_base`` at
+    ``fake_link.base_url`` and register a gate with ``fake_link.gate(url)``."""
+    with FakeLink() as fake:
         yield fake
 
 

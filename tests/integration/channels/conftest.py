@@ -9,6 +9,7 @@ import pytest
 from channels.base import ChannelKind
 from tests.fakes.fixtures import (  # noqa: F401  # fixtures used by the tests here
     callback_receiver,
+    fake_link,
     fake_twilio,
     smtp_sink,
     teams_receiver,
@@ -16,6 +17,7 @@ from tests.fakes.fixtures import (  # noqa: F401  # fixtures used by the tests h
 from tests.integration.channels.harnesses import (
     EmailHarness,
     Harness,
+    LinkMobilityHarness,
     SandboxHarness,
     SmsHarness,
     TeamsHarness,
@@ -24,6 +26,7 @@ from tests.integration.channels.harnesses import (
 HARNESSES = [
     "email-smtp",
     "sms-twilio",
+    "sms-linkmobility",
     "teams-webhook",
     "sandbox-email",
     "sandbox-sms",
@@ -40,6 +43,8 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
         built = EmailHarness(request.getfixturevalue("smtp_sink"))
     elif name == "sms-twilio":
         built = SmsHarness(request.getfixturevalue("fake_twilio"))
+    elif name == "sms-linkmobility":
+        built = LinkMobilityHarness(request.getfixturevalue("fake_link"))
     elif name == "teams-webhook":
         built = TeamsHarness(request.getfixturevalue("teams_receiver"))
     else:

@@ -18,9 +18,11 @@ from channels.base import (
     TransientChannelError,
 )
 from channels.email import SmtpChannel
+from channels.linkmobility import LinkMobilitySmsChannel
 from channels.sandbox import MemorySink, SandboxChannel
 from channels.teams import TeamsChannel
 from channels.twilio import TwilioSmsChannel
+from tests.fakes.linkmobility import FakeLink
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
@@ -156,6 +158,54 @@ class SmsHarness(Harness):
     def refuse_permanently(self, name: str) -> str:
         number = self.address(name)
         self.fake.fail_numbers[number] = (400, 21610, "Attempt to send to unsubscribed recipient")
+        return number
+
+    def fail_transiently(self, address: str) -> None:
+        self.fake.fail_next(1, status=503)
+
+
+class LinkMobilityHarness(Harness):
+    kind = ChannelKind.SMS
+    delivered_on_accept = False
+    carries_language = False
+    carries_direction = False
+
+    def __init__(self, fake: FakeLink) -> None:
+        self.fake = fake
+        # The gate must be known to LINK; the contract does not read delivery reports.
+        fake.gate("http://127.0.0.1:9/unused")
+        fake.send_reports = False
+        self.channel = LinkMobilitySmsChannel(
+            fake.username,
+            fake.password,
+            fake.platform_id,
+            fake.platform_partner_id,
+            "Helsedir",
+            fake.gate_id,
+            api_base=fake.base_url,
+            name="link",
+            timeout=5,
+        )
+        self._numbers: dict[str, str] = {}
+
+    def address(self, name: str) -> str:
+        return self._numbers.setdefault(name, f"+479{len(self._numbers):07d}")
+
+    def arrived(self) -> list[Arrived]:
+        return [
+            Arrived(
+                to=m.destination,
+                text=m.user_data,
+                language=None,
+                direction=None,
+                provider_id=m.message_id,
+            )
+            for m in self.fake.messages
+        ]
+
+    def refuse_permanently(self, name: str) -> str:
+        number = self.address(name)
+        self.fake.refuse(number, 2105)
         return number
 
     def fail_transiently(self, address: str) -> None:
