@@ -36,8 +36,10 @@ def test_review_reminds_the_silent_and_deactivates_them_at_the_deadline(
         "/api/v1/campaigns/list-review",
         {
             "networks": ["NIFS"],
-            "reminder_at": (now + timedelta(seconds=8)).isoformat(),
-            "deadline": (now + timedelta(seconds=16)).isoformat(),
+            # Far enough apart that a busy machine sends every request, and restarts the worker,
+            # before the reminder is due (a reminder due after the deadline is rightly skipped).
+            "reminder_at": (now + timedelta(seconds=20)).isoformat(),
+            "deadline": (now + timedelta(seconds=40)).isoformat(),
         },
     )
     assert started.status_code == 201, started.text
@@ -67,7 +69,7 @@ def test_review_reminds_the_silent_and_deactivates_them_at_the_deadline(
     cluster.restart_worker()
     wait_until(
         lambda: len(requests()) == 2 * campaign["deliveries"] - 1,
-        timeout=30,
+        timeout=60,
         what="a reminder to everyone who had not answered",
     )
     reminded = [text for text in requests() if text not in asked]
@@ -80,7 +82,7 @@ def test_review_reminds_the_silent_and_deactivates_them_at_the_deadline(
     def finished() -> bool:
         return bool(cluster.get(f"/api/v1/campaigns/{campaign['id']}")["state"] == "finished")
 
-    wait_until(finished, timeout=30, what="the deadline to pass")
+    wait_until(finished, timeout=60, what="the deadline to pass")
     summary = cluster.get(f"/api/v1/campaigns/{campaign['id']}")
     assert summary["totals"]["confirmed"] == 1
     assert summary["totals"]["deactivated"] == campaign["targets"] - 1
