@@ -29,7 +29,11 @@ Status callbacks (``parse_status``; ``STATUS_STATES`` and ``DELIVERY_ERRORS``):
     sent                                   "sent"
     delivered, read                        "delivered"
     undelivered                            "undeliverable"
-    failed, canceled                       "failed"
+    failed                                 "failed"
+    canceled                               "failed": a scheduled or queued message Twilio
+                                           dropped before sending (the other channel is tried)
+    partially_delivered                    "undeliverable": only some segments reached the
+                                           phone, so the member may miss the instruction
 
     ErrorCode 30003 unreachable handset, 30004 blocked, 30005 unknown number, 30006 landline or
     unreachable carrier, 30007 filtered as spam, 30008 unknown error: see ``DELIVERY_ERRORS``.
@@ -93,6 +97,12 @@ SEND_ERRORS: dict[int, _Meaning] = {
     21617: _Meaning(True, "the text is longer than an SMS may be (1,600 characters)"),
 }
 
+STATUS_REASONS: dict[str, str] = {
+    "canceled": "Twilio cancelled the message before sending it",
+    "partially_delivered": "only part of the message reached the phone",
+}
+"""The reason of a final status that says more than its code."""
+
 STATUS_STATES: dict[str, ReportedState | None] = {
     "accepted": None,
     "scheduled": None,
@@ -104,6 +114,7 @@ STATUS_STATES: dict[str, ReportedState | None] = {
     "undelivered": "undeliverable",
     "failed": "failed",
     "canceled": "failed",
+    "partially_delivered": "undeliverable",
 }
 
 DELIVERY_ERRORS: dict[str, str] = {
@@ -129,7 +140,11 @@ def parse_status(form: Mapping[str, str]) -> DeliveryReport:
     error_code = form.get("ErrorCode") or None
     reason = None
     if state in ("undeliverable", "failed"):
-        reason = _delivery_reason(error_code) or f"Twilio reported the message as {status}"
+        reason = (
+            _delivery_reason(error_code)
+            or STATUS_REASONS.get(status)
+            or f"Twilio reported the message as {status}"
+        )
         if error_code:
             reason = f"{reason} (Twilio {error_code})"
     return DeliveryReport(

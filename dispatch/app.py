@@ -58,16 +58,17 @@ from dispatch.problems import (
     document_problems,
     refuse_impossible_input,
 )
+from dispatch.providers.api import COUNTERS_STATE_KEY, SmsProviderController
 from dispatch.reports.api import ReportController
-from dispatch.requests import ENQUEUER_STATE_KEY
+from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
 from dispatch.webhooks.api import (
-    PROVIDERS_STATE_KEY,
     ROUTER_STATE_KEY,
+    SOURCES_STATE_KEY,
     ProviderWebhookController,
 )
 from translations.catalog import ensure_compiled
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     # The providers' own view of their webhooks (signatures, reports, inbound messages).
     providers = wiring.channels(settings, sessionmaker)
     on_shutdown.append(providers.close)
+    counters = wiring.health_counters(settings)
+    on_shutdown.append(counters.close)
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             MeetingController,
             CallInController,
             SandboxController,
+            SmsProviderController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
         security=[{"bearer": []}],
@@ -204,8 +208,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 "settings": settings,
                 ENGINE_STATE_KEY: engine,
                 SESSIONMAKER_STATE_KEY: sessionmaker,
-                PROVIDERS_STATE_KEY: providers,
+                CHANNELS_STATE_KEY: providers,
+                COUNTERS_STATE_KEY: counters,
                 ROUTER_STATE_KEY: wiring.inbound_router(),
+                SOURCES_STATE_KEY: wiring.message_sources(sender=settings.email_from),
                 ENQUEUER_STATE_KEY: enqueuer,
                 throttle.COUNTER_STATE_KEY: counter,
                 throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(

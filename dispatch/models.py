@@ -7,6 +7,7 @@ from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
 from dispatch.db.base import Base
 from dispatch.delivery.events import StatusEvent
+from dispatch.delivery.history import DeliveryEvent
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact, Membership, Network, Organisation
@@ -17,6 +18,7 @@ from dispatch.incidents.timers import EscalationStep
 from dispatch.meetings.models import Meeting
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
+from dispatch.providers.models import SmsProviderState
 from dispatch.replycodes.models import ReplyCode
 from dispatch.security.models import ApiToken, User, WebSession
 
@@ -30,6 +32,7 @@ __all__ = [
     "ChangeRequest",
     "Contact",
     "Delivery",
+    "DeliveryEvent",
     "EscalationStep",
     "FieldReport",
     "InboundSms",
@@ -49,6 +52,7 @@ __all__ = [
     "SandboxMessage",
     "ScheduledExercise",
     "SmsOptOut",
+    "SmsProviderState",
     "StatusEvent",
     "User",
     "WebSession",

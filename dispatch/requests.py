@@ -3,16 +3,19 @@ the enqueuer the app hands delivery ids to."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.params import HeaderParameter
 
+from channels.registry import ChannelRegistry
 from dispatch.delivery.ports import Enqueuer
 from dispatch.security.service import Principal
 
 ENQUEUER_STATE_KEY = "dispatch_enqueuer"
+CHANNELS_STATE_KEY = "dispatch_channels"
+"""The app's channel adapters: the providers' own view of their webhooks, Teams test cards."""
 AuthedRequest = Request[Principal, None, State]
 IdempotencyKey = Annotated[
     str | None,
@@ -24,6 +27,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-def enqueuer_of(request: AuthedRequest) -> Enqueuer:
+def enqueuer_of(request: Request[Any, Any, State]) -> Enqueuer:
+    """The enqueuer the app hands delivery ids to."""
     enqueuer: Enqueuer = request.app.state[ENQUEUER_STATE_KEY]
     return enqueuer
+
+
+def channels_of(request: Request[Any, Any, State]) -> ChannelRegistry:
+    """The app's channel adapters."""
+    channels: ChannelRegistry = request.app.state[CHANNELS_STATE_KEY]
+    return channels

@@ -11,6 +11,7 @@ from channels.registry import ChannelRegistry, build_channels
 from dispatch.acks.optouts import SmsOptOuts, opt_out_handler
 from dispatch.acks.replies import acknowledgement_handler
 from dispatch.campaigns.outbox import ListReviewSource
+from dispatch.delivery.events import unreported
 from dispatch.delivery.sandbox import database_sink
 from dispatch.delivery.sources import Sources, Suppressions
 from dispatch.inbound.router import InboundRouter
@@ -19,6 +20,8 @@ from dispatch.meetings.answers import sms_answer_handler
 from dispatch.meetings.outbox import MeetingSource
 from dispatch.newsletters.outbox import NewsletterSource
 from dispatch.packs.outbox import PackSource
+from dispatch.providers.health import HealthCounters, build_counters
+from dispatch.providers.routing import SmsRouter
 from dispatch.settings import Settings
 
 
@@ -69,3 +72,28 @@ def channels(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession])
         base_url=settings.base_url,
         sink=database_sink(sessionmaker),
     )
+
+
+def health_counters(settings: Settings) -> HealthCounters:
+    """Where every process counts the SMS providers' sends: Redis, or this process."""
+    return build_counters(settings.broker_url, scope=settings.database_url)
+
+
+def sms_router(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> SmsRouter | None:
+    """The SMS providers' router, or None in sandbox mode (no provider configured)."""
+    configs = settings.sms_provider_configs()
+    if not configs:
+        return None
+    return SmsRouter(
+        configs,
+        counters=health_counters(settings),
+        sessionmaker=sessionmaker,
+        report_counts=unreported,
+    )
+
+
+def sms_rates(settings: Settings) -> dict[str, float]:
+    """Each provider's capacity in segments a second, under its rate-limit key."""
+    return {f"sms:{c.name}": c.segments_per_second for c in settings.sms_provider_configs()}

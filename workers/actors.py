@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.escalation import run_due
 from dispatch.campaigns import service as campaigns
+from dispatch.delivery import fallback
 from dispatch.delivery.engine import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.exercises import service as exercises
@@ -69,6 +70,7 @@ class Actors:
         )
         steps: dict[str, Callable[[AsyncSession], Awaitable[list[int]]]] = {
             "requeue": lambda session: sweep(session, policy),
+            "report_fallbacks": lambda session: fallback.after_reports(session, rt.engine.sources),
             "escalation": run_due,
             "campaigns": campaigns.run_due,
             "exercises": exercises.run_due,
@@ -76,6 +78,12 @@ class Actors:
             "retention": self._retention,
         }
         ids: list[int] = []
+        if rt.engine.router is not None:
+            try:
+                # Judge the providers also when nothing is being sent: a down one recovers.
+                await rt.engine.router.refresh(force=True)
+            except Exception:
+                log.warning("sweep_step_failed", step="providers", exc_info=True)
         for name, step in steps.items():
             try:
                 async with rt.sessionmaker() as session, session.begin():

@@ -1,6 +1,10 @@
 """The provider rate limit, shared by every worker process: sends are booked on evenly spaced
 slots (a generic cell rate algorithm kept in Redis), and a send waits for its slot.
 
+Capacity is counted in what the provider counts: an SMS of three segments books three
+segments' worth of time (``cost``), and no sliding second holds more segments than the rate
+(a booking that would put more in the second before it waits until enough have left it).
+
 Why slots, not windows: a provider such as Twilio counts a sliding second when each request
 arrives. Dramatiq's fixed windows let one window's tail and the next one's head through
 together, twice the rate, and the provider refused the excess with 429 (260 refusals in the
@@ -23,6 +27,7 @@ import asyncio
 import heapq
 import itertools
 import math
+from collections import deque
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -41,23 +46,55 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local horizon = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local capacity = tonumber(ARGV[4])
+local window = 1000000
+local margin = tonumber(ARGV[5])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - window))
+local booked = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. (tat - window), '+inf', 'WITHSCORES')
+local used = 0
+for i = 1, #booked, 2 do used = used + tonumber(string.match(booked[i], ':(%d+):')) end
+if used + cost > capacity then
+  local dropped = 0
+  for i = 1, #booked, 2 do
+    dropped = dropped + tonumber(string.match(booked[i], ':(%d+):'))
+    if used - dropped + cost <= capacity then
+      local free = tonumber(booked[i + 1]) + window + margin
+      if free > tat then tat = free end
+      break
+    end
+  end
+end
 if tat - now > horizon then
   return {0, tat - now - horizon}
 end
-local expire_ms = math.ceil((tat + interval - now) / 1000) + 1000
+local n = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], tat, tat .. ':' .. cost .. ':' .. n)
+local expire_ms = math.ceil((tat + interval - now) / 1000) + 2000
 redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', expire_ms)
+redis.call('PEXPIRE', KEYS[2], expire_ms)
+redis.call('PEXPIRE', KEYS[3], expire_ms)
 return {1, tat - now}
 """
 
+WINDOW_S = 1.0
+"""The sliding second providers count in."""
+MARGIN_S = 0.02
+"""Kept free between a second's first send and the one that takes its place: a send that
+wakes a few milliseconds late must not share a provider's second with its successor."""
+
 
 class SlotStore(Protocol):
-    """Where the next free slot of each key is kept."""
+    """Where the next free slot of each key is kept, and what the last second holds."""
 
-    async def book(self, key: str, interval_s: float, horizon_s: float) -> tuple[bool, float]:
-        """Book the next slot if it is at most ``horizon_s`` away: ``(True, seconds until
-        it)``; else ``(False, seconds until this horizon would reach it)``."""
+    async def book(
+        self, key: str, interval_s: float, horizon_s: float, cost: int = 1, capacity: int = 0
+    ) -> tuple[bool, float]:
+        """Book the next slot for ``cost`` units if it is at most ``horizon_s`` away, such that
+        no sliding second holds more than ``capacity`` units (0: no such limit): ``(True,
+        seconds until it)``; else ``(False, seconds until this horizon would reach it)``."""
         ...
 
     async def close(self) -> None: ...
@@ -68,13 +105,28 @@ class MemorySlots:
 
     def __init__(self) -> None:
         self._next: dict[str, float] = {}
+        self._booked: dict[str, deque[tuple[float, int]]] = {}
 
-    async def book(self, key: str, interval_s: float, horizon_s: float) -> tuple[bool, float]:
+    async def book(
+        self, key: str, interval_s: float, horizon_s: float, cost: int = 1, capacity: int = 0
+    ) -> tuple[bool, float]:
         now = asyncio.get_running_loop().time()  # the clock the limiter's waits are on
         slot = max(now, self._next.get(key, 0.0))
+        booked = self._booked.setdefault(key, deque())
+        while booked and booked[0][0] < now - WINDOW_S:
+            booked.popleft()
+        if capacity:
+            inside = [(t, c) for t, c in booked if t > slot - WINDOW_S]
+            used = sum(c for _, c in inside)
+            for t, c in inside:
+                if used + cost <= capacity:
+                    break
+                used -= c
+                slot = max(slot, t + WINDOW_S + MARGIN_S)
         if slot - now > horizon_s:
             return False, slot - now - horizon_s
         self._next[key] = slot + interval_s
+        booked.append((slot, cost))
         return True, slot - now
 
     async def close(self) -> None:
@@ -89,10 +141,19 @@ class RedisSlots:
         self._script = self._redis.register_script(_BOOK)
         self.prefix = prefix
 
-    async def book(self, key: str, interval_s: float, horizon_s: float) -> tuple[bool, float]:
+    async def book(
+        self, key: str, interval_s: float, horizon_s: float, cost: int = 1, capacity: int = 0
+    ) -> tuple[bool, float]:
+        base = f"{self.prefix}-{key}"
         booked, micros = await self._script(
-            keys=[f"{self.prefix}-{key}"],
-            args=[max(1, round(interval_s * 1e6)), round(horizon_s * 1e6)],
+            keys=[base, f"{base}-second", f"{base}-n"],
+            args=[
+                max(1, round(interval_s * 1e6)),
+                round(horizon_s * 1e6),
+                cost,
+                capacity or 2**52,
+                round(MARGIN_S * 1e6),
+            ],
         )
         return bool(booked), int(micros) / 1e6
 
@@ -139,14 +200,15 @@ class _Turns:
 
 
 class SlotRateLimiter:
-    """The core's ``RateLimiter`` port: at most ``per_second[key]`` sends a second under
-    ``key``, evenly spaced, across every process that shares the store."""
+    """The core's ``RateLimiter`` port: at most ``per_second[key]`` units (segments) a second
+    under ``key``, evenly spaced and never more in a sliding second, across every process that
+    shares the store."""
 
     def __init__(
         self,
         store: SlotStore,
         *,
-        per_second: dict[str, int],
+        per_second: dict[str, float],
         max_wait_s: dict[int, float] | None = None,
     ) -> None:
         self.store = store
@@ -154,7 +216,7 @@ class SlotRateLimiter:
         self.max_wait_s = max_wait_s or MAX_WAIT_S
         self._turns: dict[str, _Turns] = {}
 
-    async def acquire(self, key: str, priority: int = 1) -> bool:
+    async def acquire(self, key: str, priority: int = 1, cost: int = 1) -> bool:
         rate = self.per_second.get(key)
         if not rate:
             return True
@@ -166,7 +228,9 @@ class SlotRateLimiter:
             if not await turns.take(priority, give_up - loop.time()):
                 return False
             try:
-                booked, wait_s = await self._book(turns, key, rate, priority, horizon, give_up)
+                booked, wait_s = await self._book(
+                    turns, key, rate, priority, horizon, give_up, cost
+                )
             finally:
                 turns.release()
             if booked:
@@ -177,13 +241,23 @@ class SlotRateLimiter:
             # A better send came: it goes first, and this one queues for the turn again.
 
     async def _book(
-        self, turns: _Turns, key: str, rate: int, priority: int, horizon: float, give_up: float
+        self,
+        turns: _Turns,
+        key: str,
+        rate: float,
+        priority: int,
+        horizon: float,
+        give_up: float,
+        cost: int,
     ) -> tuple[bool, float]:
         """Book a slot while holding the turn: ``(True, wait)`` once booked, ``(False, inf)``
         when the wait runs out, ``(False, 0)`` when a better send is waiting for the turn."""
         loop = asyncio.get_running_loop()
+        # A message longer than a second's capacity fills a whole second, no more.
+        capacity = max(1, math.floor(rate * WINDOW_S))
+        cost = min(cost, capacity)
         while True:
-            booked, wait_s = await self.store.book(key, 1 / rate, horizon)
+            booked, wait_s = await self.store.book(key, cost / rate, horizon, cost, capacity)
             if booked:
                 return True, wait_s
             if loop.time() + wait_s > give_up:
@@ -196,7 +270,7 @@ class SlotRateLimiter:
         await self.store.close()
 
 
-def build_limiter(broker_url: str, *, per_second: dict[str, int]) -> SlotRateLimiter:
+def build_limiter(broker_url: str, *, per_second: dict[str, float]) -> SlotRateLimiter:
     """Slots in Redis for a Redis broker, in memory for the embedded one."""
     store: SlotStore = MemorySlots() if broker_url == "embedded" else RedisSlots(broker_url)
     return SlotRateLimiter(store, per_second=per_second)

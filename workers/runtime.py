@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dispatch import wiring
 from dispatch.db.engine import create_engine, create_sessionmaker
-from dispatch.delivery.engine import Engine
+from dispatch.delivery.parts import Engine
 from dispatch.settings import Settings
 from workers.broker import DramatiqEnqueuer
 from workers.rate_limit import SlotRateLimiter, build_limiter
@@ -30,6 +30,8 @@ class Runtime:
     enqueuer: DramatiqEnqueuer
 
     async def close(self) -> None:
+        if self.engine.router is not None:
+            await self.engine.router.counters.close()
         await self.engine.channels.close()
         await self.db.dispose()
         await self.limiter.close()
@@ -40,7 +42,7 @@ def build_runtime(settings: Settings, broker: dramatiq.Broker) -> Runtime:
     engine that uses them."""
     db = create_engine(settings.database_url, pool_size=settings.worker_pool_size)
     maker = create_sessionmaker(db)
-    limiter = build_limiter(settings.broker_url, per_second={"sms": settings.sms_rate_per_second})
+    limiter = build_limiter(settings.broker_url, per_second=wiring.sms_rates(settings))
     enqueuer = DramatiqEnqueuer(broker)
     engine = Engine(
         sessionmaker=maker,
@@ -51,5 +53,6 @@ def build_runtime(settings: Settings, broker: dramatiq.Broker) -> Runtime:
         enqueuer=enqueuer,
         base_url=settings.base_url,
         secret=settings.secret_key,
+        router=wiring.sms_router(settings, maker),
     )
     return Runtime(settings, db, maker, engine, limiter, enqueuer)

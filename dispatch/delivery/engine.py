@@ -13,54 +13,25 @@ errors, or too many attempts), after which the sender names the recipient's othe
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import cast
 
 import structlog
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import (
-    Channel,
-    ChannelKind,
-    OutgoingMessage,
-    PermanentChannelError,
-    Reconciling,
-    TransientChannelError,
-)
-from channels.registry import ChannelRegistry
+from channels.base import ChannelKind, PermanentChannelError, TransientChannelError
 from dispatch.db.base import utcnow
-from dispatch.delivery import outbox
-from dispatch.delivery.metrics import observe_send
+from dispatch.delivery import fallback, sending
 from dispatch.delivery.models import Delivery, DeliveryState
-from dispatch.delivery.outcomes import RATE_LIMITED_DELAY_S, BatchResult, Outcome, record
-from dispatch.delivery.ports import Enqueuer, RateLimiter
-from dispatch.delivery.sources import Job, NoSuppressions, Sources, Suppressions
-from dispatch.security.links import Links
+from dispatch.delivery.outcomes import BatchResult, Outcome, record
+from dispatch.delivery.parts import Engine
+from dispatch.delivery.sources import Job
 
 log = structlog.get_logger("dispatch.delivery")
 
 SEND_CONCURRENCY = 32
-THROTTLED_RETRIES_IN_PLACE = 3
-"""How often a send the provider answered 429 is tried again at once, before its row goes back
-to the queue."""
-THROTTLED_WAIT_CAP_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Engine:
-    """What sending needs, built once per worker process by the composition root."""
-
-    sessionmaker: async_sessionmaker[AsyncSession]
-    channels: ChannelRegistry
-    sources: Sources
-    limiter: RateLimiter
-    enqueuer: Enqueuer
-    base_url: str
-    secret: str
-    suppressions: Suppressions = field(default_factory=NoSuppressions)
 
 
 async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
@@ -87,6 +58,7 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 Delivery.recipient_id,
                 Delivery.provider,
                 Delivery.uncertain_since,
+                Delivery.lookups,
             )
         )
     ).all()
@@ -104,6 +76,7 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
             provider=r.provider,
             sending_at=now,
             uncertain_since=r.uncertain_since,
+            lookups=r.lookups,
         )
         for r in rows
     ]
@@ -146,7 +119,28 @@ async def _load(
             sendable.append(job)
         else:
             refused.append(_refused(job, reason))
+    await _assign_providers(session, engine, sendable)
     return sendable, refused
+
+
+async def _assign_providers(session: AsyncSession, engine: Engine, jobs: Sequence[Job]) -> None:
+    """Choose each new SMS's provider now and record it before anything is sent: should the
+    worker die mid-send, the try is looked up where it went."""
+    router = engine.router
+    fresh = [j for j in jobs if j.channel == ChannelKind.SMS and j.uncertain_since is None]
+    if router is None or not fresh:
+        return
+    await router.refresh()
+    rows = []
+    for job in fresh:
+        job.provider = router.choose()
+        rows.append({"b_id": job.id, "provider": job.provider})
+    table = cast(Table, Delivery.__table__)
+    await session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(provider=bindparam("provider")),
+        rows,
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _refused(job: Job, reason: str) -> Outcome:
@@ -170,7 +164,7 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
 
     async def send_one(job: Job) -> None:
         try:
-            outcome = await _send(job, engine, gate)
+            outcome = await sending.send(job, engine, gate)
         except Exception as exc:
             log.exception("adapter_error", delivery_id=job.id, channel=job.channel)
             outcome = Outcome(
@@ -188,7 +182,7 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
             async with engine.sessionmaker() as session, session.begin():
                 failed = await record(session, outcomes, result)
                 if failed:
-                    result.fallbacks += await _fallbacks(session, engine, failed)
+                    result.fallbacks += await fallback.fall_back(session, engine.sources, failed)
 
     await asyncio.gather(record_as_they_come(), *(send_one(j) for j in jobs))
     if result.retry_ids:
@@ -205,79 +199,3 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
         fallbacks=len(result.fallbacks),
     )
     return result
-
-
-async def _fallbacks(session: AsyncSession, engine: Engine, failed: Sequence[Job]) -> list[int]:
-    """Ask each failed job's sender for the deliveries to try instead, and queue them."""
-    by_kind: dict[str, list[Job]] = defaultdict(list)
-    for job in failed:
-        if job.source_kind in engine.sources:
-            by_kind[job.source_kind].append(job)
-    items: list[outbox.OutboxItem] = []
-    for kind, group in by_kind.items():
-        items += await engine.sources.get(kind).fallbacks(session, group)
-    return await outbox.write(session, items)
-
-
-def _channel_for(job: Job, engine: Engine) -> Channel:
-    return engine.channels.get(ChannelKind(job.channel))
-
-
-async def _send(job: Job, engine: Engine, gate: asyncio.Semaphore) -> Outcome:
-    links = Links(engine.base_url.rstrip("/"), engine.secret, job.id)
-    message = engine.sources.get(job.source_kind).render(job, links)
-    channel = _channel_for(job, engine)
-    if job.uncertain_since is not None:
-        found = await _reconcile(job, message, engine, channel, gate)
-        if found is not None:
-            return found
-    throttled = 0
-    while True:
-        if not await engine.limiter.acquire(job.channel, job.priority):
-            return Outcome(job, rate_limited=True)
-        async with gate:
-            started = time.perf_counter()
-            try:
-                receipt = await channel.send(message)
-            except TransientChannelError as exc:
-                observe_send(job.channel, time.perf_counter() - started, "retry")
-                if not exc.throttled or throttled == THROTTLED_RETRIES_IN_PLACE:
-                    return Outcome(job, transient=exc, provider=channel.name)
-                retry_after = exc.retry_after or RATE_LIMITED_DELAY_S
-            except PermanentChannelError as exc:
-                observe_send(job.channel, time.perf_counter() - started, "failed")
-                return Outcome(job, permanent=exc, provider=channel.name)
-            else:
-                observe_send(job.channel, time.perf_counter() - started, "accepted")
-                return Outcome(job, receipt=receipt, provider=channel.name)
-        # The provider asked us to slow down: wait as it says and take a new turn here, rather
-        # than going back to the queue behind everyone else (a main contact would lose its place).
-        throttled += 1
-        await asyncio.sleep(min(retry_after, THROTTLED_WAIT_CAP_S))
-
-
-async def _reconcile(
-    job: Job,
-    message: OutgoingMessage,
-    engine: Engine,
-    channel: Channel,
-    gate: asyncio.Semaphore,
-) -> Outcome | None:
-    """An earlier try may have got through: ask the provider that had it rather than send a
-    second copy. If it cannot say, send: a missing alert is worse than a second one."""
-    had = engine.channels.provider(job.provider) if job.provider else None
-    asked: Channel = had if had is not None else channel
-    if not isinstance(asked, Reconciling):
-        return None
-    async with gate:
-        try:
-            found = await asked.find_sent(message, job.uncertain_since or utcnow())
-        except TransientChannelError as exc:
-            log.warning("reconcile_lookup_failed", delivery_id=job.id, reason=exc.reason)
-            observe_send(job.channel, None, "lookup_failed")
-            return None
-    if found is None:
-        return None
-    log.info("reconciled_with_provider", delivery_id=job.id, channel=job.channel)
-    observe_send(job.channel, None, "reconciled")
-    return Outcome(job, receipt=found, provider=asked.name)

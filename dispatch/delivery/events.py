@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, delete, select, update
+from sqlalchemy import String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -107,3 +107,34 @@ async def apply_pending(session: AsyncSession, provider_ids: Sequence[str] | Non
             )
         )
     return len(events)
+
+
+REPORT_GRACE = timedelta(seconds=10)
+"""How long after it was handed over an SMS may go without a report before it counts as late
+(Twilio's and LINK's reports come within seconds; a carrier's final word may take longer, so
+a provider is judged on the share of its SMS that are late, not on one)."""
+REPORT_WINDOW = timedelta(seconds=20)
+"""Reports are looked for among the SMS handed over 10 to 20 s ago: the newest that should
+have one, so reports that stop are noticed within seconds, not diluted by older ones."""
+
+
+async def unreported(session: AsyncSession, providers: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per provider: SMS it took 10 to 20 s ago, and how many of them have no final report yet
+    (the router's sign that reports stopped coming or come late)."""
+    if not providers:
+        return {}
+    now = utcnow()
+    rows = await session.execute(
+        select(
+            Delivery.provider,
+            func.count(),
+            func.count().filter(Delivery.state == DeliveryState.SENT),
+        )
+        .where(
+            Delivery.provider.in_(list(providers)),
+            Delivery.channel == "sms",
+            Delivery.sent_at.between(now - REPORT_WINDOW, now - REPORT_GRACE),
+        )
+        .group_by(Delivery.provider)
+    )
+    return {str(p): (int(handed), int(late)) for p, handed, late in rows.all()}

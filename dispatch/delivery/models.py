@@ -59,6 +59,7 @@ class Delivery(IdMixin, Base):
         UniqueConstraint("source_kind", "source_id", "target", "channel"),
         Index("ix_deliveries_state_enqueued_at", "state", "enqueued_at"),
         Index("ix_deliveries_incident_id_state", "incident_id", "state"),
+        Index("ix_deliveries_provider_sent_at", "provider", "sent_at"),
     )
 
     source_kind: Mapped[str] = mapped_column(String(16))
@@ -104,6 +105,10 @@ class Delivery(IdMixin, Base):
     uncertain_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """Set when a try's outcome is unknown (its worker died, or the provider's answer was
     lost): the provider may have the message since then, and is asked before the next send."""
+    lookups: Mapped[int] = mapped_column(Integer, default=0)
+    """Failed attempts to ask the provider about an uncertain try; a few, and it is decided."""
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Sent again without knowing whether an earlier try got through (see its history)."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

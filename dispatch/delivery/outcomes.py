@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import PermanentChannelError, Receipt, TransientChannelError
 from dispatch.db.base import utcnow
-from dispatch.delivery import events
+from dispatch.delivery import events, history
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.sources import Job
 
@@ -25,6 +25,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 RATE_LIMITED_DELAY_S = 1.0
+LOOKUP_DELAY_S = 10.0
+"""Before asking a provider again about an uncertain try: 10 s, then 20, 40 …"""
 
 
 @dataclass(slots=True)
@@ -52,6 +54,12 @@ class Outcome:
     rate_limited: bool = False
     provider: str | None = None
     """The provider that was asked (the one that may have the message)."""
+    lookup_failed: str | None = None
+    """Asking the provider about an earlier, uncertain try failed, for this reason."""
+    possible_duplicate: bool = False
+    """Sent again without knowing whether the earlier try got through."""
+    events: list[tuple[str, str]] = field(default_factory=list)
+    """Decisions for the delivery's history: ``(kind, detail)``."""
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -74,6 +82,13 @@ def _retry(o: Outcome) -> _Retry | None:
     Our limiter's refusal and the provider's 429 only say "later": no back-off, and not an
     attempt, so a long wait under a rate limit never fails a message."""
     job = o.job
+    if o.lookup_failed is not None:
+        asked = o.provider or "the provider"
+        return _Retry(
+            LOOKUP_DELAY_S * 2**job.lookups,
+            f"could not ask {asked} whether it took the earlier try: {o.lookup_failed}",
+            job.attempts - 1,
+        )
     if o.rate_limited:
         return _Retry(
             RATE_LIMITED_DELAY_S, "waiting for the provider's rate limit", job.attempts - 1
@@ -112,6 +127,7 @@ async def record(
                     "state": DeliveryState.DELIVERED if delivered else DeliveryState.SENT,
                     "provider": o.provider,
                     "provider_id": o.receipt.provider_id,
+                    "possible_duplicate": o.possible_duplicate,
                     "sent_at": now,
                     "delivered_at": now if delivered else None,
                     "last_error": None,
@@ -121,7 +137,9 @@ async def record(
             result.sent += not delivered
         elif (again := _retry(o)) is not None:
             longest = max(longest, again.delay_s)
-            uncertain = o.transient is not None and o.transient.uncertain
+            uncertain = (o.transient is not None and o.transient.uncertain) or (
+                o.lookup_failed is not None
+            )
             retry.append(
                 {
                     "b_id": job.id,
@@ -134,6 +152,7 @@ async def record(
                     or (job.sending_at or now if uncertain else None),
                     # An uncertain try is looked up where it went; otherwise keep what was.
                     "provider": o.provider if uncertain else job.provider,
+                    "lookups": job.lookups + (o.lookup_failed is not None),
                 }
             )
             result.retry_ids.append(job.id)
@@ -160,6 +179,9 @@ async def record(
                 rows,
                 execution_options={"synchronize_session": False},
             )
+    await history.add(
+        session, [(o.job.id, kind, detail) for o in outcomes for kind, detail in o.events]
+    )
     result.retried += len(retry)
     result.failed += len(failed)
     result.retry_delay_s = max(result.retry_delay_s, longest)

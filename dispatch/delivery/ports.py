@@ -23,16 +23,17 @@ class Enqueuer(Protocol):
 class RateLimiter(Protocol):
     """Admits at most a provider's rate (``workers.rate_limit`` implements it)."""
 
-    async def acquire(self, key: str, priority: int = 1) -> bool:
-        """Wait for the next turn to send under ``key`` (e.g. ``sms``); False when none comes
-        within this priority's wait. Sends of priority 0 take the turns before priority 1."""
+    async def acquire(self, key: str, priority: int = 1, cost: int = 1) -> bool:
+        """Wait for the next turn to send ``cost`` units (an SMS's segments) under ``key``
+        (``sms:<provider>``); False when none comes within this priority's wait. Sends of
+        priority 0 take the turns before priority 1."""
         ...
 
 
 class NoRateLimit:
     """Admits everything (for channels without a provider limit)."""
 
-    async def acquire(self, key: str, priority: int = 1) -> bool:
+    async def acquire(self, key: str, priority: int = 1, cost: int = 1) -> bool:
         return True
 
 

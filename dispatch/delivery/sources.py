@@ -43,6 +43,8 @@ class Job:
     """When this try was claimed."""
     uncertain_since: datetime | None = None
     """An earlier try's outcome is unknown from this time: ask the provider before sending."""
+    lookups: int = 0
+    """Failed look-ups of that earlier try so far."""
     payload: Any = None
     """What the sender's ``load`` gave for this delivery; the engine only passes it back."""
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from channels.base import ChannelKind
 from dispatch.db.session import DbSession
 from dispatch.directory import contacts, importer, networks, organisations
 from dispatch.directory.models import Contact, Network, Organisation
@@ -24,7 +25,7 @@ from dispatch.directory.schemas import (
     OrganisationPatch,
 )
 from dispatch.paging import Page, PageNumber, PageSize
-from dispatch.requests import AuthedRequest
+from dispatch.requests import AuthedRequest, channels_of
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_DIRECTORY
 from dispatch.security.service import Principal
 
@@ -98,6 +99,24 @@ class NetworkController(Controller):
         )
         await db_session.commit()
         return network_out(network)
+
+    @post(
+        "/{code:str}/test-card",
+        guards=[WRITE_DIRECTORY],
+        status_code=200,
+        summary="Post a test card to the network's Teams channel, to see it arrive",
+    )
+    async def test_card(
+        self, request: AuthedRequest, db_session: DbSession, code: FromPath[str]
+    ) -> networks.TestCard:
+        sent = await networks.send_test_card(
+            db_session,
+            code=code,
+            teams=channels_of(request).get(ChannelKind.TEAMS),
+            actor=_principal(request).actor,
+        )
+        await db_session.commit()
+        return sent
 
 
 class OrganisationController(Controller):

@@ -1,13 +1,16 @@
-"""The three networks: listing them, their codes, and each network's Teams webhook."""
+"""The three networks: listing them, their codes, and each network's Teams webhook (and a test
+card to see it work)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.base import Channel, ChannelError, ChannelKind, OutgoingMessage
 from dispatch.audit.service import Actor, record
 from dispatch.directory import validation
 from dispatch.directory.models import Network
@@ -62,3 +65,61 @@ def _clean(check: Any, raw: Any, **kwargs: Any) -> Any:
         return check(raw, **kwargs)
     except validation.InvalidValue as exc:
         raise InvalidInputError.from_errors([str(exc)]) from exc
+
+
+class TestCard(msgspec.Struct):
+    """What happened to a test card posted to a network's Teams channel."""
+
+    network: str
+    accepted: bool
+    """Whether the Workflows webhook took the post (202): the flow has it, which is not yet
+    the card in the channel; someone in the channel confirms that."""
+    detail: str
+
+
+TEST_CARD_TITLE = "Test card from Beredskapsvarsling / Testkort fra Beredskapsvarsling"
+TEST_CARD_TEXT = (
+    "If you can read this in the network's Teams channel, its webhook works; tell the "
+    "coordinator. / Ser du dette i nettverkets Teams-kanal, virker webhooken; si fra til "
+    "koordinatoren."
+)
+
+
+async def send_test_card(
+    session: AsyncSession, *, code: str, teams: Channel, actor: Actor
+) -> TestCard:
+    """Post a test card to the network's Teams channel now, and say what Teams answered."""
+    network = await session.scalar(select(Network).where(Network.code == code.upper()))
+    if network is None:
+        raise NotFoundError(f"There is no network '{code}'; the networks are NIK, NONEMI and NIFS.")
+    if not network.teams_webhook_url:
+        raise InvalidInputError(
+            f"{network.code} has no Teams webhook yet: set one before sending a test card."
+        )
+    message = OutgoingMessage(
+        channel=ChannelKind.TEAMS,
+        to=network.teams_webhook_url,
+        text=TEST_CARD_TEXT,
+        subject=TEST_CARD_TITLE,
+        language="nb",
+        reference=f"test-card:{network.code}",
+    )
+    try:
+        receipt = await teams.send(message)
+    except ChannelError as exc:
+        accepted, detail = False, f"Teams did not take the test card: {exc.reason}."
+    else:
+        accepted = True
+        detail = (
+            f"Teams accepted the test card ({receipt.provider_id}). Accepted means the flow "
+            "took it; check that it arrived in the channel."
+        )
+    record(
+        session,
+        actor=actor,
+        action="network.test_card",
+        entity_type="network",
+        entity_id=network.code,
+        details={"accepted": accepted},
+    )
+    return TestCard(network=network.code, accepted=accepted, detail=detail)

@@ -28,9 +28,11 @@ from dispatch.incidents.schemas import (
     VersionOut,
 )
 from dispatch.paging import Page, PageNumber, PageSize, paginate
+from dispatch.providers import service as providers
 from dispatch.reports.stats import incident_out
 from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ, WRITE_INCIDENTS
+from dispatch.settings import Settings
 
 log = structlog.get_logger("dispatch.incidents")
 
@@ -40,8 +42,12 @@ class IncidentController(Controller):
     tags = ("incidents",)
 
     @post("/preview", guards=[WRITE_INCIDENTS], status_code=200, summary="Who would get what")
-    async def preview(self, db_session: DbSession, data: JSONBody[IncidentIn]) -> PreviewOut:
-        return await incident_preview.preview(db_session, data)
+    async def preview(
+        self, request: AuthedRequest, db_session: DbSession, data: JSONBody[IncidentIn]
+    ) -> PreviewOut:
+        settings: Settings = request.app.state["settings"]
+        capacity = await providers.capacity(db_session, settings)
+        return await incident_preview.preview(db_session, data, sms_capacity=capacity)
 
     @post("/", guards=[WRITE_INCIDENTS], summary="Declare an incident and send the alert")
     async def declare(
@@ -209,6 +215,8 @@ class IncidentController(Controller):
                     sent_at=d.sent_at,
                     delivered_at=d.delivered_at,
                     failed_at=d.failed_at,
+                    provider=d.provider,
+                    possible_duplicate=d.possible_duplicate,
                 )
                 for d in rows
             ],

@@ -3,6 +3,7 @@ language, and what the SMS will cost."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from dispatch.incidents import render
 from dispatch.incidents import validation as v
 from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.outbox import personal_channels
-from dispatch.incidents.schemas import IncidentIn, PreviewOut, SmsLanguage, SmsPreview
+from dispatch.incidents.schemas import Estimate, IncidentIn, PreviewOut, SmsLanguage, SmsPreview
 from translations.locales import choose_language
 
 
@@ -90,14 +91,18 @@ async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checke
     )
 
 
-async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
-    """Who would get what, and what the SMS would cost; writes nothing."""
+async def preview(
+    session: AsyncSession, data: IncidentIn, *, sms_capacity: float = 0.0
+) -> PreviewOut:
+    """Who would get what, what the SMS would cost, and how long handing them over would take
+    at ``sms_capacity`` segments a second; writes nothing."""
     checked = await check(session, data, code="0000")
     languages = list(checked.content)
     by_language: Counter[str] = Counter()
     fallbacks: dict[str, str] = {}
     deliveries: Counter[str] = Counter()
     sms_counts: Counter[str] = Counter()
+    main_sms: Counter[str] = Counter()
     for person in checked.people:
         chosen, is_fallback = choose_language(person.language, languages)
         by_language[chosen] += 1
@@ -107,10 +112,11 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
             deliveries[channel] += 1
             if channel == "sms":
                 sms_counts[chosen] += 1
+                main_sms[chosen] += person.main_contact
     if "teams" in checked.channels:
         deliveries["teams"] = len(checked.webhooks)
     per_language: dict[str, SmsLanguage] = {}
-    total = 0
+    total = main_total = 0
     if "sms" in checked.channels:
         for lang, fields in checked.content.items():
             text = render.sms_text(
@@ -128,6 +134,7 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
                 offenders=[f"'{o.char}' at {o.position} ({o.name})" for o in analysis.offenders],
             )
             total += analysis.segments * sms_counts[lang]
+            main_total += analysis.segments * main_sms[lang]
     return PreviewOut(
         recipients=len(checked.people),
         by_language=dict(by_language),
@@ -135,4 +142,15 @@ async def preview(session: AsyncSession, data: IncidentIn) -> PreviewOut:
         sms=SmsPreview(segments_total=total, per_language=per_language),
         deliveries=dict(deliveries),
         main_contacts=sum(1 for p in checked.people if p.main_contact),
+        estimated_seconds=Estimate(
+            main_contacts=seconds(main_total, sms_capacity),
+            all=seconds(total, sms_capacity),
+        ),
     )
+
+
+def seconds(segments: int, capacity: float) -> int:
+    """Whole seconds to hand over ``segments`` at ``capacity`` a second (0 with none to send)."""
+    if not segments or capacity <= 0:
+        return 0
+    return math.ceil(segments / capacity)

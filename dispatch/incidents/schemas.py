@@ -52,6 +52,14 @@ class SmsPreview(msgspec.Struct):
     per_language: dict[str, SmsLanguage]
 
 
+class Estimate(msgspec.Struct):
+    """Seconds until every SMS is handed over, at the providers' capacity in segments a second
+    (main contacts first); e-mail and Teams go out within seconds."""
+
+    main_contacts: int
+    all: int
+
+
 class PreviewOut(msgspec.Struct):
     recipients: int
     by_language: dict[str, int]
@@ -62,6 +70,7 @@ class PreviewOut(msgspec.Struct):
     deliveries: dict[str, int]
     """Planned deliveries by channel."""
     main_contacts: int
+    estimated_seconds: Estimate = msgspec.field(default_factory=lambda: Estimate(0, 0))
 
 
 class DeliveryCounts(msgspec.Struct):
@@ -136,3 +145,7 @@ class DeliveryOut(msgspec.Struct):
     sent_at: datetime | None
     delivered_at: datetime | None
     failed_at: datetime | None
+    provider: str | None = None
+    """The provider that got the last try (``twilio``, ``link``, ``smtp``, ``teams`` …)."""
+    possible_duplicate: bool = False
+    """Sent again without knowing whether an earlier try got through (its history says why)."""

@@ -29,6 +29,7 @@ from dispatch.incidents.models import (
 )
 from dispatch.incidents.validation import CHANNELS
 from dispatch.paging import PageNumber
+from dispatch.providers import service as providers
 from dispatch.reports import api as reports_api
 from dispatch.reports.stats import incident_out
 from dispatch.security.guards import READ, WRITE_INCIDENTS
@@ -138,7 +139,10 @@ class IncidentPages(Controller):
         try:
             if not typed.status:
                 typed.status = IncidentStatus.EXERCISE.value  # not asked yet; counts the same
-            outcome = await incident_preview.preview(db_session, incident_in(typed))
+            capacity = await providers.capacity(db_session, request.app.state["settings"])
+            outcome = await incident_preview.preview(
+                db_session, incident_in(typed), sms_capacity=capacity
+            )
         except DomainError as exc:
             return page(request, "dashboard/_preview.html", preview=None, error=exc)
         return page(request, "dashboard/_preview.html", preview=outcome, error=None)

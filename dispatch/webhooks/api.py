@@ -21,17 +21,18 @@ from litestar.exceptions import (
 from litestar.params import FromPath
 
 from channels.base import ChannelKind, OutgoingMessage, SmsProvider, WebhookAnswer, WebhookRequest
-from channels.registry import ChannelRegistry
 from dispatch.db.session import DbSession
-from dispatch.delivery import events
+from dispatch.delivery import events, fallback
+from dispatch.delivery.sources import Sources
 from dispatch.inbound.router import InboundRouter
+from dispatch.requests import channels_of, enqueuer_of
 from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 
 log = structlog.get_logger("dispatch.webhooks")
 
-PROVIDERS_STATE_KEY = "dispatch_sms_providers"
 ROUTER_STATE_KEY = "dispatch_inbound_router"
+SOURCES_STATE_KEY = "dispatch_message_sources"
 
 
 async def verified(
@@ -39,8 +40,7 @@ async def verified(
 ) -> tuple[SmsProvider, WebhookRequest]:
     """The provider called ``name`` and its request, once the request is shown to be its own;
     404 for a provider we do not have, 403 for a request it did not make."""
-    registry: ChannelRegistry = request.app.state[PROVIDERS_STATE_KEY]
-    provider = registry.provider(name)
+    provider = channels_of(request).provider(name)
     if provider is None:
         raise NotFoundException(f"There is no SMS provider called {name!r}.")
     settings: Settings = request.app.state["settings"]
@@ -83,6 +83,7 @@ class ProviderWebhookController(Controller):
         except ValueError:
             log.warning("status_unreadable", provider=name)
             reports = []
+        failed = []
         for report in reports:
             if report.state is not None and report.provider_id:
                 await events.apply_status(
@@ -91,7 +92,14 @@ class ProviderWebhookController(Controller):
                     state=report.state,
                     reason=report.reason,
                 )
+                if report.state in ("failed", "undeliverable"):
+                    failed.append(report.provider_id)
+        # Never arrived: the person's other channel is tried, as for any permanent failure.
+        sources: Sources = request.app.state[SOURCES_STATE_KEY]
+        instead = await fallback.after_reports(db_session, sources, failed)
         await db_session.commit()
+        if instead:
+            enqueuer_of(request).enqueue(instead)
         return _response(provider.answer_status())
 
     @post("/sms", status_code=200, summary="A provider's inbound SMS: acknowledgements and reports")

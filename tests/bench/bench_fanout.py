@@ -100,7 +100,9 @@ class Stack:
                 timeout=600,
             ).raise_for_status()
 
-    def declare(self, title: str, channels: list[str]) -> tuple[dict[str, Any], float]:
+    def declare(
+        self, title: str, channels: list[str], *, sms: str = "Test."
+    ) -> tuple[dict[str, Any], float]:
         """The incident, and the wall-clock time (epoch seconds) the request was sent."""
         sent = time.time()
         response = httpx.post(
@@ -112,7 +114,7 @@ class Stack:
                 "networks": ["NIK", "NONEMI", "NIFS"],
                 "status": "test",
                 "channels": channels,
-                "message": {"nb": {"subject": "Test", "sms": "Test.", "body": "Test."}},
+                "message": {"nb": {"subject": "Test", "sms": sms, "body": "Test."}},
             },
         )
         response.raise_for_status()

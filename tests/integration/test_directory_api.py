@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.models import AuditEvent
 from dispatch.directory.models import Contact, Organisation
+from tests.fakes.teams import TeamsReceiver
 
 Client = httpx.AsyncClient
 
@@ -270,3 +271,30 @@ async def test_directory_changes_are_audited_with_actor(
     assert [e.action for e in events] == ["organisation.created", "organisation.updated"]
     assert all(e.actor.startswith("token:") and "test coordinator" in e.actor for e in events)
     assert events[1].details == {"fields": ["municipality_number"]}
+
+
+async def test_a_test_card_shows_whether_teams_took_it(
+    coordinator_client: Client, teams_receiver: TeamsReceiver
+) -> None:
+    # No webhook yet: the coordinator is told to set one.
+    missing = await coordinator_client.post("/api/v1/networks/NIK/test-card")
+    assert missing.status_code == 422
+    assert "has no Teams webhook yet" in missing.json()["detail"]
+    # A working webhook takes the card, which says what it is in both languages,
+    url = teams_receiver.url("/workflows/nik")
+    await coordinator_client.patch("/api/v1/networks/NIK", json={"teams_webhook_url": url})
+    sent = await coordinator_client.post("/api/v1/networks/NIK/test-card")
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["accepted"] is True
+    assert "check that it arrived in the channel" in sent.json()["detail"]
+    [card] = teams_receiver.cards("/workflows/nik")
+    assert "Testkort" in card["body"][0]["text"]
+    # and a removed one says why, as Teams answered.
+    teams_receiver.status_for["/workflows/nik"] = 404
+    refused = await coordinator_client.post("/api/v1/networks/NIK/test-card")
+    assert refused.json() == {
+        "network": "NIK",
+        "accepted": False,
+        "detail": "Teams did not take the test card: the Teams webhook answered 404: it may"
+        " have been removed.",
+    }

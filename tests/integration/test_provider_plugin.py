@@ -32,7 +32,8 @@ from channels.providers import ProviderConfig
 from channels.registry import SMS_PROVIDER_KINDS
 from dispatch import wiring
 from dispatch.acks.models import Acknowledgement
-from dispatch.delivery.engine import Engine, process_batch
+from dispatch.delivery.engine import process_batch
+from dispatch.delivery.parts import Engine
 from dispatch.delivery.ports import NoRateLimit
 from dispatch.models import Delivery
 from dispatch.settings import Settings

@@ -38,3 +38,27 @@ async def test_two_processes_share_the_slots_and_main_contacts_go_first(redis_ur
     order = [priority for _, priority in log]
     last_first = max(i for i, p in enumerate(order) if p == 0)
     assert order[:last_first].count(1) <= 15, order
+
+
+async def test_two_processes_never_put_more_segments_in_a_second_than_the_rate(
+    redis_url: str,
+) -> None:
+    # Two worker processes send 3-segment messages through one provider of 10 segments a second.
+    waits = {0: 30.0, 1: 30.0}
+    one = SlotRateLimiter(RedisSlots(redis_url), per_second={"sms:a": 10}, max_wait_s=waits)
+    two = SlotRateLimiter(RedisSlots(redis_url), per_second={"sms:a": 10}, max_wait_s=waits)
+    loop = asyncio.get_running_loop()
+    sends: list[tuple[float, int]] = []
+
+    async def send(limiter: SlotRateLimiter) -> None:
+        assert await limiter.acquire("sms:a", 1, 3)
+        sends.append((loop.time(), 3))
+
+    try:
+        await asyncio.gather(*(send(limiter) for limiter in (one, two) for _ in range(6)))
+    finally:
+        await one.close()
+        await two.close()
+    most = max(sum(c for u, c in sends if t <= u < t + 1.0) for t, _ in sends)
+    assert most <= 10, sorted(sends)
+    assert max(t for t, _ in sends) - min(t for t, _ in sends) >= 3.0

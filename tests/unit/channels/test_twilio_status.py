@@ -121,3 +121,19 @@ def test_the_adapter_reads_a_callback_with_the_same_parser() -> None:
     body = urlencode(callback("delivered")).encode()
     request = WebhookRequest("https://v.example/webhooks/twilio/status", {}, body)
     assert channel.parse_status(request) == [parse_status(callback("delivered"))]
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "reason"),
+    [
+        ("canceled", "failed", "Twilio cancelled the message before sending it"),
+        ("partially_delivered", "undeliverable", "only part of the message reached the phone"),
+    ],
+)
+def test_cancelled_and_partly_delivered_messages_say_so(
+    status: str, state: str, reason: str
+) -> None:
+    update = parse_status(callback(status))
+
+    assert update.state == state
+    assert update.reason == reason

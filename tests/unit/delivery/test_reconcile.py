@@ -10,9 +10,11 @@ import pytest
 
 from channels.base import ChannelKind, OutgoingMessage, Receipt, TransientChannelError
 from channels.registry import ChannelRegistry
-from dispatch.delivery.engine import Engine, _send
 from dispatch.delivery.models import SourceKind
+from dispatch.delivery.parts import Engine
 from dispatch.delivery.ports import NoRateLimit
+from dispatch.delivery.sending import MAX_LOOKUPS
+from dispatch.delivery.sending import send as _send
 from dispatch.delivery.sources import Job, Sources
 from dispatch.security.links import Links
 
@@ -100,10 +102,9 @@ async def send(provider: AskableSms, uncertain_since: datetime | None) -> Receip
     [
         (AskableSms(has=Receipt("SMold", delivered=False)), SINCE, "SMold", 1, 0),
         (AskableSms(), SINCE, "SMnew", 1, 1),
-        (AskableSms(unreachable=True), SINCE, "SMnew", 1, 1),
         (AskableSms(has=Receipt("SMold", delivered=False)), None, "SMnew", 0, 1),
     ],
-    ids=["found-not-resent", "nothing-found-sent", "cannot-ask-sent", "certain-not-asked"],
+    ids=["found-not-resent", "nothing-found-sent", "certain-not-asked"],
 )
 async def test_an_uncertain_sms_is_looked_up_first(
     provider: AskableSms, uncertain: datetime | None, sid: str, asked: int, sent: int
@@ -115,3 +116,48 @@ async def test_an_uncertain_sms_is_looked_up_first(
     assert len(provider.sent) == sent
     if asked:
         assert provider.asked == [SINCE]
+
+
+async def test_a_provider_that_cannot_be_asked_is_asked_again_later_then_the_send_is_decided() -> (
+    None
+):
+    provider = AskableSms(unreachable=True)
+    # A failed look-up sends nothing: the row goes back to the queue to ask again,
+    the_job = job(SINCE)
+    outcome = await _send(the_job, engine(provider), asyncio.Semaphore(1))
+    assert outcome.lookup_failed == "the list could not be read"
+    assert outcome.receipt is None
+    assert provider.sent == []
+    # and after the last look-up it may make, the message is sent again, marked as possibly
+    # the second copy, with the reason in the delivery's history.
+    the_job.lookups = MAX_LOOKUPS
+    decided = await _send(the_job, engine(provider), asyncio.Semaphore(1))
+    assert decided.receipt is not None
+    assert decided.receipt.provider_id == "SMnew"
+    assert decided.possible_duplicate
+    assert [kind for kind, _ in decided.events] == ["decided"]
+    assert "could not be asked" in decided.events[0][1]
+    assert len(provider.asked) == 1
+    assert len(provider.sent) == 1
+
+
+async def test_a_provider_that_cannot_be_asked_at_all_is_decided_at_once() -> None:
+    class SilentSms:
+        kind = ChannelKind.SMS
+        name = "silent"
+
+        def __init__(self) -> None:
+            self.sent: list[OutgoingMessage] = []
+
+        async def send(self, message: OutgoingMessage) -> Receipt:
+            self.sent.append(message)
+            return Receipt(provider_id="L1", delivered=False)
+
+        async def close(self) -> None:
+            return None
+
+    provider = SilentSms()
+    outcome = await _send(job(SINCE), engine(provider), asyncio.Semaphore(1))
+    assert outcome.receipt is not None
+    assert outcome.possible_duplicate
+    assert "silent cannot be asked" in outcome.events[0][1]

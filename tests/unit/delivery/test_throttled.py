@@ -9,9 +9,10 @@ import pytest
 
 from channels.base import ChannelKind, OutgoingMessage, Receipt, TransientChannelError
 from dispatch.delivery import outcomes
-from dispatch.delivery.engine import THROTTLED_RETRIES_IN_PLACE, _send
 from dispatch.delivery.outcomes import Outcome
 from dispatch.delivery.ports import NoRateLimit
+from dispatch.delivery.sending import THROTTLED_RETRIES_IN_PLACE
+from dispatch.delivery.sending import send as _send
 from dispatch.delivery.sources import Job
 from tests.unit.delivery.test_reconcile import engine, job
 
@@ -40,7 +41,7 @@ class CountingLimit(NoRateLimit):
     def __init__(self) -> None:
         self.turns = 0
 
-    async def acquire(self, key: str, priority: int = 1) -> bool:
+    async def acquire(self, key: str, priority: int = 1, cost: int = 1) -> bool:
         self.turns += 1
         return True
 

@@ -21,11 +21,12 @@ async def _timed(limiter: SlotRateLimiter, priority: int, log: list[tuple[float,
 async def test_sends_are_spaced_at_the_rate_not_bunched_in_a_window() -> None:
     limiter = _limiter(20)
     log: list[tuple[float, int]] = []
+    started = asyncio.get_running_loop().time()
     # Given 12 sends asking at once at 20 a second,
     assert all(await asyncio.gather(*(_timed(limiter, 1, log) for _ in range(12))))
-    # the n-th goes no sooner than n slots (50 ms each) after the first, so no second ever
+    # the n-th goes no sooner than n slots (50 ms each) after they asked, so no second ever
     # holds more than 20 (a late wake-up may only spread them further).
-    times = [t - log[0][0] for t, _ in log]
+    times = [t - started for t, _ in log]
     assert all(t >= n * 0.05 - 0.003 for n, t in enumerate(times)), times
 
 
@@ -74,3 +75,44 @@ async def test_a_send_waiting_for_its_turn_gives_up_when_its_wait_ends() -> None
     # so an ordinary send that may wait 0.7 s is refused, and the main contacts all go.
     assert not await limiter.acquire("sms", 1)
     assert all(await asyncio.gather(*firsts))
+
+
+def most_in_a_sliding_second(sends: list[tuple[float, int]]) -> int:
+    """The most segments any one second (from one send's time on) holds."""
+    return max(sum(c for u, c in sends if t <= u < t + 1.0) for t, _ in sends)
+
+
+async def test_three_segment_messages_never_put_more_segments_in_a_second_than_the_rate() -> None:
+    limiter = SlotRateLimiter(MemorySlots(), per_second={"sms:a": 10}, max_wait_s={0: 30, 1: 30})
+    loop = asyncio.get_running_loop()
+    sends: list[tuple[float, int]] = []
+
+    async def send(cost: int) -> None:
+        assert await limiter.acquire("sms:a", 1, cost)
+        sends.append((loop.time(), cost))
+
+    # Given 12 Arabic alerts of three UCS-2 segments each, at 10 segments a second,
+    await asyncio.gather(*(send(3) for _ in range(12)))
+    # no second holds more than 10 segments: three messages, not the four that even spacing
+    # of 0.3 s would let through,
+    assert most_in_a_sliding_second(sends) <= 10, sends
+    # and the 36 segments take about 3.6 s to hand over, not the 1.2 s of one slot each.
+    assert sends[-1][0] - sends[0][0] >= 3.0
+
+
+async def test_segments_are_counted_per_provider() -> None:
+    limiter = SlotRateLimiter(
+        MemorySlots(), per_second={"sms:a": 10, "sms:b": 10}, max_wait_s={0: 30, 1: 30}
+    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    # Two providers of 10 segments a second each take 2-segment messages side by side.
+    await asyncio.gather(*(limiter.acquire(f"sms:{p}", 1, 2) for p in "ab" for _ in range(5)))
+    assert loop.time() - started < 1.0
+
+
+async def test_a_message_longer_than_a_second_of_capacity_still_goes() -> None:
+    limiter = SlotRateLimiter(MemorySlots(), per_second={"sms:a": 2}, max_wait_s={0: 10, 1: 10})
+    # 5 segments at 2 a second: it fills a whole second on its own rather than never fitting.
+    assert await limiter.acquire("sms:a", 1, 5)
+    assert await limiter.acquire("sms:a", 1, 5)

@@ -45,6 +45,7 @@ async def test_a_failing_step_does_not_stop_the_others(monkeypatch: pytest.Monke
     monkeypatch.setattr(actors.exercises, "run_due", step("exercises", [4]))
     enqueued: list[list[int]] = []
     runtime = SimpleNamespace(
+        engine=SimpleNamespace(router=None),
         sessionmaker=_sessionmaker,
         enqueuer=SimpleNamespace(enqueue=lambda ids: enqueued.append(list(ids))),
     )
