@@ -74,7 +74,7 @@ _COLUMNS = (
     "network_code",
     "fallback_of_id",
 )
-_FIXED = ("state", "attempts", "created_at", "enqueued_at")
+_FIXED = ("state", "attempts", "lookups", "possible_duplicate", "created_at", "enqueued_at")
 
 
 def _values(item: OutboxItem) -> tuple[Any, ...]:
@@ -107,6 +107,8 @@ async def write(session: AsyncSession, items: Sequence[OutboxItem]) -> list[int]
     fixed = {
         "state": DeliveryState.QUEUED.value,
         "attempts": 0,
+        "lookups": 0,
+        "possible_duplicate": False,
         "created_at": now,
         "enqueued_at": now,
     }
@@ -127,7 +129,7 @@ async def _copy(session: AsyncSession, items: Sequence[OutboxItem], now: datetim
             len(items),
         )
     ]
-    fixed = (DeliveryState.QUEUED.value, 0, now, now)
+    fixed = (DeliveryState.QUEUED.value, 0, 0, False, now, now)
     records = [(id_, *_values(item), *fixed) for id_, item in zip(ids, items, strict=True)]
     columns = ("id", *_COLUMNS, *_FIXED)
     listed = ", ".join(columns)

@@ -214,7 +214,14 @@ def test_a_provider_whose_delivery_reports_stop_is_marked_down_and_the_rest_go_t
     assert "no delivery report for" in reason
     down_at = datetime.now(UTC)
     # every person gets exactly one SMS (LINK's without a report stay "sent"),
-    deliveries = everyone_once(setup, incident, {"delivered", "sent"})
+    everyone_once(setup, incident, {"delivered", "sent"})
+
+    def twilio_reported() -> bool:
+        deliveries = setup.cluster.all_deliveries(incident["id"])
+        return all(d["state"] == "delivered" for d in deliveries if d["provider"] == "twilio")
+
+    wait_until(twilio_reported, timeout=30, what="Twilio's reports")
+    deliveries = setup.cluster.all_deliveries(incident["id"])
     unreported = [d for d in deliveries if d["state"] == "sent"]
     assert unreported
     assert {d["provider"] for d in unreported} == {"link"}
