@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
@@ -244,8 +244,8 @@ class TwilioSmsChannel:
         try:
             recent = await self._twilio().messages.list_async(to=message.to, limit=LOOKUP_LIMIT)
         except (
-            TwilioRestException,
-            TwilioServiceException,
+            # A page of the list that cannot be read is the SDK's plain TwilioException.
+            TwilioException,
             TimeoutError,
             aiohttp.ClientError,
         ) as exc:

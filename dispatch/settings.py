@@ -99,7 +99,8 @@ class Settings:
     """Address those metrics listen on; ``0.0.0.0`` in a container that Prometheus scrapes."""
 
     sms_rate_per_second: int = 10
-    """SMS handed to the provider per second, across all workers (Twilio's default per sender)."""
+    """The ``twilio`` provider's capacity in segments a second when it comes from the ``TWILIO_*``
+    settings (Twilio's default per sender), and the estimate's in sandbox mode."""
 
     sweep_interval_seconds: float = 10.0
     """How often each worker looks for deliveries the broker lost."""
@@ -108,7 +109,8 @@ class Settings:
     """A queued delivery not taken this long after it was enqueued is enqueued again."""
 
     sending_timeout_seconds: float = 120.0
-    """A delivery ``sending`` this long belonged to a worker that died; it is retried."""
+    """A delivery ``sending`` whose lease is this old belonged to a worker that died; it is
+    retried (a live worker renews its rows' leases every quarter of this)."""
 
     api_processes: int = 1
     """Processes ``dispatch serve`` runs to answer requests (each its own event loop and

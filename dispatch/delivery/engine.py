@@ -45,7 +45,12 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 Delivery.state == DeliveryState.QUEUED,
                 (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
             )
-            .values(state=DeliveryState.SENDING, sending_at=now, attempts=Delivery.attempts + 1)
+            .values(
+                state=DeliveryState.SENDING,
+                sending_at=now,
+                lease_at=now,
+                attempts=Delivery.attempts + 1,
+            )
             .returning(
                 Delivery.id,
                 Delivery.source_kind,
@@ -147,6 +152,28 @@ def _refused(job: Job, reason: str) -> Outcome:
     return Outcome(job, permanent=PermanentChannelError(reason))
 
 
+async def _keep_lease(engine: Engine, in_flight: set[int]) -> None:
+    """Renew the lease of the rows still being sent, every ``engine.lease_s``, until cancelled:
+    a batch slowed by timeouts, failovers and rate limits is not mistaken for a dead worker's
+    (its rows taken back and sent a second time while the first try is still under way)."""
+    while True:
+        await asyncio.sleep(engine.lease_s)
+        if not in_flight:
+            continue
+        try:
+            async with engine.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_(list(in_flight)),
+                        Delivery.state == DeliveryState.SENDING,
+                    )
+                    .values(lease_at=utcnow())
+                )
+        except Exception:
+            log.warning("lease_renewal_failed", rows=len(in_flight), exc_info=True)
+
+
 async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
     """Claim, send and record one batch; re-enqueue retries and fallbacks."""
     async with engine.sessionmaker() as session, session.begin():
@@ -162,6 +189,8 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
     for outcome in refused:
         finished.put_nowait(outcome)
 
+    in_flight = {job.id for job in jobs}
+
     async def send_one(job: Job) -> None:
         try:
             outcome = await sending.send(job, engine, gate)
@@ -170,6 +199,7 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
             outcome = Outcome(
                 job, transient=TransientChannelError(f"internal error: {type(exc).__name__}")
             )
+        in_flight.discard(job.id)
         await finished.put(outcome)
 
     async def record_as_they_come() -> None:
@@ -184,7 +214,11 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
                 if failed:
                     result.fallbacks += await fallback.fall_back(session, engine.sources, failed)
 
-    await asyncio.gather(record_as_they_come(), *(send_one(j) for j in jobs))
+    lease = asyncio.create_task(_keep_lease(engine, in_flight))
+    try:
+        await asyncio.gather(record_as_they_come(), *(send_one(j) for j in jobs))
+    finally:
+        lease.cancel()
     if result.retry_ids:
         engine.enqueuer.enqueue(result.retry_ids, delay_ms=int(result.retry_delay_s * 1000))
     if result.fallbacks:

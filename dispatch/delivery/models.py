@@ -102,6 +102,10 @@ class Delivery(IdMixin, Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """A retry's earliest time after a transient error."""
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When this try was claimed."""
+    lease_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When the worker sending this row last said it is still at it (at the claim, then every
+    ``Engine.lease_s``): the sweeper takes back only rows whose lease ran out."""
     uncertain_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """Set when a try's outcome is unknown (its worker died, or the provider's answer was
     lost): the provider may have the message since then, and is asked before the next send."""

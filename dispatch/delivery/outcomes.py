@@ -26,7 +26,8 @@ BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 RATE_LIMITED_DELAY_S = 1.0
 LOOKUP_DELAY_S = 10.0
-"""Before asking a provider again about an uncertain try: 10 s, then 20, 40 …"""
+"""Before asking a provider about an uncertain try (as long again as our send timeout), and
+before asking again after a failed look-up: 10 s, then 20, 40 …"""
 
 
 @dataclass(slots=True)
@@ -100,7 +101,12 @@ def _retry(o: Outcome) -> _Retry | None:
         return _Retry(delay, o.transient.reason, job.attempts - 1)
     if job.attempts >= MAX_ATTEMPTS:
         return None
-    return _Retry(backoff(job.attempts, o.transient.retry_after), o.transient.reason, job.attempts)
+    delay = backoff(job.attempts, o.transient.retry_after)
+    if o.transient.uncertain:
+        # A provider still holding a request we gave up on may take it seconds later: asking
+        # at once would find nothing and send a second copy.
+        delay = max(delay, LOOKUP_DELAY_S)
+    return _Retry(delay, o.transient.reason, job.attempts)
 
 
 async def record(

@@ -26,3 +26,6 @@ class Engine:
     suppressions: Suppressions = field(default_factory=NoSuppressions)
     router: SmsRouter | None = None
     """Chooses among the SMS providers and fails over; none in sandbox mode."""
+    lease_s: float = 30.0
+    """How often a batch still sending renews its rows' ``sending_at``, so the sweeper (which
+    takes back rows older than its ``sending_timeout_seconds``) only takes a dead worker's."""

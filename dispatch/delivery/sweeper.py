@@ -1,7 +1,8 @@
 """Finding deliveries the broker lost: the database is the source of truth.
 
 A queue flushed by a Redis restart, or a worker killed mid-batch, leaves rows ``queued`` that
-nobody will process, or ``sending`` that nobody will finish. The sweeper hands them back to the
+nobody will process, or ``sending`` that nobody will finish (their lease, which a live worker
+renews, ran out). The sweeper hands them back to the
 queue. Several sweepers may run at once: each row is taken by one conditional UPDATE.
 
 A row found in ``sending`` may already have reached the provider before its worker died; it is
@@ -33,7 +34,8 @@ class SweepPolicy:
     requeue_after_s: float = 60.0
     """A ``queued`` row handed to the broker this long ago and still queued is handed again."""
     sending_timeout_s: float = 120.0
-    """A ``sending`` row this old belonged to a worker that died."""
+    """A ``sending`` row whose lease is this old belonged to a worker that died (a live one
+    renews its rows' leases every quarter of this)."""
 
 
 async def sweep(session: AsyncSession, policy: SweepPolicy) -> list[int]:
@@ -43,8 +45,11 @@ async def sweep(session: AsyncSession, policy: SweepPolicy) -> list[int]:
         update(Delivery)
         .where(
             Delivery.state == DeliveryState.SENDING,
-            (Delivery.sending_at.is_(None))
-            | (Delivery.sending_at < now - timedelta(seconds=policy.sending_timeout_s)),
+            func.coalesce(Delivery.lease_at, Delivery.sending_at).is_(None)
+            | (
+                func.coalesce(Delivery.lease_at, Delivery.sending_at)
+                < now - timedelta(seconds=policy.sending_timeout_s)
+            ),
         )
         .values(
             state=DeliveryState.QUEUED,

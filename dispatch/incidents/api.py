@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from litestar import Controller, Response, get, post
@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import func, select
 
 from dispatch.db.session import DbSession, commit_once
+from dispatch.delivery import history
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.incidents import preview as incident_preview
 from dispatch.incidents import queries as incident_queries
@@ -19,6 +20,7 @@ from dispatch.incidents.models import MessageKind, MessageVersion
 from dispatch.incidents.schemas import (
     CloseIn,
     DeclaredOut,
+    DeliveryEventOut,
     DeliveryOut,
     IncidentIn,
     IncidentOut,
@@ -197,6 +199,9 @@ class IncidentController(Controller):
         rows, total = await paginate(
             db_session, query.order_by(Delivery.id), page=page, page_size=page_size
         )
+        events: dict[int, list[Any]] = {}
+        for event in await history.of(db_session, [d.id for d in rows]):
+            events.setdefault(event.delivery_id, []).append(event)
         return Page(
             items=[
                 DeliveryOut(
@@ -217,6 +222,10 @@ class IncidentController(Controller):
                     failed_at=d.failed_at,
                     provider=d.provider,
                     possible_duplicate=d.possible_duplicate,
+                    history=[
+                        DeliveryEventOut(at=e.at, kind=e.kind, detail=e.detail)
+                        for e in events.get(d.id, [])
+                    ],
                 )
                 for d in rows
             ],

@@ -129,6 +129,14 @@ class VersionOut(msgspec.Struct):
     deliveries: Planned
 
 
+class DeliveryEventOut(msgspec.Struct):
+    """A decision about a delivery: ``failover``, ``decided`` or ``reconciled``, and why."""
+
+    at: datetime
+    kind: str
+    detail: str
+
+
 class DeliveryOut(msgspec.Struct):
     id: int
     message_version_id: int
@@ -149,3 +157,5 @@ class DeliveryOut(msgspec.Struct):
     """The provider that got the last try (``twilio``, ``link``, ``smtp``, ``teams`` …)."""
     possible_duplicate: bool = False
     """Sent again without knowing whether an earlier try got through (its history says why)."""
+    history: list[DeliveryEventOut] = msgspec.field(default_factory=list)
+    """What the engine decided about it that its state does not tell, oldest first."""

@@ -106,6 +106,8 @@ class FakeTwilio(LoopbackHttpServer):
         """How long to wait before answering any request, to make clients time out."""
         self.rate_limit_per_second: int | None = None
         """Beyond this many accepted messages in a second, answer 429 with code 20429."""
+        self.list_status: int | None = None
+        """Answer every request for the list of messages with this status (its API down)."""
         self.final_status = FinalStatus("delivered")
         self.final_status_for: dict[str, FinalStatus] = {}
         """``to`` → how that number's messages end."""
@@ -249,6 +251,9 @@ class FakeTwilio(LoopbackHttpServer):
         size = int(query.get("PageSize", "50"))
         with self._lock:
             self._lookups += 1
+        if self.list_status is not None:
+            return _error(self.list_status, 20500, "The list of messages cannot be read now")
+        with self._lock:
             found = [m for m in reversed(self._messages) if to is None or m.to == to][:size]
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         return HttpResponse.json(

@@ -69,3 +69,30 @@ def test_killed_worker_and_flushed_queue_lose_nothing(
     duplicates = sum(n - 1 for n in sms.values()) + sum(n - 1 for n in mail.values())
     print(f"\nplanned={planned} abandoned_in_sending={abandoned} duplicates={duplicates}")
     assert duplicates <= abandoned
+
+
+def test_a_slow_provider_is_not_mistaken_for_a_dead_worker(
+    cluster: Cluster,  # noqa: F811
+    fake_twilio: FakeTwilio,
+) -> None:
+    # Given a Twilio that takes 9 s to answer each send: longer than the 8 s after which the
+    # sweeper takes back a row left `sending` (a dead worker's), shorter than our timeout,
+    fake_twilio.delay_seconds = 9
+    # when a coordinator declares an incident by SMS,
+    incident = declare(cluster, "slow-provider", channels=["sms"]).json()
+    planned = incident["deliveries"]["planned"]
+
+    def handed_over() -> bool:
+        counts = cluster.get(f"/api/v1/incidents/{incident['id']}")["stats"]["deliveries"]
+        return counts["queued"] + counts["sending"] == 0
+
+    wait_until(handed_over, timeout=120, what="every SMS handed over")
+    # then the worker still at it keeps its rows (it renews their lease): nobody takes them
+    # back while Twilio is still answering, and nobody gets the alert twice.
+    deliveries = cluster.all_deliveries(incident["id"])
+    assert len(deliveries) == planned
+    assert {d["state"] for d in deliveries} <= {"sent", "delivered"}
+    assert all(d["attempts"] == 1 for d in deliveries), [d["last_error"] for d in deliveries]
+    sms = collections.Counter(m.to for m in fake_twilio.messages)
+    assert len(sms) == planned
+    assert max(sms.values()) == 1

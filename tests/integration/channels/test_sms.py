@@ -368,3 +368,20 @@ async def test_asking_an_unreachable_twilio_what_it_took_is_a_transient_error() 
             await channel.find_sent(sms(), datetime.now(UTC))
     finally:
         await channel.close()
+
+
+async def test_a_twilio_whose_list_answers_500_is_asked_again_later(
+    fake_twilio: FakeTwilio,
+) -> None:
+    # The SDK raises its plain TwilioException ("Unable to fetch page") for a list page that
+    # answers an error: it must become "ask again later", not an internal error.
+    fake_twilio.list_status = 500
+    channel = TwilioSmsChannel(
+        fake_twilio.account_sid, fake_twilio.auth_token, "+4759440000", fake_twilio.base_url
+    )
+    try:
+        with pytest.raises(TransientChannelError, match="could not be read"):
+            await channel.find_sent(sms(), datetime.now(UTC))
+    finally:
+        await channel.close()
+    assert fake_twilio.lookups == 1

@@ -10,6 +10,7 @@ SMS are never sent twice. The figures of each run are written to
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 
@@ -126,3 +127,45 @@ def test_provider_errors_are_retried_and_a_gone_webhook_is_recorded_once(
     # The SMS whose answers timed out had reached Twilio: they were found there, not resent.
     assert stack.twilio.lookups > 0
     assert figures["duplicates"] == {"sms": 0, "email": 0, "teams": 0}
+
+
+def test_sends_that_cannot_be_looked_up_are_decided_within_minutes(
+    fault_stack: FaultStack,
+) -> None:
+    # Given Twilio's list of sent messages unreadable (its API answers 500),
+    stack = fault_stack
+    stack.twilio.list_status = 500
+    incident = stack.declare("Lookup")
+    planned = incident["deliveries"]["planned"]
+    wait_handed_over(stack, 0.25, planned)
+    # when the worker is killed mid-batch, leaving SMS whose outcome nobody knows,
+    stack.cluster.worker.kill()
+    killed = time.monotonic()
+    in_flight = stack.stats(incident["id"])["sending"]
+    stack.cluster.worker = start_worker(
+        stack.cluster.dispatch_bin, stack.cluster.env, stack.cluster.tmp / "worker2.log"
+    )
+    # then no delivery stays in limbo: a few failed look-ups over a few minutes, and the send
+    # is decided (sent again: for an alert a possible duplicate beats a silent miss),
+    stack.wait_final(incident["id"], timeout=300)
+    stack.figures.update(
+        planned=planned,
+        in_flight_at_kill=in_flight,
+        twilio_lookups=stack.twilio.lookups,
+        final_after_kill_s=round(time.monotonic() - killed, 1),
+    )
+    figures = stack.audit(incident["id"], "lookups_decided")
+    assert figures["failed_with_reason"] == 0
+    deliveries = stack.cluster.all_deliveries(incident["id"])
+    decided = [d for d in deliveries if d["possible_duplicate"]]
+    assert stack.twilio.lookups > 0
+    # and every SMS that may have gone twice is marked so, none more than it says.
+    twice = {
+        to for to, n in collections.Counter(m.to for m in stack.twilio.messages).items() if n > 1
+    }
+    marked = {d["id"] for d in decided if d["channel"] == "sms"}
+    assert figures["duplicates"]["sms"] <= len(marked) <= in_flight
+    assert len(twice) <= len(marked)
+    for delivery in decided:
+        (why,) = [e for e in delivery["history"] if e["kind"] == "decided"]
+        assert "twilio could not be asked whether it took the earlier try" in why["detail"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from channels.base import TransientChannelError
 from dispatch.delivery.models import DeliveryState as S
-from dispatch.delivery.outcomes import BACKOFF_CAP_S, backoff
+from dispatch.delivery.outcomes import BACKOFF_CAP_S, LOOKUP_DELAY_S, Outcome, _retry, backoff
 from dispatch.delivery.ports import batches
+from dispatch.delivery.sources import Job, SourceKind
 from dispatch.delivery.states import can_move, states_before
 
 
@@ -49,3 +51,19 @@ def test_backoff_grows_with_jitter_under_a_cap() -> None:
     assert len(set(first)) > 100  # jittered, so retries do not stampede together
     assert all(d <= BACKOFF_CAP_S for d in (backoff(30) for _ in range(50)))
     assert backoff(1, retry_after=30) == 30
+
+
+def _first_try(error: TransientChannelError) -> Outcome:
+    job = Job(1, SourceKind.INCIDENT, 1, "sms", "+4741000100", "nb", attempts=1, priority=0)
+    return Outcome(job, transient=error)
+
+
+def test_a_timed_out_try_is_looked_up_only_after_the_provider_could_have_taken_it() -> None:
+    # A provider still holding a request we gave up on may take it seconds later: a look-up
+    # a second after the timeout finds nothing and sends a second copy.
+    timed_out = TransientChannelError("Twilio did not answer in time", uncertain=True)
+    refused = TransientChannelError("Twilio could not be reached")
+    uncertain = [_retry(_first_try(timed_out)) for _ in range(50)]
+    certain = [_retry(_first_try(refused)) for _ in range(50)]
+    assert all(r is not None and r.delay_s >= LOOKUP_DELAY_S for r in uncertain)
+    assert all(r is not None and r.delay_s <= 2.0 for r in certain)
