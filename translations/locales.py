@@ -7,12 +7,12 @@ A leaf: imports nothing from ``dispatch`` or ``workers``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time, get_timezone
+from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
 
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
@@ -155,6 +155,19 @@ def format_span_local(start: datetime, end: datetime, tag: str) -> str:
     begins = format_time(local_start, "short", tzinfo=OSLO, locale=locale)
     ends = format_time(local_end, "short", tzinfo=OSLO, locale=locale)
     return f"{day} {begins}–{ends}"
+
+
+def format_duration_local(seconds: int, tag: str) -> str:
+    """A short span the way ``tag``'s readers write it: ``40 sek``, ``6 min``, ``2 t``; a span
+    of a minute or more is rounded up to whole minutes, so "within about" never promises less."""
+    if seconds >= 60:
+        seconds = -(-seconds // 60) * 60
+    return format_timedelta(
+        timedelta(seconds=max(0, seconds)),
+        threshold=1,
+        format="short",
+        locale=babel_locale(canonical_tag(tag)),
+    )
 
 
 def language_name(tag: str, display_in: str | None = None) -> str:

@@ -75,6 +75,8 @@ class TestCard(msgspec.Struct):
     """Whether the Workflows webhook took the post (202): the flow has it, which is not yet
     the card in the channel; someone in the channel confirms that."""
     detail: str
+    reason: str = ""
+    """Why Teams did not take it, as the channel said (empty when it did)."""
 
 
 TEST_CARD_TITLE = "Test card from Beredskapsvarsling / Testkort fra Beredskapsvarsling"
@@ -107,9 +109,10 @@ async def send_test_card(
     try:
         receipt = await teams.send(message)
     except ChannelError as exc:
-        accepted, detail = False, f"Teams did not take the test card: {exc.reason}."
+        accepted, reason = False, exc.reason
+        detail = f"Teams did not take the test card: {exc.reason}."
     else:
-        accepted = True
+        accepted, reason = True, ""
         detail = (
             f"Teams accepted the test card ({receipt.provider_id}). Accepted means the flow "
             "took it; check that it arrived in the channel."
@@ -122,4 +125,4 @@ async def send_test_card(
         entity_id=network.code,
         details={"accepted": accepted},
     )
-    return TestCard(network=network.code, accepted=accepted, detail=detail)
+    return TestCard(network=network.code, accepted=accepted, detail=detail, reason=reason)

@@ -47,7 +47,9 @@ class SmsProviderController(Controller):
     ) -> ProviderOut:
         settings, counters = _parts(request)
         configs = settings.sms_provider_configs()
-        await service.patch(db_session, configs, name, data, actor=request.user.actor)
+        await service.patch(
+            db_session, configs, name, data, actor=request.user.actor, by=request.user.name
+        )
         found = await service.listing(db_session, configs, counters)
         await db_session.commit()
         return next(p for p in found if p.name == name)

@@ -33,7 +33,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.providers import ProviderConfig
-from dispatch.providers import service
+from dispatch.providers import reasons, service
 from dispatch.providers.health import HealthCounters
 from dispatch.providers.models import ProviderState
 
@@ -74,13 +74,10 @@ def verdict(state: str, since_change_s: float, health: Health) -> tuple[str, str
     tried = health.sent_10s + health.failed_10s
     share = health.failed_10s / tried if tried else 0.0
     late = health.unreported / health.handed if health.handed >= 20 else 0.0
-    failing = f"{health.failed_10s} of {tried} sends failed in the last 10 s" + (
-        f" (last: {health.last_error})" if health.last_error else ""
+    failing = reasons.FAILING.format(failed=health.failed_10s, tried=tried) + (
+        reasons.LAST_ERROR.format(error=health.last_error) if health.last_error else ""
     )
-    silent = (
-        f"no delivery report for {health.unreported} of the {health.handed} SMS it took"
-        " 10 to 20 s ago"
-    )
+    silent = reasons.SILENT.format(unreported=health.unreported, handed=health.handed)
     if state != ProviderState.DOWN:
         if late >= 0.8:
             return ProviderState.DOWN, silent
@@ -94,11 +91,11 @@ def verdict(state: str, since_change_s: float, health: Health) -> tuple[str, str
         return None
     if state == ProviderState.DOWN:
         if since_change_s >= COOL_OFF_S:
-            return ProviderState.DEGRADED, f"tried again after {COOL_OFF_S:.0f} s down"
+            return ProviderState.DEGRADED, reasons.RETRIED.format(seconds=f"{COOL_OFF_S:.0f}")
         return None
     # degraded
     if since_change_s >= CLEAN_S and health.failed_30s == 0 and health.sent_30s >= 5 and late < 0.5:
-        return ProviderState.ACTIVE, f"{health.sent_30s} sends taken in 30 s without a failure"
+        return ProviderState.ACTIVE, reasons.CLEAN.format(sent=health.sent_30s)
     return None
 
 

@@ -16,6 +16,7 @@ from channels.providers import ProviderConfig
 from dispatch.audit.service import SYSTEM, Actor, record
 from dispatch.db.base import utcnow
 from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.providers import reasons
 from dispatch.providers.health import HealthCounters
 from dispatch.providers.models import ProviderState, SmsProviderState
 from dispatch.settings import Settings
@@ -50,8 +51,8 @@ async def load_states(
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     module: Any = postgresql if dialect == "postgresql" else sqlite
     fresh = [
-        {"name": name, "state": ProviderState.ACTIVE, "changed_at": now, "reason": "configured",
-         "changed_by": SYSTEM.label}
+        {"name": name, "state": ProviderState.ACTIVE, "changed_at": now,
+         "reason": reasons.CONFIGURED, "changed_by": SYSTEM.label}
         for name in configs
     ]  # fmt: skip
     await session.execute(
@@ -159,8 +160,10 @@ async def patch(
     change: ProviderPatch,
     *,
     actor: Actor,
+    by: str = "",
 ) -> None:
-    """Apply an admin's change, audited; a 422 that says what is wrong otherwise."""
+    """Apply an admin's change, audited; a 422 that says what is wrong otherwise. ``by`` names
+    the admin in the reason a reader sees (the actor's label otherwise)."""
     if name not in {c.name for c in configs}:
         raise NotFoundError(f"There is no SMS provider called {name!r}.")
     errors = []
@@ -178,13 +181,13 @@ async def patch(
     await load_states(session, {c.name: c for c in configs})
     current = await load_state(session, name)
     if change.state is not None and change.state != current.state:
-        verb = "taken out" if change.state == ProviderState.DISABLED else "put back"
+        said = reasons.TAKEN_OUT if change.state == ProviderState.DISABLED else reasons.PUT_BACK
         await change_state(
             session,
             name,
             before=current.state,
             after=change.state,
-            reason=f"{verb} by {actor.label}",
+            reason=said.format(actor=by or actor.label),
             actor=actor,
         )
     if change.weight is not None:

@@ -140,10 +140,23 @@ async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, 
     summary.append([t.gettext(strings.REPORT_FAILURES)])
     for failure in report.failure_reasons:
         summary.append([failure.channel, _excel_value(failure.reason, summary), failure.deliveries])
+    summary.append([])
+    summary.append([t.gettext(strings.REPORT_DECISIONS)])
+    summary.append([t.gettext(strings.REPORT_POSSIBLE_DUPLICATES), report.possible_duplicates])
+    for kind, n in report.send_decisions.items():
+        summary.append([t.gettext(DECISION_NAMES.get(kind, kind)), n])
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     workbook.save(handle.name)
     return Path(handle.name)
+
+
+DECISION_NAMES = {
+    "failover": strings.REPORT_DECISION_FAILOVER,
+    "decided": strings.REPORT_DECISION_DECIDED,
+    "reconciled": strings.REPORT_DECISION_RECONCILED,
+}
+"""The engine's decisions (``delivery_events.kind``) in the report's words."""
 
 
 def html(report: Report, *, lang: str) -> str:
@@ -209,4 +222,5 @@ def html(report: Report, *, lang: str) -> str:
             t.gettext(strings.REPORT_MINUTES),
         ),
         generated=t.gettext(strings.REPORT_GENERATED, time=when(report.generated_at)),
+        decision_names=DECISION_NAMES,
     )

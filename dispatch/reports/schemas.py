@@ -57,6 +57,17 @@ class FailureReason(msgspec.Struct):
     deliveries: int
 
 
+class SendDecision(msgspec.Struct):
+    """A decision the engine took about one send, with its reason: moved to another provider,
+    sent again without an answer (possibly twice), or found at the provider."""
+
+    delivery_id: int
+    channel: str
+    at: datetime
+    kind: str
+    detail: str
+
+
 class FallbackSummary(msgspec.Struct):
     preferred: str
     sent_in: str
@@ -167,3 +178,9 @@ class Report(msgspec.Struct):
     generated_at: datetime
     comparison: Comparison | None = None
     """For an exercise: how it compares with the exercise before it."""
+    possible_duplicates: int = 0
+    """Sends decided without an answer from the provider: the person may have two."""
+    send_decisions: dict[str, int] = msgspec.field(default_factory=dict)
+    """How many of each kind of decision (``failover``, ``decided``, ``reconciled``)."""
+    send_decision_items: list[SendDecision] = msgspec.field(default_factory=list)
+    """The decisions themselves, at most ``MAX_LISTED``, oldest first."""

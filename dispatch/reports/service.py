@@ -19,6 +19,7 @@ from dispatch.delivery.models import DeliveryState
 from dispatch.directory.models import Organisation
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident, IncidentStatus, MessageVersion
+from dispatch.reports import decisions
 from dispatch.reports.figures import comparison, cumulative, timeline, timing
 from dispatch.reports.rows import (
     DeliveryRow,
@@ -221,6 +222,9 @@ async def build(
         else [],
         acks_over_time=cumulative(sorted(all_seconds)),
         generated_at=datetime.now(tz=incident.declared_at.tzinfo),
+        possible_duplicates=await decisions.possible_duplicates(session, incident_id),
+        send_decisions=await decisions.counts(session, incident_id),
+        send_decision_items=await decisions.listed(session, incident_id, limit=MAX_LISTED),
     )
     if compare and incident.status == IncidentStatus.EXERCISE:
         previous_id = await session.scalar(

@@ -21,6 +21,7 @@ from dispatch.errors import DomainError
 from dispatch.problems import refuse_impossible_input
 from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
 from dispatch.web.changes import ChangePages
+from dispatch.web.channels import ChannelPages
 from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
 from dispatch.web.incidents import IncidentPages
@@ -66,6 +67,7 @@ def routes() -> list[ControllerRouterHandler]:
             PackPages,
             ChangePages,
             MeetingPages,
+            ChannelPages,
         ],
         middleware=[DefineMiddleware(SessionAuthMiddleware)],
         before_request=_before_request,

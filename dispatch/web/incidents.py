@@ -30,6 +30,7 @@ from dispatch.incidents.models import (
 from dispatch.incidents.validation import CHANNELS
 from dispatch.paging import PageNumber
 from dispatch.providers import service as providers
+from dispatch.providers.models import ProviderState
 from dispatch.reports import api as reports_api
 from dispatch.reports.stats import incident_out
 from dispatch.security.guards import READ, WRITE_INCIDENTS
@@ -145,7 +146,18 @@ class IncidentPages(Controller):
             )
         except DomainError as exc:
             return page(request, "dashboard/_preview.html", preview=None, error=exc)
-        return page(request, "dashboard/_preview.html", preview=outcome, error=None)
+        out_of_service = [
+            name
+            for state in (ProviderState.DOWN, ProviderState.DISABLED)
+            for name in await providers.names_with_state(db_session, state)
+        ]
+        return page(
+            request,
+            "dashboard/_preview.html",
+            preview=outcome,
+            error=None,
+            providers_down=sorted(out_of_service),
+        )
 
     @post("/incidents", guards=[WRITE_INCIDENTS])
     async def declare(self, request: DashboardRequest, db_session: DbSession) -> Any:

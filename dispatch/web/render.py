@@ -16,7 +16,12 @@ from dispatch.security.models import Role
 from dispatch.security.service import Principal
 from dispatch.web.auth import WebAuth, settings_of
 from translations.catalog import translator
-from translations.locales import format_datetime_local, language_name, text_direction
+from translations.locales import (
+    format_datetime_local,
+    format_duration_local,
+    language_name,
+    text_direction,
+)
 
 LANG_COOKIE = "bv_lang"
 LANGUAGES = ("nb", "nn", "en")
@@ -94,6 +99,7 @@ def page(
         "language_name": lambda tag: _language_name(tag, lang),
         "direction": _direction,
         "when": when,
+        "duration": lambda seconds: format_duration_local(seconds, lang),
         "user": principal,
         "csrf": auth.csrf if isinstance(auth, WebAuth) else "",
         "path": request.url.path,

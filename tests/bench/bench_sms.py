@@ -35,20 +35,9 @@ TWO_SEGMENTS = "Flom i Voss: " + "Hold dere unna elva og folg rad fra kommunen. 
 
 
 def _providers(twilio: FakeTwilio, link: FakeLink | None, base: str) -> list[dict[str, Any]]:
-    providers: list[dict[str, Any]] = [
-        {"name": "twilio", "kind": "twilio", "weight": 50,
-         "segments_per_second": SEGMENTS_PER_SECOND, "account_sid": twilio.account_sid,
-         "auth_token": twilio.auth_token, "from": "+4759440000", "api_base": twilio.base_url},
-    ]  # fmt: skip
+    providers = [twilio.provider(weight=50, segments_per_second=SEGMENTS_PER_SECOND)]
     if link is not None:
-        gate = link.gate(f"{base}/webhooks/link/status")
-        providers.append(
-            {"name": "link", "kind": "linkmobility", "weight": 50,
-             "segments_per_second": SEGMENTS_PER_SECOND, "username": link.username,
-             "password": link.password, "platform_id": link.platform_id,
-             "platform_partner_id": link.platform_partner_id, "gate_id": gate,
-             "from": "2230", "api_base": link.base_url}
-        )  # fmt: skip
+        providers.append(link.provider(base, weight=50, segments_per_second=SEGMENTS_PER_SECOND))
     return providers
 
 

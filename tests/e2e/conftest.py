@@ -80,6 +80,16 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def load_demo(dispatch_bin: str, env: dict[str, str]) -> tuple[str, str]:
+    """``dispatch demo``: the demo data, and the coordinator's address and password it prints."""
+    demo = subprocess.run(
+        [dispatch_bin, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    line = next(x for x in demo.stdout.splitlines() if x.startswith("Demo coordinator:"))
+    email = line.split(" as ", 1)[1].split(" ", 1)[0]
+    return email, line.rsplit("with the password ", 1)[1].strip()
+
+
 @pytest.fixture
 def server(tmp_path: Path, dispatch_bin: str) -> Iterator[Server]:
     """The Quick start's service: SQLite, workers in the server, every channel a sandbox."""
@@ -93,12 +103,7 @@ def server(tmp_path: Path, dispatch_bin: str) -> Iterator[Server]:
         # Fast drills: the sweeper looks every second.
         sweep_interval_seconds="1",
     )
-    demo = subprocess.run(
-        [dispatch_bin, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True
-    )
-    line = next(x for x in demo.stdout.splitlines() if x.startswith("Demo coordinator:"))
-    email = line.split(" as ", 1)[1].split(" ", 1)[0]
-    password = line.rsplit("with the password ", 1)[1].strip()
+    email, password = load_demo(dispatch_bin, env)
     process = start_api(dispatch_bin, env, port, tmp_path / "serve.log")
     yield Server(base, email, password, process)
     process.stop()

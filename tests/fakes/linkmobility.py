@@ -228,6 +228,15 @@ class FakeLink(LoopbackHttpServer):
         )
         return gate_id
 
+    def provider(self, service_base: str, **extra: Any) -> dict[str, Any]:
+        """This account as one entry of ``DISPATCH_SMS_PROVIDERS`` (named ``link``), with a gate
+        registered for the service at ``service_base``; ``extra`` adds or overrides fields."""
+        gate = self.gate(f"{service_base}/webhooks/{extra.get('name', 'link')}/status")
+        return {"name": "link", "kind": "linkmobility", "username": self.username,
+                "password": self.password, "platform_id": self.platform_id,
+                "platform_partner_id": self.platform_partner_id, "gate_id": gate,
+                "from": "2230", "api_base": self.base_url, **extra}  # fmt: skip
+
     def refuse(
         self,
         number: str,

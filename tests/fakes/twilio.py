@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import NamedTuple, Self
+from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qsl
 
 import httpx
@@ -124,6 +124,13 @@ class FakeTwilio(LoopbackHttpServer):
         self._callback_thread: threading.Thread | None = None
 
     # -- switches --------------------------------------------------------------------------
+
+    def provider(self, **extra: Any) -> dict[str, Any]:
+        """This account as one entry of ``DISPATCH_SMS_PROVIDERS`` (named ``twilio``); ``extra``
+        adds or overrides fields."""
+        return {"name": "twilio", "kind": "twilio", "account_sid": self.account_sid,
+                "auth_token": self.auth_token, "from": "+4759440000",
+                "api_base": self.base_url, **extra}  # fmt: skip
 
     def fail_next(self, count: int = 1, *, status: int = 500, code: int | None = None) -> None:
         """Answer the next ``count`` message requests with ``status`` (429 defaults to 20429)."""

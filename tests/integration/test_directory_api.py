@@ -297,4 +297,5 @@ async def test_a_test_card_shows_whether_teams_took_it(
         "accepted": False,
         "detail": "Teams did not take the test card: the Teams webhook answered 404: it may"
         " have been removed.",
+        "reason": "the Teams webhook answered 404: it may have been removed",
     }

@@ -25,13 +25,7 @@ MESSAGE = {"nb": {"subject": "Flom", "sms": "Flom i Voss.", "body": "Flom i Voss
 
 @pytest.fixture
 def settings(database_url: str, fake_link: FakeLink) -> Settings:
-    gate = fake_link.gate(f"{BASE}/webhooks/link/status")
-    providers = [
-        {"name": "link", "kind": "linkmobility", "username": fake_link.username,
-         "password": fake_link.password, "platform_id": fake_link.platform_id,
-         "platform_partner_id": fake_link.platform_partner_id, "gate_id": gate,
-         "from": "2230", "api_base": fake_link.base_url}
-    ]  # fmt: skip
+    providers = [fake_link.provider(BASE)]
     return Settings(
         database_url=database_url,
         secret_key="link-replies-secret-key-of-at-least-32-bytes",

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.acks.models import AckVia
 from dispatch.acks.service import acknowledge, add_field_report
+from dispatch.delivery import history
+from dispatch.delivery.history import EventKind
 from dispatch.models import Delivery, Incident, Recipient
 from tests.factories import declare_demo_exercise
 
@@ -224,3 +226,61 @@ async def test_a_formula_in_a_name_is_inert_in_csv_and_xlsx(
         if cell.data_type == "f"
     ]
     assert formulas == []
+
+
+async def test_sends_the_engine_decided_about_are_in_the_report(
+    coordinator_client: Client,
+    incident: dict[str, Any],
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A send moved to another provider and one sent again without an answer: counted, listed
+    with their reasons, and the second one's person may have two SMS."""
+    async with sessionmaker() as session, session.begin():
+        first, second = (
+            await session.scalars(
+                select(Delivery.id)
+                .where(Delivery.incident_id == incident["id"], Delivery.channel == "sms")
+                .order_by(Delivery.id)
+                .limit(2)
+            )
+        ).all()
+        await session.execute(
+            update(Delivery).where(Delivery.id == second).values(possible_duplicate=True)
+        )
+        await history.add(
+            session,
+            [
+                (first, EventKind.FAILOVER, "twilio: 500 from the provider; sent through link"),
+                (second, EventKind.DECIDED, "twilio could not be asked whether it took it"),
+            ],
+        )
+    report = (await coordinator_client.get(f"/api/v1/incidents/{incident['id']}/report")).json()
+    assert report["possible_duplicates"] == 1
+    assert report["send_decisions"] == {"decided": 1, "failover": 1}
+    assert [(d["delivery_id"], d["kind"]) for d in report["send_decision_items"]] == [
+        (first, "failover"),
+        (second, "decided"),
+    ]
+    page = (
+        await coordinator_client.get(
+            f"/api/v1/incidents/{incident['id']}/report", params={"format": "html", "lang": "nb"}
+        )
+    ).text
+    assert "Sendinger systemet avgjorde" in page
+    assert '<strong id="possible-duplicates">1</strong>' in page
+    assert "Flyttet til en annen leverandør" in page
+    assert "twilio could not be asked whether it took it" in page
+
+
+async def test_an_incident_without_decisions_says_none(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    report = (await coordinator_client.get(f"/api/v1/incidents/{incident['id']}/report")).json()
+    assert (report["possible_duplicates"], report["send_decisions"]) == (0, {})
+    page = (
+        await coordinator_client.get(
+            f"/api/v1/incidents/{incident['id']}/report", params={"format": "html", "lang": "en"}
+        )
+    ).text
+    section = page.split('<section id="send-decisions">', 1)[1].split("</section>", 1)[0]
+    assert "None." in section

@@ -71,18 +71,10 @@ def two_providers(
 ) -> Iterator[TwoProviders]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gate = fake_link.gate(f"{base}/webhooks/link/status")
     providers = [
-        {"name": "twilio", "kind": "twilio", "weight": 50,
-         "segments_per_second": SEGMENTS_PER_SECOND, "account_sid": fake_twilio.account_sid,
-         "auth_token": fake_twilio.auth_token, "from": "+4759440000",
-         "api_base": fake_twilio.base_url},
-        {"name": "link", "kind": "linkmobility", "weight": 50,
-         "segments_per_second": SEGMENTS_PER_SECOND, "username": fake_link.username,
-         "password": fake_link.password, "platform_id": fake_link.platform_id,
-         "platform_partner_id": fake_link.platform_partner_id, "gate_id": gate,
-         "from": "2230", "api_base": fake_link.base_url},
-    ]  # fmt: skip
+        fake_twilio.provider(weight=50, segments_per_second=SEGMENTS_PER_SECOND),
+        fake_link.provider(base, weight=50, segments_per_second=SEGMENTS_PER_SECOND),
+    ]
     env = stack_env(
         database_url=clean_postgres,
         redis_url=redis_url,

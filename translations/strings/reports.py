@@ -63,3 +63,20 @@ REPORT_EVENT_CANCEL = N_("Closing message sent")
 REPORT_EVENT_REMINDER = N_("Reminder sent")
 REPORT_EVENT_ESCALATION = N_("Main contacts told")
 REPORT_EVENT_CLOSED = N_("Closed")
+REPORT_DECISIONS = N_("Sends the system decided about")
+REPORT_DECISIONS_INTRO = N_(
+    "When a provider did not say whether it had taken an SMS, the system asked it a few times "
+    "and then sent the SMS again rather than risk a silent miss; those people may have it twice."
+)
+# TRANSLATORS: a count follows, e.g. "Possibly sent twice: 6".
+REPORT_POSSIBLE_DUPLICATES = N_("Possibly sent twice")
+REPORT_DECISION_FAILOVER = N_("Moved to another provider")
+REPORT_DECISION_DECIDED = N_("Sent again without an answer")
+REPORT_DECISION_RECONCILED = N_("Found at the provider, not sent again")
+REPORT_DECISION = N_("Decision")
+REPORT_TIME = N_("Time")
+REPORT_DELIVERY = N_("Delivery")
+REPORT_TEAMS_ACCEPTED = N_(
+    "Teams: handed over means that the network's Teams flow accepted the card; Teams does not "
+    "report whether the channel shows it."
+)

@@ -169,3 +169,9 @@ def test_sends_that_cannot_be_looked_up_are_decided_within_minutes(
     for delivery in decided:
         (why,) = [e for e in delivery["history"] if e["kind"] == "decided"]
         assert "twilio could not be asked whether it took the earlier try" in why["detail"]
+    # The report says so too: how many may have gone twice, and each decision with its reason.
+    report = stack.cluster.get(f"/api/v1/incidents/{incident['id']}/report")
+    assert report["possible_duplicates"] == len(decided)
+    assert report["send_decisions"].get("decided", 0) >= len(decided)
+    listed = {d["delivery_id"] for d in report["send_decision_items"] if d["kind"] == "decided"}
+    assert {d["id"] for d in decided} <= listed
