@@ -63,9 +63,11 @@ from dispatch.reports.api import ReportController
 from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
+from dispatch.security.signin import SignInLimits
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
+from dispatch.web.login import SIGNIN_STATE_KEY
 from dispatch.webhooks.api import (
     ROUTER_STATE_KEY,
     SOURCES_STATE_KEY,
@@ -75,6 +77,10 @@ from translations.catalog import ensure_compiled
 
 HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
+PUBLIC_MAX_BODY = 64 * 1024
+"""Public routes (member pages, webhooks) refuse larger bodies with 413 before reading them."""
+MAX_BODY = 1024 * 1024
+"""What signed-in routes accept; only the directory import takes more (its own limit)."""
 ENGINE_STATE_KEY = "dispatch_engine"
 
 
@@ -136,7 +142,6 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         security=[{"bearer": []}],
     )
     # The public endpoints: capped per client, and failed guesses counted (dispatch.throttle).
-    store = throttle.build_store(settings)
     counter = throttle.build_counter(settings)
     on_shutdown.append(counter.close)
     public = Router(
@@ -160,6 +165,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             answer_submit,
             calendar_download,
         ],
+        request_max_body_size=PUBLIC_MAX_BODY,
         middleware=[
             DefineMiddleware(
                 throttle.PublicRateLimit,
@@ -176,7 +182,6 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     )
     app = SecuredLitestar(
         route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
-        stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[
                 HERE / "acks" / "templates",
@@ -191,6 +196,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_impossible_input,
+        request_max_body_size=MAX_BODY,
         openapi_config=OpenAPIConfig(
             title="Beredskapsvarsling",
             version="1",
@@ -215,8 +221,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ENQUEUER_STATE_KEY: enqueuer,
                 throttle.COUNTER_STATE_KEY: counter,
                 throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(
-                    store, secret=settings.secret_key
+                    counter, secret=settings.secret_key
                 ),
+                SIGNIN_STATE_KEY: SignInLimits(counter, secret=settings.secret_key),
             }
         ),
         logging_config=None,
