@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
@@ -41,6 +43,7 @@ from dispatch.exercises.api import ExerciseController
 from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
 from dispatch.incidents.api import IncidentController
+from dispatch.lengths import document_lengths
 from dispatch.meetings.api import CallInController, MeetingController
 from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
 from dispatch.newsletters.api import NewsletterController
@@ -82,6 +85,22 @@ PUBLIC_MAX_BODY = 64 * 1024
 MAX_BODY = 1024 * 1024
 """What signed-in routes accept; only the directory import takes more (its own limit)."""
 ENGINE_STATE_KEY = "dispatch_engine"
+
+
+def _json_bodies(app: Litestar) -> dict[tuple[str, str], Any]:
+    """(OpenAPI path, method) → the type of the operation's ``data``, for every route with one."""
+    bodies: dict[tuple[str, str], Any] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None:
+                continue
+            for method in handler.http_methods:
+                bodies[(path, method)] = data.annotation
+    return bodies
 
 
 def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> Litestar:
@@ -233,4 +252,5 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     )
     app.security_tls = settings.base_url.startswith("https://")
     document_problems(app.openapi_schema)
+    document_lengths(app.openapi_schema, _json_bodies(app))
     return app

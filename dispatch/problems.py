@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -205,12 +206,33 @@ MAX_ID = 2**63 - 1
 """The largest id PostgreSQL's BIGINT (and SQLite's INTEGER) can hold."""
 
 
+def refuse_deep_json(body: bytes) -> None:
+    """422 for a JSON body nested too deeply to decode: ``[[[[…`` makes the decoder run out of
+    stack (RecursionError, a 500). Counting brackets is a fast bound; only a body with many is
+    decoded once here to see whether it can be."""
+    if body.count(b"[") + body.count(b"{") <= 64:
+        return
+    try:
+        msgspec.json.decode(body)
+    except RecursionError:
+        raise ValidationException(
+            "The JSON is nested too deeply to read; nothing was saved",
+            extra=[{"key": "data", "source": "body", "message": "nested too deeply"}],
+        ) from None
+    except msgspec.DecodeError:
+        return  # not JSON at all: the route's own decoding says what is wrong
+
+
 async def refuse_impossible_input(request: Request[Any, Any, Any]) -> None:
-    """``refuse_impossible_numbers``, and a NUL character anywhere in a JSON or form body
-    (refused by PostgreSQL, so refused everywhere, before anything is written)."""
+    """``refuse_impossible_numbers``, a NUL character anywhere in a JSON or form body
+    (refused by PostgreSQL, so refused everywhere, before anything is written), and JSON nested
+    too deeply to decode."""
     refuse_impossible_numbers(request)
     if request.method in ("POST", "PUT", "PATCH"):
         content_type = request.headers.get("content-type", "")
+        if "form" not in content_type and "csv" not in content_type:
+            # A JSON route decodes its body whatever the Content-Type says.
+            refuse_deep_json(await request.body())
         if "json" in content_type or "form" in content_type:
             body = await request.body()
             # Escaped as JSON writes it, or as a URL-encoded form does; in a multipart body a
