@@ -137,6 +137,7 @@ def stack_env(
         twilio_auth_token=twilio.auth_token,
         twilio_from="+4759440000",
         twilio_api_base=twilio.base_url,
+        allow_loopback_webhooks="true",
         **settings,
     )
 

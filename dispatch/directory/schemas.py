@@ -15,6 +15,8 @@ class NetworkOut(msgspec.Struct):
     code: str
     name: str
     teams_webhook_url: str | None
+    """The webhook's address, for admins and coordinators only (null for other roles)."""
+    has_teams_webhook: bool = False
 
 
 class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,9 +57,11 @@ class OrganisationOut(msgspec.Struct):
     organisation_number: str | None
     municipality_number: str | None
     teams_webhook_url: str | None
+    """The webhook's address, for admins and coordinators only (null for other roles)."""
     networks: list[MembershipIO]
     created_at: datetime
     updated_at: datetime
+    has_teams_webhook: bool = False
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
