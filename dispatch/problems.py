@@ -99,10 +99,16 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
+def route_of(request: Request[Any, Any, Any]) -> str:
+    """The route's template (``/ack/{token}``), never the path: a path can hold a live link
+    token, and logs must not."""
+    return str(request.scope.get("path_template") or "(no route)")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if database_unavailable(exc):
         # Not a bug: the database is restarting or unreachable. The transaction did not commit.
-        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        log.warning("database_unavailable", route=route_of(request), error_type=type(exc).__name__)
         return problem(
             HTTP_503_SERVICE_UNAVAILABLE,
             "Service unavailable",
@@ -111,7 +117,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
             request=request,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    log.exception("unhandled_error", route=route_of(request), error_type=type(exc).__name__)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal server error",
