@@ -104,6 +104,7 @@ def build_channels(
     sms: Sequence[ProviderConfig] = (),
     base_url: str = "",
     teams_sandbox: bool = False,
+    allow_loopback_webhooks: bool = False,
 ) -> ChannelRegistry:
     """Real adapters for the channels with settings, the sandbox (writing to ``sink``) for the
     rest. SMS goes through the first configured provider; without one, to the sandbox."""
@@ -111,7 +112,7 @@ def build_channels(
         kind: SandboxChannel(kind, sink) for kind in ChannelKind
     }
     if not teams_sandbox:
-        channels[ChannelKind.TEAMS] = TeamsChannel()
+        channels[ChannelKind.TEAMS] = TeamsChannel(allow_loopback=allow_loopback_webhooks)
     if smtp is not None:
         channels[ChannelKind.EMAIL] = SmtpChannel.from_settings(smtp)
     providers = build_sms_providers(sms, base_url=base_url)

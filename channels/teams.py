@@ -5,14 +5,28 @@ What an answer means:
     2xx (Workflows answers 202)         delivered; provider_id from ``x-ms-request-id``
     429, 5xx, network errors, timeouts  TransientChannelError (retry_after from Retry-After)
     other 4xx (``WEBHOOK_REFUSALS``)    PermanentChannelError
+
+A webhook address is a place this server will post to, so it is held to what Teams uses: https
+on a Microsoft Workflows host (``WORKFLOWS_HOSTS``), checked when it is saved and again when it
+is used; and at send time every address the name resolves to must be public (no private,
+loopback, link-local or reserved address: no cloud metadata service, no Redis on localhost).
+The connection goes to the address that was checked, so a name that resolves differently a
+moment later cannot slip through. Loopback is allowed only with ``allow_loopback`` (tests and
+the demo). What a refused or unreachable webhook records says no more than that.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
+import socket
 import uuid
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from channels._retry_after import parse_retry_after
@@ -39,30 +53,142 @@ WEBHOOK_REFUSALS: dict[int, str] = {
 }
 
 
+WORKFLOWS_HOSTS = ("logic.azure.com", "powerplatform.com", "webhook.office.com")
+"""Microsoft's hosts for Teams Workflows webhooks; an address must be on one (or under one)."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name or address is this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def webhook_problem(url: str, *, allow_loopback: bool) -> str | None:
+    """Why this address cannot be a Teams webhook, or None when it can."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "is not a valid address"
+    if parts.scheme not in {"https", "http"} or not host:
+        return "must be a full https:// address"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    if is_loopback_host(host):
+        return None if allow_loopback else "must not point at this server"
+    if parts.scheme != "https":
+        return "must use https"
+    if not any(host == h or host.endswith("." + h) for h in WORKFLOWS_HOSTS):
+        return (
+            "must be a Microsoft Teams Workflows address ("
+            + ", ".join("*." + h for h in WORKFLOWS_HOSTS)
+            + ")"
+        )
+    return None
+
+
+class RefusedAddress(Exception):
+    """The webhook's host resolves to an address inside a private network."""
+
+
+def _public(address: str, *, allow_loopback: bool) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return allow_loopback
+    return ip.is_global and not ip.is_multicast
+
+
+class _PublicOnly(httpcore.AsyncNetworkBackend):
+    """Connects only to public addresses: resolves the name itself, checks every address, then
+    connects to one it checked (TLS still names the host, so certificates are checked as usual)."""
+
+    def __init__(self, *, allow_loopback: bool) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._allow_loopback = allow_loopback
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses or not all(
+            _public(a, allow_loopback=self._allow_loopback) for a in addresses
+        ):
+            raise RefusedAddress(host)
+        return await self._inner.connect_tcp(
+            addresses[0],
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise RefusedAddress(path)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 class TeamsChannel:
     """Posts Adaptive Cards to Teams Workflows webhooks; ``message.to`` is the webhook URL."""
 
     kind: ChannelKind = ChannelKind.TEAMS
     name = "teams"
 
-    def __init__(self, timeout: float = 10) -> None:
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    def __init__(self, timeout: float = 10, *, allow_loopback: bool = False) -> None:
+        self.allow_loopback = allow_loopback
+        transport = httpx.AsyncHTTPTransport()
+        # httpx takes no network backend of its own; its pool is httpcore's, which does.
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=_PublicOnly(allow_loopback=allow_loopback),
+        )
+        self._client = httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False
+        )
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         """Post the card; a 2xx answer is the last word Teams gives."""
+        problem = webhook_problem(message.to, allow_loopback=self.allow_loopback)
+        if problem is not None:
+            raise PermanentChannelError(f"the Teams webhook address {problem}")
         body = encode_payload(message)
         try:
             response = await self._client.post(
                 message.to, content=body, headers={"Content-Type": "application/json"}
             )
+        except RefusedAddress as exc:
+            raise PermanentChannelError(
+                "the Teams webhook address leads inside a private network and is refused"
+            ) from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise PermanentChannelError("the Teams webhook address is not a valid URL") from exc
         except httpx.TimeoutException as exc:
             raise TransientChannelError("the Teams webhook did not answer in time") from exc
-        except httpx.TransportError as exc:
-            raise TransientChannelError(
-                f"the Teams webhook could not be reached ({type(exc).__name__})"
-            ) from exc
+        except (httpx.TransportError, OSError) as exc:
+            # No more detail: what a reader sees must not map the network behind the webhook.
+            raise TransientChannelError("the Teams webhook could not be reached") from exc
         status = response.status_code
         if 200 <= status < 300:
             request_id = response.headers.get("x-ms-request-id") or f"teams-{uuid.uuid4()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 
 from dispatch import logging as app_logging
@@ -41,6 +43,7 @@ from dispatch.exercises.api import ExerciseController
 from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
 from dispatch.incidents.api import IncidentController
+from dispatch.lengths import document_lengths
 from dispatch.meetings.api import CallInController, MeetingController
 from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
 from dispatch.newsletters.api import NewsletterController
@@ -63,9 +66,11 @@ from dispatch.reports.api import ReportController
 from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
+from dispatch.security.signin import SignInLimits
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
+from dispatch.web.login import SIGNIN_STATE_KEY
 from dispatch.webhooks.api import (
     ROUTER_STATE_KEY,
     SOURCES_STATE_KEY,
@@ -75,7 +80,27 @@ from translations.catalog import ensure_compiled
 
 HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
+PUBLIC_MAX_BODY = 64 * 1024
+"""Public routes (member pages, webhooks) refuse larger bodies with 413 before reading them."""
+MAX_BODY = 1024 * 1024
+"""What signed-in routes accept; only the directory import takes more (its own limit)."""
 ENGINE_STATE_KEY = "dispatch_engine"
+
+
+def _json_bodies(app: Litestar) -> dict[tuple[str, str], Any]:
+    """(OpenAPI path, method) → the type of the operation's ``data``, for every route with one."""
+    bodies: dict[tuple[str, str], Any] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None:
+                continue
+            for method in handler.http_methods:
+                bodies[(path, method)] = data.annotation
+    return bodies
 
 
 def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> Litestar:
@@ -136,7 +161,6 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         security=[{"bearer": []}],
     )
     # The public endpoints: capped per client, and failed guesses counted (dispatch.throttle).
-    store = throttle.build_store(settings)
     counter = throttle.build_counter(settings)
     on_shutdown.append(counter.close)
     public = Router(
@@ -160,6 +184,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             answer_submit,
             calendar_download,
         ],
+        request_max_body_size=PUBLIC_MAX_BODY,
         middleware=[
             DefineMiddleware(
                 throttle.PublicRateLimit,
@@ -176,7 +201,6 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     )
     app = SecuredLitestar(
         route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
-        stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[
                 HERE / "acks" / "templates",
@@ -191,6 +215,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_impossible_input,
+        request_max_body_size=MAX_BODY,
         openapi_config=OpenAPIConfig(
             title="Beredskapsvarsling",
             version="1",
@@ -215,8 +240,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ENQUEUER_STATE_KEY: enqueuer,
                 throttle.COUNTER_STATE_KEY: counter,
                 throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(
-                    store, secret=settings.secret_key
+                    counter, secret=settings.secret_key
                 ),
+                SIGNIN_STATE_KEY: SignInLimits(counter, secret=settings.secret_key),
             }
         ),
         logging_config=None,
@@ -226,4 +252,5 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     )
     app.security_tls = settings.base_url.startswith("https://")
     document_problems(app.openapi_schema)
+    document_lengths(app.openapi_schema, _json_bodies(app))
     return app

@@ -72,7 +72,7 @@ def serve(host: str, port: int) -> None:
         f"  API documentation:  {url}/schema\n"
         f"  Health:             {url}/health\n"
         f"  Database:           {_safe_url(settings.database_url)}\n"
-        f"  Broker:             {settings.broker_url}\n"
+        f"  Broker:             {_safe_url(settings.broker_url)}\n"
         "  Get an API token:   .venv/bin/dispatch token create --role coordinator --name me\n"
         "  Then:               curl -H 'Authorization: Bearer <token>' "
         f"{url}/api/v1/networks\n",
@@ -82,6 +82,10 @@ def serve(host: str, port: int) -> None:
     # then raises the signal again for the handler it found. Without one the process would die
     # of that signal after a clean drain (-15; 143 to a container runtime): exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    # X-Forwarded-For is believed only from DISPATCH_TRUSTED_PROXIES (default: from no one), so
+    # behind the Ingress each member is counted by their own address, and no one else can claim
+    # an address by sending the header.
+    proxies = settings.trusted_proxy_list()
     uvicorn.run(
         "dispatch.app:create_app",
         factory=True,
@@ -89,7 +93,8 @@ def serve(host: str, port: int) -> None:
         port=port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         workers=settings.api_processes,
     )
 
@@ -273,6 +278,11 @@ def demo() -> None:
 
 
 def _safe_url(url: str) -> str:
+    """The URL with its password as ``***`` (``embedded`` as it is)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

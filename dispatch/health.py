@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Request, get
@@ -10,7 +11,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from dispatch import metrics as prometheus
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.security.guards import READ
 from dispatch.settings import Settings
 
@@ -36,20 +37,37 @@ async def _broker_answers(broker_url: str) -> str:
     return "ok"
 
 
+READY_STATE_KEY = "dispatch_ready"
+READY_CACHE_SECONDS = 1.0
+
+
+async def _check(request: Request[Any, Any, Any]) -> dict[str, str]:
+    settings: Settings = request.app.state["settings"]
+    body = {"status": "ok", "database": "ok"}
+    try:
+        async with sessionmaker_from(request.app.state)() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:
+        body["database"] = type(exc).__name__
+    body["broker"] = await _broker_answers(settings.broker_url)
+    return body
+
+
 @get(
     "/health/ready",
     tags=["health"],
     summary="Readiness: the database and the broker answer",
     description="503 with `Retry-After` and what failed, so a load balancer stops sending here.",
 )
-async def ready(request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, str]]:
-    settings: Settings = request.app.state["settings"]
-    body = {"status": "ok", "database": "ok"}
-    try:
-        await db_session.execute(text("SELECT 1"))
-    except Exception as exc:
-        body["database"] = type(exc).__name__
-    body["broker"] = await _broker_answers(settings.broker_url)
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    # Anyone may ask, so the answer is worked out at most once a second per process: a flood of
+    # anonymous requests costs no more database queries or Redis connections than one a second.
+    cached: tuple[float, dict[str, str]] | None = request.app.state.get(READY_STATE_KEY)
+    now = time.monotonic()
+    if cached is None or now - cached[0] >= READY_CACHE_SECONDS:
+        cached = (now, await _check(request))
+        request.app.state[READY_STATE_KEY] = cached
+    body = dict(cached[1])
     if body["database"] != "ok" or body["broker"] not in ("ok", "embedded"):
         body["status"] = "unavailable"
         return Response(

@@ -86,22 +86,27 @@ def page(
     )
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address: the connecting one, or the one a trusted proxy forwarded for
+    (``dispatch serve`` passes ``DISPATCH_TRUSTED_PROXIES`` to uvicorn, which sets it)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def resolve_link(
     request: Request[Any, Any, Any],
     scope: str,
     resolve: Callable[[], Awaitable[T]],
     refused: Callable[[int], Template],
 ) -> T | Template:
-    """What a token link names, or the page to show instead: 429 to a client that has guessed
-    too often (per ``scope``), 404 for a wrong link (and the guess counted)."""
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    client = request.client.host if request.client else "unknown"
-    if await throttle.blocked(client, scope):
-        answer = refused(429)
-        answer.headers["Retry-After"] = str(throttle.window)
-        return answer
+    """What a token link names, or the page to show instead: 404 for a wrong link, and 429 once
+    its sender has sent too many wrong ones (per ``scope``). The link is checked first, so a
+    genuine one always opens, whatever others have guessed from the same address."""
     try:
         return await resolve()
     except NotFoundError:
-        await throttle.failed(client, scope)
+        throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+        if await throttle.failed(client_address(request), scope):
+            answer = refused(429)
+            answer.headers["Retry-After"] = str(throttle.window)
+            return answer
         return refused(404)

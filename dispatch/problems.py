@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -98,10 +99,16 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
+def route_of(request: Request[Any, Any, Any]) -> str:
+    """The route's template (``/ack/{token}``), never the path: a path can hold a live link
+    token, and logs must not."""
+    return str(request.scope.get("path_template") or "(no route)")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if database_unavailable(exc):
         # Not a bug: the database is restarting or unreachable. The transaction did not commit.
-        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        log.warning("database_unavailable", route=route_of(request), error_type=type(exc).__name__)
         return problem(
             HTTP_503_SERVICE_UNAVAILABLE,
             "Service unavailable",
@@ -110,7 +117,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
             request=request,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    log.exception("unhandled_error", route=route_of(request), error_type=type(exc).__name__)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal server error",
@@ -205,12 +212,33 @@ MAX_ID = 2**63 - 1
 """The largest id PostgreSQL's BIGINT (and SQLite's INTEGER) can hold."""
 
 
+def refuse_deep_json(body: bytes) -> None:
+    """422 for a JSON body nested too deeply to decode: ``[[[[…`` makes the decoder run out of
+    stack (RecursionError, a 500). Counting brackets is a fast bound; only a body with many is
+    decoded once here to see whether it can be."""
+    if body.count(b"[") + body.count(b"{") <= 64:
+        return
+    try:
+        msgspec.json.decode(body)
+    except RecursionError:
+        raise ValidationException(
+            "The JSON is nested too deeply to read; nothing was saved",
+            extra=[{"key": "data", "source": "body", "message": "nested too deeply"}],
+        ) from None
+    except msgspec.DecodeError:
+        return  # not JSON at all: the route's own decoding says what is wrong
+
+
 async def refuse_impossible_input(request: Request[Any, Any, Any]) -> None:
-    """``refuse_impossible_numbers``, and a NUL character anywhere in a JSON or form body
-    (refused by PostgreSQL, so refused everywhere, before anything is written)."""
+    """``refuse_impossible_numbers``, a NUL character anywhere in a JSON or form body
+    (refused by PostgreSQL, so refused everywhere, before anything is written), and JSON nested
+    too deeply to decode."""
     refuse_impossible_numbers(request)
     if request.method in ("POST", "PUT", "PATCH"):
         content_type = request.headers.get("content-type", "")
+        if "form" not in content_type and "csv" not in content_type:
+            # A JSON route decodes its body whatever the Content-Type says.
+            refuse_deep_json(await request.body())
         if "json" in content_type or "form" in content_type:
             body = await request.body()
             # Escaped as JSON writes it, or as a URL-encoded form does; in a multipart body a

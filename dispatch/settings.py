@@ -6,6 +6,7 @@ Every field has a default that makes the embedded mode work on a fresh machine: 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, fields
@@ -16,6 +17,8 @@ from typing import Any
 from channels.providers import ProviderConfig, ProviderConfigError, parse_providers
 
 PREFIX = "DISPATCH_"
+MIN_SECRET_KEY_BYTES = 32
+"""A production secret key shorter than this is refused at start: it signs every link."""
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
@@ -131,6 +134,14 @@ class Settings:
     """Days after an incident closes that its recipients' addresses and numbers are kept; then
     they are anonymised (reports keep their counts). 0 keeps them."""
 
+    trusted_proxies: str = ""
+    """Comma-separated addresses or CIDRs of the proxies (the Ingress) whose ``X-Forwarded-For``
+    is believed; empty believes no one, and every request is from the address that connected."""
+
+    allow_loopback_webhooks: bool = False
+    """Whether a Teams webhook may point at this machine (tests and the demo only); otherwise
+    only https addresses on Microsoft Workflows hosts are taken."""
+
     session_hours: float = 12.0
     """Hours a dashboard sign-in lasts; signing out ends it at once."""
 
@@ -164,6 +175,36 @@ class Settings:
             self.sms_provider_configs()
         except ProviderConfigError as exc:
             raise SettingsError(f"{PREFIX}SMS_PROVIDERS: {exc}") from exc
+        self.trusted_proxy_list()
+
+    def trusted_proxy_list(self) -> list[str]:
+        """``DISPATCH_TRUSTED_PROXIES`` as a list of addresses and networks, each checked."""
+        items = [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{PREFIX}TRUSTED_PROXIES: {item!r} is not an address or a network "
+                    "(such as 10.0.0.0/8)"
+                ) from exc
+        return items
+
+    @property
+    def production(self) -> bool:
+        """Whether this is the production shape (PostgreSQL, Redis or a public https address)."""
+        return (
+            not self.is_sqlite or not self.embedded_broker or self.base_url.startswith("https://")
+        )
+
+    def check_secret_key(self) -> None:
+        """Refuse a short secret key in production: links signed with it could be forged."""
+        if self.production and len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise SettingsError(
+                f"{PREFIX}SECRET_KEY is {len(self.secret_key.encode())} bytes; production needs "
+                f"at least {MIN_SECRET_KEY_BYTES} random bytes. Make one with: python3 -c "
+                '"import secrets; print(secrets.token_urlsafe(48))"'
+            )
 
     def sms_provider_configs(self) -> list[ProviderConfig]:
         """The configured SMS providers, in order; none means SMS goes to the sandbox."""
@@ -229,7 +270,9 @@ class Settings:
                     ) from exc
             else:
                 values[f.name] = raw.strip()
-        return cls(**values)
+        settings = cls(**values)
+        settings.check_secret_key()
+        return settings
 
 
 @lru_cache(maxsize=1)

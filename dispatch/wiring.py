@@ -71,6 +71,7 @@ def channels(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession])
         sms=settings.sms_provider_configs(),
         base_url=settings.base_url,
         sink=database_sink(sessionmaker),
+        allow_loopback_webhooks=settings.allow_loopback_webhooks,
     )
 
 

@@ -158,7 +158,13 @@ async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key", log_json=True)
+    # The Teams receiver listens on loopback, which only this setting lets a webhook name.
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key",
+        log_json=True,
+        allow_loopback_webhooks=True,
+    )
 
 
 class RecordingEnqueuer:

@@ -128,7 +128,7 @@ def stack_env(
         database_url=database_url,
         broker_url=redis_url,
         base_url=f"http://127.0.0.1:{port}",
-        secret_key="test-stack-secret",
+        secret_key="test-stack-secret-of-at-least-32-bytes",
         smtp_host="127.0.0.1",
         smtp_port=str(smtp_port),
         smtp_starttls="false",
@@ -137,6 +137,7 @@ def stack_env(
         twilio_auth_token=twilio.auth_token,
         twilio_from="+4759440000",
         twilio_api_base=twilio.base_url,
+        allow_loopback_webhooks="true",
         **settings,
     )
 

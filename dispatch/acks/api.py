@@ -16,6 +16,7 @@ from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.models import Recipient
 from dispatch.incidents.queries import get_incident
+from dispatch.lengths import Name
 from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_INCIDENTS
 
@@ -47,7 +48,7 @@ class FieldReportOut(msgspec.Struct):
 
 class FieldReportPatch(msgspec.Struct, forbid_unknown_fields=True):
     read: bool | msgspec.UnsetType = msgspec.UNSET
-    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+    tags: list[Name] | msgspec.UnsetType = msgspec.UNSET
 
 
 def report_out(r: FieldReport) -> FieldReportOut:

@@ -22,7 +22,7 @@ from dispatch.db.session import DbSession
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Recipient
 from dispatch.incidents.render import marker
-from dispatch.member_pages import SECURITY_HEADERS
+from dispatch.member_pages import SECURITY_HEADERS, client_address
 from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
@@ -35,23 +35,14 @@ def _settings(request: Request[Any, Any, State]) -> Settings:
     return settings
 
 
-async def _throttled(request: Request[Any, Any, State]) -> Template | None:
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    client = request.client.host if request.client else "unknown"
-    if await throttle.blocked(client, "ack"):
-        nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
-        return Template(
-            template_name="ack_error.html",
-            context={"lang": "nb", "dir": "ltr", "title": nb, "nb": nb, "en": en},
-            status_code=429,
-            headers={**SECURITY_HEADERS, "Retry-After": str(throttle.window)},
-        )
-    return None
-
-
-async def _count_failure(request: Request[Any, Any, State]) -> None:
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    await throttle.failed(request.client.host if request.client else "unknown", "ack")
+def _too_many(throttle: GuessThrottle) -> Template:
+    nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
+    return Template(
+        template_name="ack_error.html",
+        context={"lang": "nb", "dir": "ltr", "title": nb, "nb": nb, "en": en},
+        status_code=429,
+        headers={**SECURITY_HEADERS, "Retry-After": str(throttle.window)},
+    )
 
 
 def _error_page(exc: Exception) -> Template:
@@ -113,17 +104,19 @@ def _texts(
 async def _target(
     request: Request[Any, Any, State], db_session: DbSession, token: str
 ) -> service.LinkTarget | Template:
-    """What the link points at, or the page to show instead (throttled, unknown, expired)."""
+    """What the link points at, or the page to show instead: 404 for a wrong link, 429 once its
+    sender has sent too many wrong ones, 410 once expired. The link is checked first, so a
+    genuine one always opens, whatever others have guessed from the same address."""
     settings = _settings(request)
-    if (refusal := await _throttled(request)) is not None:
-        return refusal
     try:
         return await service.resolve_link(
             db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
         )
     except (NotFoundError, service.LinkExpiredError) as exc:
         if isinstance(exc, NotFoundError):
-            await _count_failure(request)
+            throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+            if await throttle.failed(client_address(request), "ack"):
+                return _too_many(throttle)
         return _error_page(exc)
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import msgspec
 
+from dispatch.lengths import Word
+
 
 class ListReviewIn(msgspec.Struct, forbid_unknown_fields=True):
-    networks: list[str]
+    networks: list[Word]
     deadline: datetime
     reminder_at: datetime | None = None
 

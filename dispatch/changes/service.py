@@ -19,6 +19,7 @@ from dispatch.directory.models import Contact
 from dispatch.directory.organisations import get_organisation
 from dispatch.directory.schemas import ContactIn
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.lengths import Reason
 from dispatch.paging import paginate
 from translations import strings
 
@@ -194,7 +195,7 @@ async def approve(
 
 
 class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str = ""
+    reason: Reason = ""
 
 
 async def reject(

@@ -26,7 +26,7 @@ from dispatch.directory.schemas import (
 )
 from dispatch.paging import Page, PageNumber, PageSize
 from dispatch.requests import AuthedRequest, channels_of
-from dispatch.security.guards import READ, READ_PERSONAL, WRITE_DIRECTORY
+from dispatch.security.guards import PERSONAL_ROLES, READ, READ_PERSONAL, WRITE_DIRECTORY
 from dispatch.security.service import Principal
 
 NetworkFilter = Annotated[
@@ -34,20 +34,34 @@ NetworkFilter = Annotated[
 ]
 
 
-def network_out(network: Network) -> NetworkOut:
+def _sees_webhooks(request: AuthedRequest) -> bool:
+    """A webhook address is a credential (anyone with it can post to the channel): only admins
+    and coordinators see it; others see whether there is one."""
+    return request.user.role in PERSONAL_ROLES
+
+
+def _allow_loopback(request: AuthedRequest) -> bool:
+    return bool(request.app.state["settings"].allow_loopback_webhooks)
+
+
+def network_out(network: Network, *, full: bool = True) -> NetworkOut:
     return NetworkOut(
-        code=network.code, name=network.name, teams_webhook_url=network.teams_webhook_url
+        code=network.code,
+        name=network.name,
+        teams_webhook_url=network.teams_webhook_url if full else None,
+        has_teams_webhook=bool(network.teams_webhook_url),
     )
 
 
-def organisation_out(organisation: Organisation) -> OrganisationOut:
+def organisation_out(organisation: Organisation, *, full: bool = True) -> OrganisationOut:
     return OrganisationOut(
         id=organisation.id,
         name=organisation.name,
         kind=organisation.kind,
         organisation_number=organisation.organisation_number,
         municipality_number=organisation.municipality_number,
-        teams_webhook_url=organisation.teams_webhook_url,
+        teams_webhook_url=organisation.teams_webhook_url if full else None,
+        has_teams_webhook=bool(organisation.teams_webhook_url),
         networks=[MembershipIO(code=m.network.code, role=m.role) for m in organisation.memberships],
         created_at=organisation.created_at,
         updated_at=organisation.updated_at,
@@ -80,8 +94,11 @@ class NetworkController(Controller):
     tags = ("directory",)
 
     @get("/", guards=[READ], summary="The three networks and their Teams webhooks")
-    async def list_networks(self, db_session: DbSession) -> list[NetworkOut]:
-        return [network_out(n) for n in await networks.list_networks(db_session)]
+    async def list_networks(
+        self, request: AuthedRequest, db_session: DbSession
+    ) -> list[NetworkOut]:
+        full = _sees_webhooks(request)
+        return [network_out(n, full=full) for n in await networks.list_networks(db_session)]
 
     @patch("/{code:str}", guards=[WRITE_DIRECTORY], summary="Set a network's Teams webhook")
     async def update_network(
@@ -96,6 +113,7 @@ class NetworkController(Controller):
             code=code,
             teams_webhook_url=data.teams_webhook_url,
             actor=_principal(request).actor,
+            allow_loopback_webhooks=_allow_loopback(request),
         )
         await db_session.commit()
         return network_out(network)
@@ -126,6 +144,7 @@ class OrganisationController(Controller):
     @get("/", guards=[READ], summary="Organisations, paged")
     async def list_organisations(
         self,
+        request: AuthedRequest,
         db_session: DbSession,
         network: NetworkFilter = None,
         page: PageNumber = 1,
@@ -135,7 +154,10 @@ class OrganisationController(Controller):
             db_session, network=network, page=page, page_size=page_size
         )
         return Page(
-            items=[organisation_out(o) for o in rows], total=total, page=page, page_size=page_size
+            items=[organisation_out(o, full=_sees_webhooks(request)) for o in rows],
+            total=total,
+            page=page,
+            page_size=page_size,
         )
 
     @post("/", guards=[WRITE_DIRECTORY], summary="Add an organisation")
@@ -146,16 +168,20 @@ class OrganisationController(Controller):
         data: JSONBody[OrganisationIn],
     ) -> OrganisationOut:
         organisation = await organisations.create_organisation(
-            db_session, data=data, actor=_principal(request).actor
+            db_session,
+            data=data,
+            actor=_principal(request).actor,
+            allow_loopback_webhooks=_allow_loopback(request),
         )
         await db_session.commit()
         return organisation_out(organisation)
 
     @get("/{organisation_id:int}", guards=[READ], summary="One organisation")
     async def get_organisation(
-        self, db_session: DbSession, organisation_id: FromPath[int]
+        self, request: AuthedRequest, db_session: DbSession, organisation_id: FromPath[int]
     ) -> OrganisationOut:
-        return organisation_out(await organisations.get_organisation(db_session, organisation_id))
+        found = await organisations.get_organisation(db_session, organisation_id)
+        return organisation_out(found, full=_sees_webhooks(request))
 
     @patch("/{organisation_id:int}", guards=[WRITE_DIRECTORY], summary="Change an organisation")
     async def update_organisation(
@@ -166,7 +192,11 @@ class OrganisationController(Controller):
         data: JSONBody[OrganisationPatch],
     ) -> OrganisationOut:
         organisation = await organisations.update_organisation(
-            db_session, organisation_id=organisation_id, patch=data, actor=_principal(request).actor
+            db_session,
+            organisation_id=organisation_id,
+            patch=data,
+            actor=_principal(request).actor,
+            allow_loopback_webhooks=_allow_loopback(request),
         )
         await db_session.commit()
         return organisation_out(organisation)

@@ -28,7 +28,12 @@ async def network_codes(session: AsyncSession) -> dict[str, int]:
 
 
 async def update_network(
-    session: AsyncSession, *, code: str, teams_webhook_url: str | None, actor: Actor
+    session: AsyncSession,
+    *,
+    code: str,
+    teams_webhook_url: str | None,
+    actor: Actor,
+    allow_loopback_webhooks: bool = False,
 ) -> Network:
     """Set or clear a network's Teams webhook."""
     network = await session.scalar(select(Network).where(Network.code == code.upper()))
@@ -36,7 +41,9 @@ async def update_network(
         raise NotFoundError(f"There is no network '{code}'; the networks are NIK, NONEMI and NIFS.")
     url = None
     if teams_webhook_url is not None and teams_webhook_url.strip():
-        url = _clean(validation.webhook_url, teams_webhook_url)
+        url = _clean(
+            validation.webhook_url, teams_webhook_url, allow_loopback=allow_loopback_webhooks
+        )
     if network.teams_webhook_url != url:
         network.teams_webhook_url = url
         record(

@@ -61,12 +61,17 @@ async def get_organisation(session: AsyncSession, organisation_id: int) -> Organ
 
 
 async def create_organisation(
-    session: AsyncSession, *, data: OrganisationIn, actor: Actor
+    session: AsyncSession,
+    *,
+    data: OrganisationIn,
+    actor: Actor,
+    allow_loopback_webhooks: bool = False,
 ) -> Organisation:
     """A new organisation with its memberships."""
     errors: list[str] = []
     values = _organisation_values(
         errors,
+        allow_loopback=allow_loopback_webhooks,
         name=data.name,
         kind=data.kind,
         organisation_number=data.organisation_number,
@@ -94,13 +99,20 @@ async def create_organisation(
 
 
 async def update_organisation(
-    session: AsyncSession, *, organisation_id: int, patch: OrganisationPatch, actor: Actor
+    session: AsyncSession,
+    *,
+    organisation_id: int,
+    patch: OrganisationPatch,
+    actor: Actor,
+    allow_loopback_webhooks: bool = False,
 ) -> Organisation:
     """Change the given fields; ``networks`` replaces the memberships."""
     organisation = await get_organisation(session, organisation_id)
     errors: list[str] = []
     given = {k: v for k, v in given_fields(patch) if k != "networks"}
-    values = _organisation_values(errors, partial=True, **given)
+    values = _organisation_values(
+        errors, partial=True, allow_loopback=allow_loopback_webhooks, **given
+    )
     memberships = None
     if patch.networks is not UNSET:
         memberships = await _memberships(session, patch.networks, errors)
@@ -159,7 +171,7 @@ async def delete_organisation(
 
 
 def _organisation_values(
-    errors: list[str], *, partial: bool = False, **given: Any
+    errors: list[str], *, partial: bool = False, allow_loopback: bool = False, **given: Any
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "name" in given or not partial:
@@ -187,6 +199,8 @@ def _organisation_values(
         raw = given[key]
         if raw is None or not str(raw).strip():
             values[key] = None
+        elif key == "teams_webhook_url":
+            collect(errors, values, key, check, raw, allow_loopback=allow_loopback)
         else:
             collect(errors, values, key, check, raw)
     return values

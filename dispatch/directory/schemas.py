@@ -8,40 +8,44 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from dispatch.lengths import Email, LanguageTag, Name, Number, OrganisationName, Phone, Url, Word
+
 
 class NetworkOut(msgspec.Struct):
     code: str
     name: str
     teams_webhook_url: str | None
+    """The webhook's address, for admins and coordinators only (null for other roles)."""
+    has_teams_webhook: bool = False
 
 
 class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
-    teams_webhook_url: str | None
+    teams_webhook_url: Url | None
     """An https address of the network's Teams Workflows webhook, or null to remove it."""
 
 
 class MembershipIO(msgspec.Struct):
-    code: str
+    code: Word
     """Network code: NIK, NONEMI or NIFS."""
-    role: str = "member"
+    role: Word = "member"
     """``member`` or ``observer``."""
 
 
 class OrganisationIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    kind: str
-    organisation_number: str | None = None
-    municipality_number: str | None = None
-    teams_webhook_url: str | None = None
+    name: OrganisationName
+    kind: Word
+    organisation_number: Number | None = None
+    municipality_number: Number | None = None
+    teams_webhook_url: Url | None = None
     networks: list[MembershipIO] = msgspec.field(default_factory=list)
 
 
 class OrganisationPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | UnsetType = UNSET
-    kind: str | UnsetType = UNSET
-    organisation_number: str | UnsetType | None = UNSET
-    municipality_number: str | UnsetType | None = UNSET
-    teams_webhook_url: str | UnsetType | None = UNSET
+    name: OrganisationName | UnsetType = UNSET
+    kind: Word | UnsetType = UNSET
+    organisation_number: Number | UnsetType | None = UNSET
+    municipality_number: Number | UnsetType | None = UNSET
+    teams_webhook_url: Url | UnsetType | None = UNSET
     networks: list[MembershipIO] | UnsetType = UNSET
     """Replaces the organisation's memberships when given."""
 
@@ -53,18 +57,20 @@ class OrganisationOut(msgspec.Struct):
     organisation_number: str | None
     municipality_number: str | None
     teams_webhook_url: str | None
+    """The webhook's address, for admins and coordinators only (null for other roles)."""
     networks: list[MembershipIO]
     created_at: datetime
     updated_at: datetime
+    has_teams_webhook: bool = False
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: int
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    language: str = "nb"
-    channels: list[str] | None = None
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    language: LanguageTag = "nb"
+    channels: list[Word] | None = None
     """``email`` and/or ``sms``; defaults to every channel the contact has an address for."""
     main_contact: bool = False
     active: bool = True
@@ -72,11 +78,11 @@ class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class ContactPatch(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: int | UnsetType = UNSET
-    name: str | UnsetType = UNSET
-    email: str | UnsetType | None = UNSET
-    phone: str | UnsetType | None = UNSET
-    language: str | UnsetType = UNSET
-    channels: list[str] | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+    email: Email | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    language: LanguageTag | UnsetType = UNSET
+    channels: list[Word] | UnsetType = UNSET
     main_contact: bool | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 

@@ -5,13 +5,12 @@ Every message is a sentence a coordinator can act on; the caller adds the field 
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from channels.teams import is_loopback_host, webhook_problem
 from dispatch.directory.models import Channel, MembershipRole, OrganisationKind
 from translations.locales import UnknownLanguageError, canonical_tag
 
@@ -119,25 +118,20 @@ def channels_fit(chosen: list[str], *, email: str | None, phone: str | None) -> 
     return problems
 
 
-def webhook_url(raw: str) -> str:
-    """A Teams webhook address: https, or http only to a loopback host (tests)."""
+def webhook_url(raw: str, *, allow_loopback: bool = False) -> str:
+    """A Teams webhook address: https on a Microsoft Workflows host; this machine only when
+    ``DISPATCH_ALLOW_LOOPBACK_WEBHOOKS`` allows it (tests and the demo)."""
     url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise InvalidValue(f"Teams webhook '{raw}' must be a full https:// address")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InvalidValue(f"Teams webhook '{raw}' must use https")
+    problem = webhook_problem(url, allow_loopback=allow_loopback)
+    if problem is not None:
+        shown = url if len(url) <= 80 else url[:80] + "…"
+        raise InvalidValue(f"Teams webhook '{shown}' {problem}")
     return url
 
 
 def is_loopback(host: str) -> bool:
     """Whether a host name or address is this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def text(raw: str, *, field: str, max_length: int) -> str:

@@ -49,6 +49,8 @@ async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checke
         errors.append("title is empty")
     elif len(title) > 300:
         errors.append("title is longer than 300 characters")
+    elif (found := v.control_character(title, breaks_allowed=False)) is not None:
+        errors.append(f"title contains the control character {found} (a title is one line)")
     networks_rows = (await session.scalars(select(Network).order_by(Network.id))).all()
     known = [n.code for n in networks_rows]
     networks = v.check_networks(errors, data.networks, known)

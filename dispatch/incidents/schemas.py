@@ -6,37 +6,39 @@ from datetime import datetime
 
 import msgspec
 
+from dispatch.lengths import Body, LanguageTag, Sms, Subject, Word
+
 
 class LanguageContent(msgspec.Struct, forbid_unknown_fields=True):
     """One language of a message. Which fields are needed depends on the channels."""
 
-    subject: str = ""
-    sms: str = ""
-    body: str = ""
-    instruction: str = ""
+    subject: Subject = ""
+    sms: Sms = ""
+    body: Body = ""
+    instruction: Body = ""
 
 
 class IncidentIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    networks: list[str]
-    message: dict[str, LanguageContent]
-    status: str = "actual"
-    severity: str = "severe"
-    urgency: str = "immediate"
-    certainty: str = "likely"
+    title: Subject
+    networks: list[Word]
+    message: dict[LanguageTag, LanguageContent]
+    status: Word = "actual"
+    severity: Word = "severe"
+    urgency: Word = "immediate"
+    certainty: Word = "likely"
     ack_required: bool = True
     ack_deadline_minutes: int = 30
     ack_deadline_seconds: int | None = None
     """For drills: a deadline in seconds (10 to 604800) instead of minutes."""
-    channels: list[str] = msgspec.field(default_factory=lambda: ["email", "sms", "teams"])
+    channels: list[Word] = msgspec.field(default_factory=lambda: ["email", "sms", "teams"])
 
 
 class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
-    message: dict[str, LanguageContent]
+    message: dict[LanguageTag, LanguageContent]
 
 
 class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
-    message: dict[str, LanguageContent] | None = None
+    message: dict[LanguageTag, LanguageContent] | None = None
 
 
 class SmsLanguage(msgspec.Struct):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Collection
 from enum import StrEnum
 
@@ -77,6 +78,18 @@ def check_deadline(errors: list[str], minutes: int, seconds: int | None = None) 
     return seconds
 
 
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def control_character(text: str, *, breaks_allowed: bool) -> str | None:
+    """The first control character in ``text`` (as ``U+000A``), or None. A subject is one line
+    (a line break in it would break every e-mail's header); longer texts may break lines."""
+    for char in text:
+        if unicodedata.category(char) == "Cc" and not (breaks_allowed and char in _LINE_BREAKS):
+            return f"U+{ord(char):04X}"
+    return None
+
+
 def check_message(
     errors: list[str],
     message: dict[str, LanguageContent],
@@ -99,6 +112,13 @@ def check_message(
             errors.append(f"message language {exc}")
             continue
         fields = {k: getattr(item, k).strip() for k in ("subject", "sms", "body", "instruction")}
+        for key, value in fields.items():
+            found = control_character(value, breaks_allowed=key != "subject")
+            if found is not None:
+                errors.append(
+                    f"{lang}: {key} contains the control character {found}"
+                    + (" (a subject is one line)" if key == "subject" else "")
+                )
         for key, limit in LIMITS.items():
             if len(fields[key]) > limit:
                 errors.append(f"{lang}: {key} is longer than {limit} characters")

@@ -8,27 +8,28 @@ from datetime import datetime
 import msgspec
 
 from dispatch.campaigns.models import Campaign
+from dispatch.lengths import Body, LanguageTag, Subject, Url, Word
 from dispatch.meetings.models import Meeting
 
 CHANNELS = ("email", "sms", "teams")
 
 
 class MeetingText(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    agenda: str = ""
+    title: Subject
+    agenda: Body = ""
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
+    kind: Word
     """``network`` (two a year) or ``topical`` (up to four, possibly for all networks)."""
-    networks: list[str]
+    networks: list[Word]
     starts_at: datetime
     ends_at: datetime
-    join_url: str
+    join_url: Url
     """The Teams meeting link (https)."""
-    content: dict[str, MeetingText]
+    content: dict[LanguageTag, MeetingText]
     """Title and agenda per language; each contact gets theirs or the closest one written."""
-    channels: list[str] = msgspec.field(default_factory=lambda: ["email", "teams"])
+    channels: list[Word] = msgspec.field(default_factory=lambda: ["email", "teams"])
     """Contacts without an e-mail address get an SMS whatever this says."""
     reminder_at: datetime | None = None
     """When to remind those who have not declined; the day before the start by default."""
@@ -37,13 +38,13 @@ class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
 class CallIn(msgspec.Struct, forbid_unknown_fields=True):
     """Call the incident's networks to an emergency meeting: one step, sensible defaults."""
 
-    join_url: str
+    join_url: Url
     starts_at: datetime | None = None
     """Thirty minutes from now by default."""
     duration_minutes: int = 60
-    agenda: dict[str, str] | None = None
+    agenda: dict[LanguageTag, Body] | None = None
     """Agenda per language; a standard emergency agenda in the incident's languages otherwise."""
-    channels: list[str] = msgspec.field(default_factory=lambda: list(CHANNELS))
+    channels: list[Word] = msgspec.field(default_factory=lambda: list(CHANNELS))
 
 
 @dataclass(slots=True)
@@ -67,7 +68,7 @@ class Attendee(msgspec.Struct):
     contact_id: int
     name: str
     organisation: str
-    networks: list[str]
+    networks: list[Word]
     answer: str
     via: str | None
     answered_at: datetime | None

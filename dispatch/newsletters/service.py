@@ -31,6 +31,7 @@ from dispatch.directory import validation
 from dispatch.directory.models import Contact, Network
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.incidents.audience import contact_rows
+from dispatch.lengths import Body, LanguageTag, Name, Subject, Word
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.newsletters.outbox import newsletter_items
 from dispatch.security.links import read_token
@@ -40,15 +41,15 @@ CHANNELS = ("email", "teams")
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True):
-    subject: str
-    body: str
+    subject: Subject
+    body: Body
 
 
 class NewsletterIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    networks: list[str]
-    content: dict[str, Section]
-    channels: list[str] = msgspec.field(default_factory=lambda: list(CHANNELS))
+    title: Name
+    networks: list[Word]
+    content: dict[LanguageTag, Section]
+    channels: list[Word] = msgspec.field(default_factory=lambda: list(CHANNELS))
 
 
 @dataclass(slots=True)

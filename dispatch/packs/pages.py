@@ -30,7 +30,7 @@ from litestar.response import Redirect
 
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
-from dispatch.member_pages import negotiate
+from dispatch.member_pages import client_address, negotiate
 from dispatch.packs import passedon, render, service
 from dispatch.packs.models import Pack
 from dispatch.security.links import read_token
@@ -105,8 +105,22 @@ async def _reporter(
         reporter = await passedon.reporter_of(db_session, pack.id, delivery_id)
     if reporter is None:
         throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-        await throttle.failed(request.client.host if request.client else "unknown", "pack")
+        if await throttle.failed(client_address(request), "pack"):
+            raise _TooManyGuesses
     return reporter
+
+
+class _TooManyGuesses(Exception):
+    """A wrong ``from`` token from a client that has sent too many."""
+
+
+def _too_many() -> Response[str]:
+    nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
+    answer = _html(
+        "pack_error.html", 429, private=True, lang="nb", dir="ltr", title=nb, nb=nb, en=en
+    )
+    answer.headers["Retry-After"] = "300"
+    return answer
 
 
 def _language_links(
@@ -231,7 +245,10 @@ async def pack_page(
         query = f"?from={token}" if token else ""
         return Redirect(f"/packs/{slug}/{found}{query}", status_code=301)
     pack, item, languages = found
-    reporter = await _reporter(request, db_session, pack, token)
+    try:
+        reporter = await _reporter(request, db_session, pack, token)
+    except _TooManyGuesses:
+        return _too_many()
     context = _language_context(pack, item, languages, token=token if reporter else None)
     if reporter is not None:
         context["reporting_for"] = translator(item.tag).gettext(
@@ -258,15 +275,11 @@ async def pack_passed_on(
     if found is None or isinstance(found, str):
         return _not_found()
     pack, item, languages = found
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    client = request.client.host if request.client else "unknown"
-    if await throttle.blocked(client, "pack"):
-        nb, en = "For mange forsøk. Prøv igjen senere.", "Too many attempts. Try again later."
-        return _html(
-            "pack_error.html", 429, private=True, lang="nb", dir="ltr", title=nb, nb=nb, en=en
-        )
     token = (data.get("from") or "").strip() or None
-    reporter = await _reporter(request, db_session, pack, token)
+    try:
+        reporter = await _reporter(request, db_session, pack, token)
+    except _TooManyGuesses:
+        return _too_many()
     t = translator(item.tag)
     context = _language_context(pack, item, languages, token=token if reporter else None)
     context["script"] = SCRIPT

@@ -6,41 +6,43 @@ from datetime import datetime
 
 import msgspec
 
+from dispatch.lengths import Body, LanguageTag, Name, Slug, Sms, Url, Word
+
 
 class Link(msgspec.Struct, forbid_unknown_fields=True):
     """A web link under a pack's text."""
 
-    url: str
-    label: str = ""
+    url: Url
+    label: Name = ""
 
 
 class PackLanguageIn(msgspec.Struct, forbid_unknown_fields=True):
     """One language of a pack: a title, a short text fit for one SMS, and the long text."""
 
-    title: str
-    short: str = ""
-    body: str = ""
+    title: Name
+    short: Sms = ""
+    body: Body = ""
     links: list[Link] = msgspec.field(default_factory=list)
 
 
 class PackIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    content: dict[str, PackLanguageIn]
-    slug: str | None = None
+    title: Name
+    content: dict[LanguageTag, PackLanguageIn]
+    slug: Slug | None = None
     """The public address (``/packs/<slug>``); made from the title when not given."""
 
 
 class ContentIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    short: str = ""
-    body: str = ""
+    title: Name
+    short: Sms = ""
+    body: Body = ""
     links: list[Link] = msgspec.field(default_factory=list)
     approved: bool = False
     """Only a coordinator may approve; a translator's text is always a draft."""
 
 
 class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
-    networks: list[str]
+    networks: list[Word]
 
 
 class SmsFit(msgspec.Struct):

@@ -16,6 +16,7 @@ from channels.providers import ProviderConfig
 from dispatch.audit.service import SYSTEM, Actor, record
 from dispatch.db.base import utcnow
 from dispatch.errors import InvalidInputError, NotFoundError
+from dispatch.lengths import Word
 from dispatch.providers import reasons
 from dispatch.providers.health import HealthCounters
 from dispatch.providers.models import ProviderState, SmsProviderState
@@ -123,7 +124,7 @@ class ProviderOut(msgspec.Struct):
 class ProviderPatch(msgspec.Struct, forbid_unknown_fields=True):
     """An admin's change: take a provider out or put it back, or give it another weight."""
 
-    state: str | None = None
+    state: Word | None = None
     weight: int | None = None
 
 

@@ -18,6 +18,7 @@ from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.errors import ConflictError, InvalidInputError
 from dispatch.security.models import ApiToken, Role, User, WebSession
+from dispatch.security.signin import HASHING
 
 TOKEN_PREFIX = "bv_"  # noqa: S105 - a marker that makes tokens recognisable, not a secret
 MIN_PASSWORD_LENGTH = 12
@@ -171,13 +172,16 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 async def authenticate_user(session: AsyncSession, *, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; the same work either way."""
+    """The active user with this e-mail and password, or None; the same work either way. The
+    argon2 check runs in the sign-in hashing pool, off the event loop (``SignInBusy`` when it
+    is full)."""
     address = email.strip().lower()
     user = await session.scalar(select(User).where(User.email == address))
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+        await HASHING.run(lambda: verify_password(_DUMMY_HASH, password))
         return None
-    return user if verify_password(user.password_hash, password) else None
+    stored = user.password_hash
+    return user if await HASHING.run(lambda: verify_password(stored, password)) else None
 
 
 async def start_web_session(session: AsyncSession, *, user: User, hours: float) -> str:

@@ -9,10 +9,17 @@ Two layers, both shared between processes (Redis in production, memory in the em
   one JSON value that each request decoded, extended and wrote back under a process-wide lock:
   at 1,000 requests a minute that is 1,000 numbers per request, and the benchmark found it
   taking a fifth of the acknowledgement endpoint's time (docs/performance.md);
-- ``GuessThrottle`` counts *failed* attempts — unknown ack tokens, bad webhook signatures — per
-  client and answers 429 once there are too many, so guessing is slowed to a crawl while honest
-  traffic is never counted. Each refusal is logged with a keyed hash of the address, not the
-  address itself.
+- ``GuessThrottle`` counts *failed* attempts — unknown link tokens, bad webhook signatures —
+  per client and answers 429 instead of 404/403 once there are too many. The token or signature
+  is checked first and only a failure is counted, so a genuine link or a provider's genuine
+  callback is always served, whatever others have failed from the same address (behind a
+  proxy, the address is the one in ``X-Forwarded-For`` only when the proxy is in
+  ``DISPATCH_TRUSTED_PROXIES``: ``dispatch serve`` tells uvicorn). Each refusal is logged with a
+  keyed hash of the address, not the address itself.
+
+Every count is one atomic ``INCR`` with its expiry set in the same ``MULTI`` (Redis), so
+processes counting at once never lose a failure, and a key never outlives its window.
+Sign-in has limits of its own, per address and per account (``dispatch.security.signin``).
 """
 
 from __future__ import annotations
@@ -25,27 +32,15 @@ from typing import Protocol
 import structlog
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
 
 from dispatch.settings import Settings
 
-STORE_NAME = "throttle"
-"""The store of the guess throttle's failure counts."""
 COUNTER_STATE_KEY = "dispatch_request_counter"
 THROTTLE_STATE_KEY = "dispatch_throttle"
 """Where the app keeps its ``GuessThrottle`` (failed guesses at links and signatures)."""
 log = structlog.get_logger("dispatch.throttle")
-
-
-def build_store(settings: Settings) -> Store:
-    """Redis when the broker is Redis (shared by every API process), memory otherwise."""
-    if settings.embedded_broker:
-        return MemoryStore()
-    return RedisStore.with_client(url=settings.broker_url, namespace="dispatch-throttle")
 
 
 def client_ref(secret: bytes, address: str) -> str:
@@ -58,6 +53,10 @@ class Counter(Protocol):
         """Add one to ``key`` (created with a lifetime of ``expires_in`` s); the new count."""
         ...
 
+    async def count(self, key: str) -> int:
+        """The count of ``key`` now (0 when it has none or its window ended)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -68,11 +67,16 @@ class RedisCounter:
         self.redis = Redis.from_url(url)
 
     async def hit(self, key: str, expires_in: int) -> int:
-        async with self.redis.pipeline(transaction=False) as pipe:
+        # MULTI/EXEC: the increment and the expiry land together or not at all.
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, expires_in, nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def count(self, key: str) -> int:
+        raw = await self.redis.get(key)
+        return int(raw) if raw is not None else 0
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -93,6 +97,10 @@ class MemoryCounter:
         if len(self.counts) > 10_000:  # forget the windows that have ended
             self.counts = {k: v for k, v in self.counts.items() if v[1] > now}
         return count + 1
+
+    async def count(self, key: str) -> int:
+        count, until = self.counts.get(key, (0, 0.0))
+        return count if until > time.monotonic() else 0
 
     async def close(self) -> None:
         return None
@@ -132,55 +140,23 @@ class PublicRateLimit:
 
 
 class GuessThrottle:
-    """Refuses a client after ``limit`` failures within ``window`` seconds.
+    """Counts a client's failures (per ``scope``) and says when there were too many: more than
+    ``limit`` within ``window`` seconds. Only failures are counted, after the check."""
 
-    Each process remembers what it last read of a client's count for ``recheck`` seconds, so
-    honest traffic costs no store round trip per request; a failure counted in another process
-    is seen here within that time, and one counted here at once."""
-
-    def __init__(
-        self,
-        store: Store,
-        *,
-        secret: str,
-        limit: int = 20,
-        window: int = 300,
-        recheck: float = 1.0,
-    ) -> None:
-        self.store = store
+    def __init__(self, counter: Counter, *, secret: str, limit: int = 20, window: int = 300):
+        self.counter = counter
         self.secret = secret.encode()
         self.limit = limit
         self.window = window
-        self.recheck = recheck
-        self._known: dict[str, tuple[int, float]] = {}
-
-    def _remember(self, key: str, count: int) -> None:
-        now = time.monotonic()
-        if len(self._known) > 10_000:
-            self._known = {k: v for k, v in self._known.items() if v[1] > now}
-        self._known[key] = (count, now + self.recheck)
 
     def client_ref(self, address: str) -> str:
         """A stable, keyed hash of the address for logs and keys (the address is personal data)."""
         return client_ref(self.secret, address)
 
-    async def blocked(self, address: str, scope: str) -> bool:
-        """Whether this client has failed too often recently."""
-        key = f"fail:{scope}:{self.client_ref(address)}"
-        known = self._known.get(key)
-        if known is None or known[1] <= time.monotonic():
-            raw = await self.store.get(key)
-            self._remember(key, int(raw) if raw is not None else 0)
-            known = self._known[key]
-        return known[0] >= self.limit
-
-    async def failed(self, address: str, scope: str) -> None:
-        """Count one failure (the count is approximate under races; that is enough here)."""
+    async def failed(self, address: str, scope: str) -> bool:
+        """Count one failure; True when the client is now over its limit (answer 429)."""
         ref = self.client_ref(address)
-        key = f"fail:{scope}:{ref}"
-        raw = await self.store.get(key)
-        count = (int(raw) if raw is not None else 0) + 1
-        await self.store.set(key, str(count), expires_in=self.window)
-        self._remember(key, count)
-        if count == self.limit:
+        count = await self.counter.hit(f"dispatch-fail:{scope}:{ref}", self.window)
+        if count == self.limit + 1:
             log.warning("throttled_guessing", scope=scope, client=ref, failures=count)
+        return count > self.limit

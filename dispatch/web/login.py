@@ -11,8 +11,9 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
 from dispatch.db.session import DbSession
+from dispatch.member_pages import client_address
 from dispatch.security.service import authenticate_user, end_web_session, start_web_session
-from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
+from dispatch.security.signin import SignInBusy, SignInLimits
 from dispatch.web.auth import (
     CSRF_FIELD,
     DASHBOARD,
@@ -27,10 +28,9 @@ from dispatch.web.auth import (
 from dispatch.web.render import gettext_for, page
 
 log = structlog.get_logger("dispatch.web")
-
-
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+SIGNIN_STATE_KEY = "dispatch_signin_limits"
+LOGIN_MAX_BODY = 64 * 1024
+"""``/login`` is public: a larger body is refused with 413 before it is read."""
 
 
 def _form(
@@ -52,7 +52,7 @@ async def login_page(request: Request[Any, Any, State]) -> Template:
     return _form(request)
 
 
-@post("/login", include_in_schema=False)
+@post("/login", include_in_schema=False, request_max_body_size=LOGIN_MAX_BODY)
 async def login(request: Request[Any, Any, State], db_session: DbSession) -> Template | Redirect:
     """Check the password; on success set the session cookie and go where the user was going."""
     form = await request.form()
@@ -70,17 +70,28 @@ async def login(request: Request[Any, Any, State], db_session: DbSession) -> Tem
             email=email,
             status_code=403,
         )
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    if await throttle.blocked(_client(request), "login"):
+    limits: SignInLimits = request.app.state[SIGNIN_STATE_KEY]
+    client = client_address(request)
+    if await limits.refused(client, email):
         return _form(
             request,
             error=_("Too many failed attempts. Wait a few minutes and try again."),
             email=email,
             status_code=429,
         )
-    user = await authenticate_user(db_session, email=email, password=password)
+    try:
+        user = await authenticate_user(db_session, email=email, password=password)
+    except SignInBusy:
+        answer = _form(
+            request,
+            error=_("Too many people are signing in right now. Try again in a moment."),
+            email=email,
+            status_code=503,
+        )
+        answer.headers["Retry-After"] = "5"
+        return answer
     if user is None:
-        await throttle.failed(_client(request), "login")
+        await limits.failed(client, email)
         log.info("sign_in_failed")
         return _form(
             request,
@@ -96,7 +107,7 @@ async def login(request: Request[Any, Any, State], db_session: DbSession) -> Tem
     )
 
 
-@post("/logout", include_in_schema=False)
+@post("/logout", include_in_schema=False, request_max_body_size=LOGIN_MAX_BODY)
 async def logout(request: Request[Any, Any, State], db_session: DbSession) -> Redirect:
     """End the session everywhere the cookie is; needs the session's CSRF token."""
     token = request.cookies.get(SESSION_COOKIE, "")

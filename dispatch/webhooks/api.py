@@ -25,6 +25,7 @@ from dispatch.db.session import DbSession
 from dispatch.delivery import events, fallback
 from dispatch.delivery.sources import Sources
 from dispatch.inbound.router import InboundRouter
+from dispatch.member_pages import client_address
 from dispatch.requests import channels_of, enqueuer_of
 from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
@@ -44,12 +45,6 @@ async def verified(
     if provider is None:
         raise NotFoundException(f"There is no SMS provider called {name!r}.")
     settings: Settings = request.app.state["settings"]
-    throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-    client = request.client.host if request.client else "unknown"
-    if await throttle.blocked(client, name):
-        raise TooManyRequestsException(
-            "Too many requests with a bad signature", headers={"Retry-After": str(throttle.window)}
-        )
     query = f"?{request.url.query}" if request.url.query else ""
     incoming = WebhookRequest(
         url=settings.base_url.rstrip("/") + request.url.path + query,
@@ -57,7 +52,14 @@ async def verified(
         body=await request.body(),
     )
     if not provider.verify(incoming):
-        await throttle.failed(client, name)
+        # Checked first, counted only when it fails: a genuine callback is never refused for
+        # what others sent from the same address.
+        throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+        if await throttle.failed(client_address(request), name):
+            raise TooManyRequestsException(
+                "Too many requests with a bad signature",
+                headers={"Retry-After": str(throttle.window)},
+            )
         raise PermissionDeniedException(f"The request is not signed by the provider {name!r}")
     return provider, incoming
 

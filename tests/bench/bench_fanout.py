@@ -290,7 +290,7 @@ def _fanout_and_acks(
             bench_acks.run_acks(
                 s.base,
                 s.headers,
-                secret="test-stack-secret",
+                secret="test-stack-secret-of-at-least-32-bytes",
                 auth_token=twilio.auth_token,
                 api_pid=s.api.popen.pid,
                 profiler=profiler,

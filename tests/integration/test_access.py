@@ -216,3 +216,105 @@ async def test_numbers_no_row_can_have_are_refused_not_crashed_on(viewer_client:
     deep = await viewer_client.get("/api/v1/incidents", params={"page": 10**15, "page_size": 500})
     assert deep.status_code == 422
     assert (await viewer_client.get("/api/v1/incidents", params={"page": 10**6})).status_code == 200
+
+
+PUBLIC_PAGES = {
+    "/health",
+    "/health/ready",
+    "/webhooks/{name:str}/sms",
+    "/webhooks/{name:str}/status",
+    "/ack/{token:str}",
+    "/packs/{name:str}",
+    "/packs/{slug:str}/{lang:str}",
+    "/confirm/{token:str}",
+    "/changes",
+    "/unsubscribe/{token:str}",
+    "/newsletter/contribute",
+    "/meetings/answer/{token:str}",
+    "/meetings/answer/{token:str}/invitation.ics",
+    "/login",
+    "/logout",
+}
+"""Routes outside the API that anyone may call: members' pages, webhooks, sign-in. Each checks
+its own link token or signature; a new route is not public unless it is named here."""
+_OPEN_PREFIXES = ("/schema", "/static/")
+
+
+def page_routes(app: Litestar) -> list[tuple[str, str, frozenset[Role]]]:
+    """Every (method, path, allowed roles) of every other route of the app (the dashboard's
+    pages and HTMX fragments), read from the app; each must have one role guard."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        if route.path.startswith("/api/v1") or route.path == "/metrics":
+            continue
+        if route.path in PUBLIC_PAGES or route.path.startswith(_OPEN_PREFIXES):
+            continue
+        path = _PARAM.sub(lambda m: "1" if m.group(2) == "int" else "x", route.path)
+        for handler in route.route_handlers:
+            guards = [
+                g
+                for layer in handler.ownership_layers
+                for g in (layer.guards or [])
+                if isinstance(g, RoleGuard)
+            ]
+            for method in sorted(handler.http_methods - {"HEAD", "OPTIONS"}):
+                assert len(guards) == 1, (
+                    f"{method} {route.path} is not public and has no role guard"
+                )
+                found.append((method, path, guards[0].allowed))
+    return found
+
+
+async def test_every_dashboard_page_checks_the_session_and_the_role(
+    app: Litestar, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The dashboard's matrix: every page and fragment × no session, an ended session, and a
+    session of each role (with its CSRF token, so only the role decides)."""
+    from dispatch.security.service import create_user, end_web_session, start_web_session
+    from dispatch.web.auth import CSRF_HEADER, SESSION_COOKIE, csrf_for
+
+    secret = app.state["settings"].secret_key
+    cookies: dict[Role, str] = {}
+    async with sessionmaker() as session, session.begin():
+        for role in Role:
+            user = await create_user(
+                session,
+                email=f"{role.value}@helsedir.example",
+                role=role,
+                password="a long enough password",
+                actor=Actor("t"),
+            )
+            cookies[role] = await start_web_session(session, user=user, hours=1)
+        ended = await start_web_session(session, user=user, hours=1)
+    async with sessionmaker() as session, session.begin():
+        await end_web_session(session, ended)
+    routes = page_routes(app)
+    assert len(routes) >= 26
+    checked = 0
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+    ) as client:
+
+        async def call(method: str, path: str, cookie: str | None) -> int:
+            headers = {"Sec-Fetch-Site": "same-origin", "Origin": "https://testserver"}
+            if cookie is not None:
+                headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+                headers[CSRF_HEADER] = csrf_for(secret, cookie)
+            answer = await client.request(method, path, headers=headers, data={})
+            return answer.status_code
+
+        for method, path, allowed in routes:
+            for cookie in (None, ended):
+                status = await call(method, path, cookie)
+                assert status in (303, 401), f"{method} {path} without a session gave {status}"
+            for role, cookie in cookies.items():
+                status = await call(method, path, cookie)
+                if role in allowed:
+                    assert status not in (401, 403), f"{role} was refused {method} {path}"
+                    assert status < 500, f"{role}: {method} {path} gave {status}"
+                else:
+                    assert status == 403, f"{role} got {status} for {method} {path}"
+                checked += 1
+    print(f"\ndashboard matrix: {len(routes)} routes, {checked} role calls")

@@ -64,7 +64,7 @@ from tests.processes import (
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(240)]
 
 MEMBERS = 2_000
-SECRET = "test-stack-secret"
+SECRET = "test-stack-secret-of-at-least-32-bytes"
 """``stack_env``'s DISPATCH_SECRET_KEY, the same in every process."""
 HANDED_OVER = ("sent", "delivered")
 ACK_LINK = re.compile(r"/ack/([0-9a-z]+\.[A-Za-z0-9_-]+)")

@@ -52,9 +52,11 @@ def hidden(html: str, name: str) -> str:
     return found.group(1)
 
 
-def anonymous(app: Litestar) -> httpx.AsyncClient:
+def anonymous(app: Litestar, client: tuple[str, int] = ("127.0.0.1", 123)) -> httpx.AsyncClient:
     # https: the session cookie is Secure, and httpx (like a browser) keeps it off plain http.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=client), base_url="https://testserver"
+    )
 
 
 async def sign_in(
@@ -186,17 +188,31 @@ async def test_a_wrong_password_or_a_forged_form_signs_no_one_in(
         assert await count(session, WebSession) == 0
 
 
-async def test_sign_in_stops_answering_after_many_wrong_passwords(
+async def test_sign_in_limits_lock_out_the_guesser_not_the_person(
     app: Litestar, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     await add_user(sessionmaker, "kari@helsedir.example", Role.COORDINATOR)
-    async with anonymous(app) as client:
-        for _ in range(20):
+    await add_user(sessionmaker, "ola@helsedir.example", Role.COORDINATOR)
+    guesser = ("198.51.100.7", 40000)
+    async with anonymous(app, client=guesser) as client:
+        # Given ten wrong passwords for Kari's account from one address,
+        for _ in range(10):
             assert (await sign_in(client, "kari@helsedir.example", "guess")).status_code == 401
-        # Now even the right password is refused until the window has passed.
+        # that address gets no more tries at her account, even with the right password,
         refused = await sign_in(client, "kari@helsedir.example")
         assert refused.status_code == 429
         assert "bv_session" not in refused.headers.get("set-cookie", "")
+        # and ten more at other accounts close it for every account.
+        for n in range(10):
+            assert (await sign_in(client, f"x{n}@helsedir.example", "guess")).status_code == 401
+        assert (await sign_in(client, "ola@helsedir.example")).status_code == 429
+    # Kari herself, from an address that has not failed, still gets in,
+    async with anonymous(app, client=("203.0.113.20", 40000)) as client:
+        assert (await sign_in(client, "kari@helsedir.example")).status_code == 303
+    # while another guesser's address gets one wrong try at her account, no more.
+    async with anonymous(app, client=("192.0.2.99", 40000)) as client:
+        assert (await sign_in(client, "kari@helsedir.example", "guess")).status_code == 401
+        assert (await sign_in(client, "kari@helsedir.example", "guess")).status_code == 429
 
 
 async def test_next_never_leads_off_the_site(

@@ -43,10 +43,11 @@ async def test_network_webhook_must_be_https_except_on_loopback(coordinator_clie
     assert "must use https" in bad.json()["detail"]
 
     good = await coordinator_client.patch(
-        "/api/v1/networks/nik", json={"teams_webhook_url": "https://prod.workflows.example/hook"}
+        "/api/v1/networks/nik",
+        json={"teams_webhook_url": "https://prod-01.westeurope.logic.azure.com/hook"},
     )
     assert good.status_code == 200
-    assert good.json()["teams_webhook_url"] == "https://prod.workflows.example/hook"
+    assert good.json()["teams_webhook_url"] == "https://prod-01.westeurope.logic.azure.com/hook"
 
     loopback = await coordinator_client.patch(
         "/api/v1/networks/NIFS", json={"teams_webhook_url": "http://127.0.0.1:9999/teams"}

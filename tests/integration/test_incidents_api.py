@@ -132,6 +132,17 @@ async def test_preview_counts_and_writes_nothing(
         ({"message": {"nb": {"subject": "s", "body": "b"}}}, "sms is empty"),
         ({"status": "drill"}, "status 'drill' must be one of"),
         ({"channels": ["fax"]}, "channel 'fax'"),
+        # A line break in a subject passed and then failed every e-mail's header.
+        (
+            {
+                "message": {
+                    "nb": {"subject": "Varsel\r\nBcc: x@evil.example", "sms": "s", "body": "b"}
+                }
+            },
+            "subject contains the control character U+000D",
+        ),
+        ({"message": {"nb": {"subject": "s", "sms": "s", "body": "b\x07"}}}, "U+0007"),
+        ({"title": "Utbrudd\nav meslinger"}, "title contains the control character U+000A"),
     ],
 )
 @pytest.mark.usefixtures("demo")

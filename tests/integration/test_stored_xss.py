@@ -47,7 +47,8 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
             actor=Actor("test"),
         )  # fmt: skip
     await coordinator_client.patch(
-        "/api/v1/networks/NIK", json={"teams_webhook_url": "https://teams.example/hook"}
+        "/api/v1/networks/NIK",
+        json={"teams_webhook_url": "https://prod-01.westeurope.logic.azure.com/hook"},
     )
     declared = await coordinator_client.post(
         "/api/v1/incidents",

@@ -454,7 +454,7 @@ def test_env_example_gives_each_default_in_a_comment() -> None:
 
 def test_env_example_values_are_valid_settings() -> None:
     environ = {name: value for name, value, _ in env_example() if name.startswith(PREFIX)}
-    environ[f"{PREFIX}SECRET_KEY"] = "test-secret"
+    environ[f"{PREFIX}SECRET_KEY"] = "test-secret-of-at-least-thirty-two-bytes"
     Settings.from_env(environ)
 
 

@@ -6,10 +6,12 @@ import pytest
 
 from dispatch.settings import Settings, SettingsError
 
+STRONG = "test-secret-of-at-least-thirty-two-bytes"
+
 
 def from_env(**variables: str) -> Settings:
     """Settings from exactly these variables, with a secret key so nothing is written to var/."""
-    return Settings.from_env({"DISPATCH_SECRET_KEY": "test-secret", **variables})
+    return Settings.from_env({"DISPATCH_SECRET_KEY": STRONG, **variables})
 
 
 def test_defaults_give_the_embedded_mode() -> None:
@@ -21,7 +23,7 @@ def test_defaults_give_the_embedded_mode() -> None:
     assert settings.smtp_starttls is True
     assert settings.log_json is True
     assert settings.log_level == "INFO"
-    assert settings.secret_key == "test-secret"
+    assert settings.secret_key == STRONG
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,7 @@ def test_smtp_port_out_of_range_is_refused(port: str) -> None:
 
 
 def test_several_api_processes_need_a_redis_broker() -> None:
-    env = {"DISPATCH_API_PROCESSES": "2", "DISPATCH_SECRET_KEY": "k"}
+    env = {"DISPATCH_API_PROCESSES": "2", "DISPATCH_SECRET_KEY": STRONG}
     with pytest.raises(SettingsError, match="needs DISPATCH_BROKER_URL=redis"):
         Settings.from_env(env)
     redis = Settings.from_env({**env, "DISPATCH_BROKER_URL": "redis://127.0.0.1:6379/0"})
@@ -140,3 +142,25 @@ def test_the_api_pool_size_is_read_and_must_be_positive() -> None:
     assert Settings.from_env(env).api_pool_size == 32
     with pytest.raises(SettingsError, match="DISPATCH_API_POOL_SIZE must be at least 1"):
         Settings.from_env({"DISPATCH_API_POOL_SIZE": "0", "DISPATCH_SECRET_KEY": "k"})
+
+
+@pytest.mark.parametrize(
+    "production",
+    [
+        {"DISPATCH_DATABASE_URL": "postgresql+asyncpg://db.example/dispatch"},
+        {"DISPATCH_BROKER_URL": "redis://127.0.0.1:6379/0"},
+        {"DISPATCH_BASE_URL": "https://varsling.example"},
+    ],
+)
+def test_a_weak_secret_key_stops_production_from_starting(production: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match=r"DISPATCH_SECRET_KEY is 1 bytes; .* at least 32"):
+        Settings.from_env({"DISPATCH_SECRET_KEY": "x", **production})
+    assert Settings.from_env({"DISPATCH_SECRET_KEY": "k" * 32, **production}).secret_key
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    settings = from_env(DISPATCH_TRUSTED_PROXIES=" 10.0.0.0/8, 192.0.2.7 ,fd00::/8")
+    assert settings.trusted_proxy_list() == ["10.0.0.0/8", "192.0.2.7", "fd00::/8"]
+    assert from_env().trusted_proxy_list() == []
+    with pytest.raises(SettingsError, match="DISPATCH_TRUSTED_PROXIES: 'ingress' is not"):
+        from_env(DISPATCH_TRUSTED_PROXIES="10.0.0.0/8,ingress")

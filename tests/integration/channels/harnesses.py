@@ -220,7 +220,7 @@ class TeamsHarness(Harness):
 
     def __init__(self, receiver: TeamsReceiver) -> None:
         self.receiver = receiver
-        self.channel = TeamsChannel(timeout=5)
+        self.channel = TeamsChannel(timeout=5, allow_loopback=True)
 
     def address(self, name: str) -> str:
         return self.receiver.url(f"/workflows/{name}")

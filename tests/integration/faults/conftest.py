@@ -269,7 +269,7 @@ class FaultStack:
         assert [m for m in members if m != "beredskap@helsedir.example"] == []
         assert re.findall(r"\+47\d{8}", logs) == []
         token = self.cluster.headers["Authorization"].removeprefix("Bearer ")
-        for secret in (self.twilio.auth_token, "test-stack-secret", token):
+        for secret in (self.twilio.auth_token, "test-stack-secret-of-at-least-32-bytes", token):
             assert secret not in logs
 
 

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 SECONDS = float(os.environ.get("DISPATCH_LOAD_SECONDS", "60"))
 RATE = 15.0
 """Each kind of request per second: 15 link acknowledgements and 15 SMS replies."""
-SECRET = "test-stack-secret"
+SECRET = "test-stack-secret-of-at-least-32-bytes"
 
 
 async def _steady(

@@ -298,15 +298,31 @@ def test_channels_fit_needs_at_least_one_channel() -> None:
     ("raw", "expected"),
     [
         ("https://x.webhook.office.com/abc", "https://x.webhook.office.com/abc"),
-        ("  https://a.example/hook  ", "https://a.example/hook"),
+        ("  https://a.logic.azure.com/hook  ", "https://a.logic.azure.com/hook"),
         ("http://127.0.0.1:8000/hook", "http://127.0.0.1:8000/hook"),
         ("http://127.5.6.7/hook", "http://127.5.6.7/hook"),
         ("http://[::1]:9000/hook", "http://[::1]:9000/hook"),
         ("http://localhost:8080/hook", "http://localhost:8080/hook"),
     ],
 )
-def test_webhook_url_accepts_https_and_loopback_http(raw: str, expected: str) -> None:
-    assert validation.webhook_url(raw) == expected
+def test_webhook_url_accepts_workflows_hosts_and_loopback_where_allowed(
+    raw: str, expected: str
+) -> None:
+    assert validation.webhook_url(raw, allow_loopback=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("https://a.example/hook", "must be a Microsoft Teams Workflows address"),
+        ("http://127.0.0.1:6379/", "must not point at this server"),
+        ("https://169.254.169.254/latest/meta-data/", "must be a Microsoft Teams Workflows"),
+        ("https://kubernetes.default.svc/api", "must be a Microsoft Teams Workflows"),
+    ],
+)
+def test_webhook_url_refuses_other_hosts_and_loopback_by_default(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidValue, match=reason):
+        validation.webhook_url(raw)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import pytest
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.stores.memory import MemoryStore
 
 from dispatch.security.throttle import (
     COUNTER_STATE_KEY,
@@ -52,24 +51,22 @@ async def test_memory_counter_starts_a_new_window_when_the_old_one_ends() -> Non
     assert await counter.hit("k", 60) == 1
 
 
-async def test_a_failure_counted_in_another_process_is_seen_within_the_recheck_time() -> None:
-    store = MemoryStore()
-    here = GuessThrottle(store, secret="s", limit=2, recheck=3600)
-    there = GuessThrottle(store, secret="s", limit=2)
-    assert not await here.blocked("192.0.2.7", "ack")  # remembered as 0 for an hour
-    await there.failed("192.0.2.7", "ack")
-    await there.failed("192.0.2.7", "ack")
-    assert await there.blocked("192.0.2.7", "ack")  # counted there: known there at once
-    assert not await here.blocked("192.0.2.7", "ack")  # not yet here
-    here.recheck = 0.0
-    here._known.clear()
-    assert await here.blocked("192.0.2.7", "ack")
+async def test_memory_counter_reads_a_count_until_its_window_ends() -> None:
+    counter = MemoryCounter()
+    assert await counter.count("k") == 0
+    await counter.hit("k", 60)
+    await counter.hit("k", 60)
+    assert await counter.count("k") == 2
+    counter.counts["k"] = (2, 0.0)
+    assert await counter.count("k") == 0
 
 
-@pytest.mark.parametrize("failures", [19, 20])
-async def test_failures_counted_here_block_at_once(failures: int) -> None:
-    throttle = GuessThrottle(MemoryStore(), secret="s", recheck=3600)
-    assert not await throttle.blocked("192.0.2.7", "ack")
-    for _ in range(failures):
-        await throttle.failed("192.0.2.7", "ack")
-    assert await throttle.blocked("192.0.2.7", "ack") == (failures >= 20)
+@pytest.mark.parametrize(("failures", "over"), [(20, False), (21, True)])
+async def test_the_failure_past_the_limit_is_the_first_refused(failures: int, over: bool) -> None:
+    throttle = GuessThrottle(MemoryCounter(), secret="s")
+    answers = [await throttle.failed("192.0.2.7", "ack") for _ in range(failures)]
+    assert answers[-1] is over
+    assert not any(answers[:20])
+    # Another address and another kind of link keep their own counts.
+    assert not await throttle.failed("192.0.2.8", "ack")
+    assert not await throttle.failed("192.0.2.7", "confirm")
