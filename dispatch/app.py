@@ -66,6 +66,7 @@ from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
+from dispatch.web import sign_in_state
 from dispatch.webhooks.api import (
     ROUTER_STATE_KEY,
     SOURCES_STATE_KEY,
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(
                     store, secret=settings.secret_key
                 ),
+                **sign_in_state(settings, store),
             }
         ),
         logging_config=None,

@@ -156,9 +156,12 @@ async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+SECRET_KEY = "test-secret-key"
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key", log_json=True)
+    return Settings(database_url=database_url, secret_key=SECRET_KEY, log_json=True)
 
 
 class RecordingEnqueuer:

@@ -23,7 +23,7 @@ from tests.processes import Process, free_port, wait_until
 
 HERE = Path(__file__).parent / "oidc"
 CLIENT_ID = "beredskapsvarsling"
-CLIENT_SECRET = "test-client-secret-for-the-loopback-provider"  # noqa: S105 - a test's own
+CLIENT_SECRET = "test-client-secret-for-the-loopback-provider"
 
 
 def signing_key(kid: str) -> dict[str, Any]:
@@ -90,8 +90,9 @@ class OidcProvider:
         self.keys = [signing_key(f"key-{len(self.keys) + 1}")]
         self.start()
 
-    def tamper(self, **change: Any) -> None:
-        """The next ID token is changed (``claim=``/``value=``) or signed with a foreign key."""
+    def tamper(self, claims: dict[str, Any] | None = None, *, foreign_key: bool = False) -> None:
+        """The next ID token gets ``claims`` replaced, or is signed with an unpublished key."""
+        change = {"foreign_key": True} if foreign_key else {"claims": claims or {}}
         answer = httpx.post(f"{self.issuer}/__test/tamper", json=change, timeout=5)
         assert answer.status_code == 204
 

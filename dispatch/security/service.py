@@ -174,7 +174,8 @@ async def authenticate_user(session: AsyncSession, *, email: str, password: str)
     """The active user with this e-mail and password, or None; the same work either way."""
     address = email.strip().lower()
     user = await session.scalar(select(User).where(User.email == address))
-    if user is None or not user.active:
+    if user is None or not user.active or user.password_hash is None:
+        # Unknown, switched off, or signing in only through single sign-on.
         verify_password(_DUMMY_HASH, password)
         return None
     return user if verify_password(user.password_hash, password) else None

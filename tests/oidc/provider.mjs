@@ -6,8 +6,8 @@
 // Any login is accepted by the provider's development sign-in form (the password is ignored);
 // the claims of a login named in "accounts" go into its ID token, like Entra ID's app roles.
 //
-// POST /__test/tamper {"claim": "aud"|"iss"|"nonce", "value": ...} or {"foreign_key": true}
-// makes the next token response carry an ID token changed that way and signed again with the
+// POST /__test/tamper {"claims": {"aud": ..., "azp": ...}} or {"foreign_key": true} makes the
+// next token response carry an ID token with those claims replaced and signed again with the
 // provider's own key (or with a key it never published): what an attacker in the middle or a
 // confused provider would hand the service. The provider itself is unchanged.
 import { readFileSync } from 'node:fs';
@@ -77,7 +77,7 @@ async function resign(idToken, change) {
     const { privateKey } = await jose.generateKeyPair(header.alg, { extractable: true });
     key = privateKey;
   } else {
-    claims[change.claim] = change.value;
+    Object.assign(claims, change.claims);
     const jwk = config.keys.find((k) => k.kid === header.kid);
     key = await jose.importJWK(jwk, header.alg);
   }
