@@ -18,6 +18,7 @@ the person reads. Authlib's, joserfc's and httpx's errors are translated at this
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,12 @@ import httpx
 from authlib.integrations.base_client import BaseApp, OAuthError
 from authlib.integrations.base_client.async_app import AsyncOAuth2Mixin
 from authlib.integrations.base_client.async_openid import AsyncOpenIDMixin
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.9 would rather use the httpx2 fork; httpx is this service's HTTP client, and
+    # Authlib still supports it (it warns at import that the fallback will go in a later major).
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 from email_validator import EmailNotValidError, validate_email
 from joserfc.errors import JoseError
 from sqlalchemy import select

@@ -189,9 +189,9 @@ async def code_submit(
             status_code=409,
         )
     if not accepted:
-        await db_session.rollback()
+        await db_session.rollback()  # a wrong code writes nothing (the user row is expired now)
         await throttle.failed(account, "factor")
-        log.info("factor_failed", user_id=pending.user.id)
+        log.info("factor_failed", account=account)
         return _code_form(
             request,
             error=_("That code is not right, or it was used already. Try the next one."),
