@@ -10,10 +10,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-unit lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
+OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
+
+.PHONY: help install run test test-unit test-provider lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
 help: ## Show the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,8 +33,13 @@ run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLit
 	$(BIN)/dispatch demo
 	$(BIN)/dispatch serve --host 127.0.0.1 --port 8000
 
-test: install ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
+test: install test-provider ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
 	$(BIN)/pytest
+
+test-provider: ## Install the OpenID provider the sign-in tests run (oidc-provider from npm, into tests/oidc)
+	@if [ -f $(OIDC_PROVIDER) ]; then :; \
+	elif command -v npm >/dev/null; then npm ci --prefix tests/oidc --no-audit --no-fund; \
+	else echo "npm is missing: the single sign-on tests will skip (and fail under CI=true)"; fi
 
 test-unit: install ## Run only the unit tests (no servers needed)
 	$(BIN)/pytest tests/unit

@@ -70,6 +70,7 @@ from dispatch.security.signin import SignInLimits
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
+from dispatch.web import sign_in_state
 from dispatch.web.login import SIGNIN_STATE_KEY
 from dispatch.webhooks.api import (
     ROUTER_STATE_KEY,
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                     counter, secret=settings.secret_key
                 ),
                 SIGNIN_STATE_KEY: SignInLimits(counter, secret=settings.secret_key),
+                **sign_in_state(settings, counter),
             }
         ),
         logging_config=None,

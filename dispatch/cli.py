@@ -18,6 +18,7 @@ from dispatch.audit.service import CLI
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
 from dispatch.errors import DomainError
+from dispatch.security.models import Role
 from dispatch.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -209,7 +210,55 @@ def user_create(email: str, role: str) -> None:
         return created.id
 
     user_id = _run_in_session(work)
+    settings = _settings()
     click.echo(f"User {user_id} created with role {role}.")
+    click.echo(_next_steps(settings, email, parse_role(role)))
+
+
+def _next_steps(settings: Settings, email: str, role: Role) -> str:
+    """What the new person must do to get in, for whoever runs the command to pass on."""
+    from dispatch.security.factors import ROLES_WITH_FACTOR
+
+    login = f"{settings.base_url}/login"
+    if not settings.local_login:
+        return (
+            f"Passwords are switched off (DISPATCH_LOCAL_LOGIN=false): {email} signs in with "
+            f"the organisation's account at {login}, and needs a role there "
+            f"({settings.oidc_roles_claim} claim); this password is not used."
+        )
+    if role in ROLES_WITH_FACTOR:
+        return (
+            f"Next: {email} signs in at {login} with this password, then sets up an "
+            "authenticator app on their phone (a QR code is shown once), types its six-digit "
+            "code, and keeps the ten recovery codes shown once. Until then the account can do "
+            "nothing."
+        )
+    return f"Next: {email} signs in at {login} with this password."
+
+
+@user.command("reset-factor")
+@click.option("--email", required=True)
+def user_reset_factor(email: str) -> None:
+    """Forget a user's authenticator app and recovery codes (a lost phone, a new secret key);
+    they set up a new one at their next sign-in."""
+    from sqlalchemy import select
+
+    from dispatch.security.factors import reset_factor
+    from dispatch.security.models import User
+
+    async def work(session: AsyncSession) -> bool:
+        found = await session.scalar(select(User).where(User.email == email.strip().lower()))
+        if found is None:
+            return False
+        await reset_factor(session, user=found, actor=CLI)
+        return True
+
+    if not _run_in_session(work):
+        raise click.ClickException(f"There is no user {email}.")
+    click.echo(
+        f"The authenticator app and recovery codes of {email} are forgotten; they set up a new "
+        "app at their next sign-in, after their password."
+    )
 
 
 @main.command("import")
@@ -274,6 +323,10 @@ def demo() -> None:
     click.echo(
         f"Demo coordinator: sign in at {settings.base_url}/login as {DEMO_USER} "
         f"with the password {password}"
+    )
+    click.echo(
+        "  Coordinators also give a code from an authenticator app: the first sign-in shows "
+        "a QR code to scan (or a key to type) in one."
     )
 
 

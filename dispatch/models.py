@@ -20,7 +20,7 @@ from dispatch.newsletters.models import NewsletterContribution
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn
 from dispatch.providers.models import SmsProviderState
 from dispatch.replycodes.models import ReplyCode
-from dispatch.security.models import ApiToken, User, WebSession
+from dispatch.security.models import ApiToken, RecoveryCode, User, WebSession
 
 __all__ = [
     "Acknowledgement",
@@ -48,6 +48,7 @@ __all__ = [
     "PackPublication",
     "PassedOn",
     "Recipient",
+    "RecoveryCode",
     "ReplyCode",
     "SandboxMessage",
     "ScheduledExercise",

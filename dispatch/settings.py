@@ -7,12 +7,14 @@ Every field has a default that makes the embedded mode work on a fresh machine: 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.providers import ProviderConfig, ProviderConfigError, parse_providers
 
@@ -145,6 +147,27 @@ class Settings:
     session_hours: float = 12.0
     """Hours a dashboard sign-in lasts; signing out ends it at once."""
 
+    oidc_issuer: str = ""
+    """OpenID Connect issuer for single sign-on (Entra ID:
+    ``https://login.microsoftonline.com/<tenant>/v2.0``); empty: passwords only."""
+
+    oidc_client_id: str = ""
+    """The service's client (application) id at the identity provider."""
+
+    oidc_client_secret: str = field(default="", repr=False)
+    """The client secret; empty for a public client (PKCE alone)."""
+
+    oidc_roles_claim: str = "roles"
+    """The ID token's claim holding the person's roles (Entra ID's app roles: ``roles``)."""
+
+    oidc_role_map: str = ""
+    """A JSON object mapping the identity provider's role names to this service's roles, for
+    names other than ``admin``, ``coordinator``, ``translator`` and ``viewer``."""
+
+    local_login: bool = True
+    """Whether e-mail and password sign-in is offered; ``false`` (with an OIDC issuer) leaves
+    single sign-on as the only way into the dashboard."""
+
     log_level: str = "INFO"
     """Log level of the JSON logs on stderr."""
 
@@ -176,6 +199,7 @@ class Settings:
         except ProviderConfigError as exc:
             raise SettingsError(f"{PREFIX}SMS_PROVIDERS: {exc}") from exc
         self.trusted_proxy_list()
+        self._check_sign_in()
 
     def trusted_proxy_list(self) -> list[str]:
         """``DISPATCH_TRUSTED_PROXIES`` as a list of addresses and networks, each checked."""
@@ -205,6 +229,49 @@ class Settings:
                 f"at least {MIN_SECRET_KEY_BYTES} random bytes. Make one with: python3 -c "
                 '"import secrets; print(secrets.token_urlsafe(48))"'
             )
+
+    def _check_sign_in(self) -> None:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise SettingsError(f"{PREFIX}OIDC_ISSUER is set: {PREFIX}OIDC_CLIENT_ID is needed too")
+        issuer = urlsplit(self.oidc_issuer)
+        loopback = issuer.hostname in {"localhost", "::1"} or str(issuer.hostname).startswith(
+            "127."
+        )
+        if self.oidc_issuer and not (
+            issuer.scheme == "https" or (issuer.scheme == "http" and loopback)
+        ):
+            raise SettingsError(
+                f"{PREFIX}OIDC_ISSUER must be an https:// address (http only on loopback, for "
+                f"tests), not {self.oidc_issuer!r}"
+            )
+        if not self.local_login and not self.oidc_issuer:
+            raise SettingsError(
+                f"{PREFIX}LOCAL_LOGIN=false turns passwords off, which leaves no way to sign in "
+                f"without single sign-on: set {PREFIX}OIDC_ISSUER as well"
+            )
+        self.oidc_roles()
+
+    def oidc_roles(self) -> dict[str, str]:
+        """The identity provider's role names and the roles they give here (``ROLE_MAP``
+        added to the four roles' own names)."""
+        known = ("admin", "coordinator", "translator", "viewer")
+        roles = {name: name for name in known}
+        if not self.oidc_role_map.strip():
+            return roles
+        try:
+            mapping = json.loads(self.oidc_role_map)
+        except ValueError as exc:
+            raise SettingsError(f"{PREFIX}OIDC_ROLE_MAP is not JSON: {exc}") from exc
+        if not isinstance(mapping, dict):
+            raise SettingsError(f"{PREFIX}OIDC_ROLE_MAP must be a JSON object of role names")
+        for outside, inside in mapping.items():
+            if inside not in known:
+                raise SettingsError(
+                    f"{PREFIX}OIDC_ROLE_MAP maps {outside!r} to {inside!r}, which is not one of "
+                    + ", ".join(known)
+                )
+            roles[str(outside)] = str(inside)
+        return roles
 
     def sms_provider_configs(self) -> list[ProviderConfig]:
         """The configured SMS providers, in order; none means SMS goes to the sandbox."""

@@ -156,12 +156,15 @@ async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+SECRET_KEY = "test-secret-key"
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # The Teams receiver listens on loopback, which only this setting lets a webhook name.
     return Settings(
         database_url=database_url,
-        secret_key="test-secret-key",
+        secret_key=SECRET_KEY,
         log_json=True,
         allow_loopback_webhooks=True,
     )

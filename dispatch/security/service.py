@@ -177,7 +177,8 @@ async def authenticate_user(session: AsyncSession, *, email: str, password: str)
     is full)."""
     address = email.strip().lower()
     user = await session.scalar(select(User).where(User.email == address))
-    if user is None or not user.active:
+    if user is None or not user.active or user.password_hash is None:
+        # Unknown, switched off, or signing in only through single sign-on.
         await HASHING.run(lambda: verify_password(_DUMMY_HASH, password))
         return None
     stored = user.password_hash

@@ -153,6 +153,11 @@ class GuessThrottle:
         """A stable, keyed hash of the address for logs and keys (the address is personal data)."""
         return client_ref(self.secret, address)
 
+    async def blocked(self, address: str, scope: str) -> bool:
+        """Whether the client is over its limit already (without counting anything)."""
+        count = await self.counter.count(f"dispatch-fail:{scope}:{self.client_ref(address)}")
+        return count >= self.limit
+
     async def failed(self, address: str, scope: str) -> bool:
         """Count one failure; True when the client is now over its limit (answer 429)."""
         ref = self.client_ref(address)

@@ -19,6 +19,9 @@ from litestar.types import ControllerRouterHandler
 
 from dispatch.errors import DomainError
 from dispatch.problems import refuse_impossible_input
+from dispatch.security.oidc import client_for
+from dispatch.security.throttle import Counter, GuessThrottle
+from dispatch.settings import Settings
 from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
 from dispatch.web.changes import ChangePages
 from dispatch.web.channels import ChannelPages
@@ -29,6 +32,14 @@ from dispatch.web.login import login, login_page, logout
 from dispatch.web.meetings import MeetingPages
 from dispatch.web.packs import PackPages
 from dispatch.web.render import DashboardRequest, page
+from dispatch.web.second_factor import (
+    FACTOR_THROTTLE_STATE_KEY,
+    code_page,
+    code_submit,
+    enrol_page,
+    enrol_submit,
+)
+from dispatch.web.sso import OIDC_STATE_KEY, sso_callback, sso_start
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -84,4 +95,16 @@ def routes() -> list[ControllerRouterHandler]:
         include_in_schema=False,
         cache_control=None,
     )
-    return [login_page, login, logout, dashboard, static]
+    sign_in = [login_page, login, logout, code_page, code_submit, enrol_page, enrol_submit]
+    return [*sign_in, sso_start, sso_callback, dashboard, static]
+
+
+def sign_in_state(settings: Settings, counter: Counter) -> dict[str, Any]:
+    """What the sign-in pages keep in the app's state: the OpenID client (if single sign-on is
+    set up) and the per-account throttle of wrong authenticator codes."""
+    return {
+        OIDC_STATE_KEY: client_for(settings),
+        FACTOR_THROTTLE_STATE_KEY: GuessThrottle(
+            counter, secret=settings.secret_key, limit=5, window=900
+        ),
+    }

@@ -1,4 +1,9 @@
-"""``/login`` and ``/logout``: argon2 passwords, a session cookie, and failed guesses counted."""
+"""``/login`` and ``/logout``: argon2 passwords, a session cookie, and failed guesses counted.
+
+A right password for someone who needs a second factor leads on to ``/login/code`` or
+``/login/enrol`` (``dispatch.web.second_factor``) instead of a session. With
+``DISPATCH_LOCAL_LOGIN=false`` passwords are refused and the page offers single sign-on only.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from dispatch.web.auth import (
     settings_of,
 )
 from dispatch.web.render import gettext_for, page
+from dispatch.web.second_factor import after_password
 
 log = structlog.get_logger("dispatch.web")
 SIGNIN_STATE_KEY = "dispatch_signin_limits"
@@ -36,6 +42,7 @@ LOGIN_MAX_BODY = 64 * 1024
 def _form(
     request: Request[Any, Any, Any], *, error: str = "", email: str = "", status_code: int = 200
 ) -> Template:
+    settings = settings_of(request)
     return page(
         request,
         "dashboard/login.html",
@@ -43,6 +50,8 @@ def _form(
         error=error,
         email=email,
         next=safe_next(request.query_params.get("next")),
+        sso=bool(settings.oidc_issuer),
+        local_login=settings.local_login,
     )
 
 
@@ -60,6 +69,12 @@ async def login(request: Request[Any, Any, State], db_session: DbSession) -> Tem
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))
     _ = gettext_for(request)
+    if not settings_of(request).local_login:
+        return _form(
+            request,
+            error=_("Passwords are switched off here: sign in with your organisation's account."),
+            status_code=403,
+        )
     if cross_site(request):
         return _form(
             request,
@@ -99,6 +114,9 @@ async def login(request: Request[Any, Any, State], db_session: DbSession) -> Tem
             email=email,
             status_code=401,
         )
+    second = after_password(request, user, target)
+    if second is not None:
+        return second
     token = await start_web_session(db_session, user=user, hours=settings_of(request).session_hours)
     await db_session.commit()
     log.info("signed_in", user_id=user.id)

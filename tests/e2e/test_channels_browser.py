@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server, Shots, load_demo
+from tests.e2e.conftest import Server, Shots, give_second_factor, load_demo
 from tests.fakes.linkmobility import FakeLink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
@@ -33,6 +33,8 @@ ADMIN_PASSWORD = "a long admin password for the channels test"
 @dataclass(frozen=True)
 class ChannelServer:
     server: Server
+    """The demo coordinator."""
+    admin: Server
     token: str
     teams: TeamsReceiver
     twilio: FakeTwilio
@@ -67,18 +69,24 @@ def channel_server(
     process = start_api(dispatch_bin, env, port, tmp_path / "serve.log")
     try:
         yield ChannelServer(
-            Server(base, email, password, process), token, teams_receiver, fake_twilio
+            Server(base, email, password, process),
+            Server(base, ADMIN_EMAIL, ADMIN_PASSWORD, process),
+            token,
+            teams_receiver,
+            fake_twilio,
         )
     finally:
         process.stop()
 
 
-def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-postadresse").fill(email)
-    page.get_by_label("Passord").fill(password)
+def sign_in(page: Page, server: Server) -> None:
+    """Password, then the authenticator (set up the first time)."""
+    page.goto(f"{server.base}/login")
+    page.get_by_label("E-postadresse").fill(server.email)
+    page.get_by_label("Passord").fill(server.password)
     page.get_by_role("button", name="Logg inn").click()
-    expect(page).to_have_url(f"{base}/")
+    give_second_factor(page, server)
+    expect(page).to_have_url(f"{server.base}/")
 
 
 def test_an_admin_sees_the_providers_takes_one_out_and_tests_teams(
@@ -95,7 +103,7 @@ def test_an_admin_sees_the_providers_takes_one_out_and_tests_teams(
     assert answer.status_code == 200, answer.text
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
     page = context.new_page()
-    sign_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sign_in(page, channel_server.admin)
 
     # Both providers in service, each with its capacity.
     page.get_by_role("link", name="Kanaler").click()
@@ -165,7 +173,7 @@ def test_a_coordinator_sees_the_providers_but_cannot_take_one_out(
     server = channel_server.server
     context = browser.new_context(locale="nb-NO")
     page = context.new_page()
-    sign_in(page, server.base, server.email, server.password)
+    sign_in(page, server)
     page.goto(f"{server.base}/channels")
     expect(page.locator("#provider-twilio")).to_contain_text("I drift")
     expect(page.get_by_role("button", name="Ta ut av drift")).to_have_count(0)

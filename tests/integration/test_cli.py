@@ -198,3 +198,57 @@ def test_token_list_and_revoke_stop_a_token_at_once(
     missing = run(dispatch_bin, cli_env, "token", "revoke", "999")
     assert missing.returncode == 1
     assert "There is no token 999" in missing.stderr
+
+
+def test_user_create_says_what_comes_next_and_reset_factor_forgets_the_app(
+    dispatch_bin: str, cli_env: dict[str, str]
+) -> None:
+    run(dispatch_bin, cli_env, "db", "upgrade")
+    password = "korrekt hest batteri stift\n"
+    coordinator = run(
+        dispatch_bin, cli_env, "user", "create", "--email", "kari@helsedir.example",
+        "--role", "coordinator", stdin=password,
+    )  # fmt: skip
+    assert coordinator.returncode == 0, coordinator.stderr
+    assert "sets up an authenticator app" in coordinator.stdout
+    assert "recovery codes" in coordinator.stdout
+    viewer = run(
+        dispatch_bin, cli_env, "user", "create", "--email", "ola@helsedir.example",
+        "--role", "viewer", stdin=password,
+    )  # fmt: skip
+    assert "signs in at" in viewer.stdout
+    assert "authenticator" not in viewer.stdout
+
+    # An enrolled authenticator (as the sign-in page leaves it), then a lost phone.
+    with sqlite3.connect(db_path(cli_env)) as db:
+        db.execute("UPDATE users SET totp_secret = 'sealed', totp_last_step = 1")
+        db.execute(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at, updated_at) "
+            "SELECT id, 'h', '2026-12-08', '2026-12-08' FROM users"
+        )
+    reset = run(dispatch_bin, cli_env, "user", "reset-factor", "--email", "kari@helsedir.example")
+    assert reset.returncode == 0, reset.stderr
+    with sqlite3.connect(db_path(cli_env)) as db:
+        rows = db.execute("SELECT email, totp_secret FROM users ORDER BY email").fetchall()
+        codes = db.execute(
+            "SELECT count(*) FROM recovery_codes JOIN users ON users.id = user_id "
+            "WHERE email = 'kari@helsedir.example'"
+        ).fetchone()
+    assert rows == [("kari@helsedir.example", None), ("ola@helsedir.example", "sealed")]
+    assert codes == (0,)
+    unknown = run(dispatch_bin, cli_env, "user", "reset-factor", "--email", "x@helsedir.example")
+    assert unknown.returncode == 1
+    assert "There is no user" in unknown.stderr
+
+    # With passwords switched off, the person is told to use the organisation's account.
+    sso_env = {
+        **cli_env,
+        "DISPATCH_LOCAL_LOGIN": "false",
+        "DISPATCH_OIDC_ISSUER": "https://login.example/tenant/v2.0",
+        "DISPATCH_OIDC_CLIENT_ID": "beredskapsvarsling",
+    }
+    sso = run(
+        dispatch_bin, sso_env, "user", "create", "--email", "per@helsedir.example",
+        "--role", "admin", stdin=password,
+    )  # fmt: skip
+    assert "Passwords are switched off" in sso.stdout

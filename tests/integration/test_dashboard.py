@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pyotp
 import pytest
 from litestar import Litestar
 from sqlalchemy import func, select, update
@@ -24,12 +25,16 @@ from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.models import Contact
 from dispatch.incidents.models import Incident
 from dispatch.meetings.models import Meeting
+from dispatch.security.factors import ROLES_WITH_FACTOR, seal
 from dispatch.security.models import Role, WebSession
 from dispatch.security.service import create_user, hash_token
-from tests.conftest import RecordingEnqueuer
+from tests.conftest import SECRET_KEY, RecordingEnqueuer
 from tests.factories import directory_csv, row
 
 PASSWORD = "correct horse battery staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+"""The authenticator every admin and coordinator of these tests has enrolled."""
+SAME_ORIGIN = {"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"}
 
 
 @dataclass
@@ -65,19 +70,27 @@ async def sign_in(
     """The contract's sign-in: a form with ``email`` and ``password``, as a browser sends it."""
     form = await client.get("/login")
     assert form.status_code == 200
-    return await client.post(
-        "/login",
-        data={"email": email, "password": password},
-        headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
+    answer = await client.post(
+        "/login", data={"email": email, "password": password}, headers=SAME_ORIGIN
     )
+    if answer.status_code == 303 and answer.headers["location"] == "/login/code":
+        # An admin or coordinator: the authenticator's current code, as the person types it.
+        code = pyotp.TOTP(TOTP_SECRET).now()
+        return await client.post("/login/code", data={"code": code}, headers=SAME_ORIGIN)
+    return answer
 
 
 SignIn = Callable[[Role], Awaitable[Browser]]
 
 
 async def add_user(sessionmaker: async_sessionmaker[AsyncSession], email: str, role: Role) -> None:
+    """A user with ``PASSWORD``; an admin or coordinator has enrolled ``TOTP_SECRET`` too."""
     async with sessionmaker() as session, session.begin():
-        await create_user(session, email=email, role=role, password=PASSWORD, actor=Actor("t"))
+        user = await create_user(
+            session, email=email, role=role, password=PASSWORD, actor=Actor("t")
+        )
+        if role in ROLES_WITH_FACTOR:
+            user.totp_secret = seal(SECRET_KEY, user.id, TOTP_SECRET)
 
 
 @pytest.fixture

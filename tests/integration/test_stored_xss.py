@@ -15,17 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from channels.base import ChannelKind
 from channels.teams import encode_payload
 from dispatch.acks.service import add_field_report
-from dispatch.audit.service import Actor
 from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Contact, Organisation
 from dispatch.incidents.models import Recipient
 from dispatch.security.models import Role
-from dispatch.security.service import create_user
 from tests.factories import claimed_messages
+from tests.integration.test_dashboard import add_user, sign_in
 
 SCRIPT = '<script>alert("xss")</script>'
 IMAGE = '"><img src=x onerror=alert(1)>'
-PASSWORD = "correct horse battery staple"
 
 
 def inert(html: str) -> None:
@@ -42,10 +40,7 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
     async with sessionmaker() as session, session.begin():
         await session.execute(update(Contact).values(name=f"Kari {SCRIPT}"))
         await session.execute(update(Organisation).values(name=f"Bydel {IMAGE}"))
-        await create_user(
-            session, email="xss@helsedir.example", role=Role.COORDINATOR, password=PASSWORD,
-            actor=Actor("test"),
-        )  # fmt: skip
+    await add_user(sessionmaker, "xss@helsedir.example", Role.COORDINATOR)
     await coordinator_client.patch(
         "/api/v1/networks/NIK",
         json={"teams_webhook_url": "https://prod-01.westeurope.logic.azure.com/hook"},
@@ -110,11 +105,8 @@ async def test_script_is_inert_in_pages_mail_cards_and_reports(
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="https://testserver"
     ) as browser:
-        signed = await browser.post(
-            "/login",
-            data={"email": "xss@helsedir.example", "password": PASSWORD},
-            headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
-        )
+        # Password, then the authenticator's code, as a coordinator signs in.
+        signed = await sign_in(browser, "xss@helsedir.example")
         assert signed.status_code == 303
         for path in (
             f"/incidents/{incident_id}",
