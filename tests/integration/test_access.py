@@ -234,6 +234,12 @@ PUBLIC_PAGES = {
     "/meetings/answer/{token:str}/invitation.ics",
     "/login",
     "/logout",
+    # The steps of a sign-in, before there is a session: each checks the sealed cookie of the
+    # sign-in under way (the password given, or the OpenID state), and without it starts over.
+    "/login/code",
+    "/login/enrol",
+    "/login/oidc",
+    "/login/oidc/callback",
 }
 """Routes outside the API that anyone may call: members' pages, webhooks, sign-in. Each checks
 its own link token or signature; a new route is not public unless it is named here."""
