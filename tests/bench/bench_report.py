@@ -57,13 +57,13 @@ INSERT INTO recipients (incident_id, person_key, contact_ids, organisation_ids, 
     (ARRAY['nb','en','ar','so','pl'])[1 + g % 5], '["email","sms"]', g % 50 = 0
   FROM generate_series(1, {recipients}) g;
 INSERT INTO deliveries (incident_id, source_kind, source_id, recipient_id, channel, target, address,
-    language, fallback, priority, state, attempts, last_error, created_at, sent_at,
-    delivered_at, failed_at)
+    language, fallback, priority, state, attempts, lookups, possible_duplicate, last_error,
+    created_at, sent_at, delivered_at, failed_at)
   SELECT 1, 'incident', 1, r.id, c.channel, 'recipient:' || r.id, r.email, 'nb',
     r.language <> 'nb', 1,
     CASE WHEN r.id % 97 = 0 THEN 'failed' WHEN r.id % 31 = 0 THEN 'undeliverable'
          ELSE 'delivered' END,
-    1, CASE WHEN r.id % 97 = 0 THEN 'the number does not exist' END,
+    1, 0, false, CASE WHEN r.id % 97 = 0 THEN 'the number does not exist' END,
     now() - interval '1 hour', now() - interval '59 minutes', now() - interval '58 minutes',
     CASE WHEN r.id % 97 = 0 THEN now() - interval '58 minutes' END
   FROM recipients r CROSS JOIN (VALUES ('email'), ('sms')) c(channel);
