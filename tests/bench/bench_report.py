@@ -128,7 +128,7 @@ def run(profiler: Profiler) -> dict[str, Any]:
             database_url=url,
             broker_url=REDIS_URL,
             base_url=f"http://127.0.0.1:{port}",
-            secret_key="bench-secret",
+            secret_key="bench-secret-key-of-at-least-32-bytes",
             log_level="WARNING",
         )
         headers = {"Authorization": f"Bearer {create_token(DISPATCH, env)}"}
