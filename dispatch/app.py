@@ -55,7 +55,7 @@ from dispatch.newsletters.pages import (
 )
 from dispatch.packs.api import PackController
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
-from dispatch.privacy.api import PrivacyController
+from dispatch.privacy.api import PrivacyByAddressController, PrivacyController
 from dispatch.problems import (
     EXCEPTION_HANDLERS,
     document_problems,
@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             OrganisationController,
             ContactController,
             PrivacyController,
+            PrivacyByAddressController,
             DirectoryImportController,
             IncidentController,
             ExerciseController,
