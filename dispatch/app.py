@@ -54,8 +54,9 @@ from dispatch.newsletters.pages import (
     unsubscribe_submit,
 )
 from dispatch.packs.api import PackController
+from dispatch.packs.archive import PACK_ZIPS_STATE_KEY, ZipCache
 from dispatch.packs.pages import pack_index, pack_page, pack_passed_on
-from dispatch.privacy.api import PrivacyController
+from dispatch.privacy.api import PrivacyByAddressController, PrivacyController
 from dispatch.problems import (
     EXCEPTION_HANDLERS,
     document_problems,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             OrganisationController,
             ContactController,
             PrivacyController,
+            PrivacyByAddressController,
             DirectoryImportController,
             IncidentController,
             ExerciseController,
@@ -244,6 +246,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                     counter, secret=settings.secret_key
                 ),
                 SIGNIN_STATE_KEY: SignInLimits(counter, secret=settings.secret_key),
+                PACK_ZIPS_STATE_KEY: ZipCache(),
                 **sign_in_state(settings, counter),
             }
         ),

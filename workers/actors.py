@@ -16,7 +16,7 @@ from dispatch.delivery.engine import process_batch
 from dispatch.delivery.sweeper import SweepPolicy, sweep
 from dispatch.exercises import service as exercises
 from dispatch.meetings import service as meetings
-from dispatch.privacy.service import apply_retention
+from dispatch.privacy.retention import apply_retention
 from dispatch.settings import Settings
 from workers.broker import DELIVER_BATCH, DELIVERY_QUEUE
 from workers.runtime import Runtime, build_runtime

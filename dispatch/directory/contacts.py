@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record
@@ -30,10 +30,14 @@ async def list_contacts(
     page: int,
     page_size: int,
     search: str | None = None,
+    phone_in: Select[tuple[str]] | None = None,
 ) -> tuple[Sequence[Contact], int]:
-    """A page of contacts by name, filtered by network, organisation and active state, and by
-    ``search`` in the name, e-mail, phone number or organisation name."""
+    """A page of contacts by name, filtered by network, organisation and active state, by
+    ``search`` in the name, e-mail, phone number or organisation name, and to the numbers
+    ``phone_in`` selects (another package's list, such as the numbers that replied STOP)."""
     query = select(Contact)
+    if phone_in is not None:
+        query = query.where(Contact.phone.in_(phone_in))
     if search and search.strip():
         needle = search.strip()
         query = query.where(

@@ -4,7 +4,8 @@
 ``/packs/{slug}/{lang}`` shows one language with ``lang``/``dir`` right, print CSS, the short
 text ready to paste into an SMS or a WhatsApp group, and a one-click form with which an
 organisation says it passed the language on and to about how many people;
-``/packs/{slug}.zip`` holds one HTML and one TXT file per language.
+``/packs/{slug}.zip`` holds one HTML and one TXT file per language, built once per approved
+version (``archive``).
 
 The pages work without JavaScript; a small inline script (allowed by its hash in the CSP)
 only adds the copy and print buttons.
@@ -31,7 +32,7 @@ from litestar.response import Redirect
 from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.member_pages import client_address, negotiate
-from dispatch.packs import passedon, render, service
+from dispatch.packs import archive, passedon, render, service
 from dispatch.packs.models import Pack
 from dispatch.security.links import read_token
 from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
@@ -208,7 +209,7 @@ async def pack_index(
 ) -> Response[Any]:
     """The languages of a pack, each by its own name; ``<slug>.zip`` downloads all of them."""
     if name.endswith(".zip"):
-        return await _zip(db_session, name.removesuffix(".zip"))
+        return await _zip(request, db_session, name.removesuffix(".zip"))
     try:
         pack, languages = await service.published_pack(db_session, name)
     except NotFoundError:
@@ -303,27 +304,37 @@ async def pack_passed_on(
     return _page(context, private=True)
 
 
-async def _zip(db_session: DbSession, slug: str) -> Response[Any]:
+async def _zip(
+    request: Request[Any, Any, State], db_session: DbSession, slug: str
+) -> Response[Any]:
+    """Every approved language as HTML and text; built once per approved version (see
+    ``archive``), and a client that already has this version gets 304."""
     try:
         pack, languages = await service.published_pack(db_session, slug)
     except NotFoundError:
         return _not_found()
+    key = archive.version(pack, languages)
+    headers = {**HEADERS, "Cache-Control": PUBLIC_CACHE, "ETag": archive.Archive(key, b"").etag}
+    if headers["ETag"] in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(b"", status_code=304, headers=headers)
+    cache: archive.ZipCache = request.app.state[archive.PACK_ZIPS_STATE_KEY]
+    built = cache.get(key, lambda: _build_zip(pack, languages))
+    return Response(
+        built.data,
+        media_type="application/zip",
+        headers={**headers, "Content-Disposition": f'attachment; filename="{pack.slug}.zip"'},
+    )
+
+
+def _build_zip(pack: Pack, languages: list[service.PublicLanguage]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for item in languages:
             context = _language_context(pack, item, languages, standalone=True)
             html = _env.get_template("pack_language.html").render(**{**context, "script": ""})
-            archive.writestr(f"{pack.slug}/{item.tag}.html", html)
+            zipped.writestr(f"{pack.slug}/{item.tag}.html", html)
             text = render.plain_text(
                 title=item.title, body=item.body, short=item.short, links=item.links, lang=item.tag
             )
-            archive.writestr(f"{pack.slug}/{item.tag}.txt", text)
-    return Response(
-        buffer.getvalue(),
-        media_type="application/zip",
-        headers={
-            **HEADERS,
-            "Cache-Control": PUBLIC_CACHE,
-            "Content-Disposition": f'attachment; filename="{pack.slug}.zip"',
-        },
-    )
+            zipped.writestr(f"{pack.slug}/{item.tag}.txt", text)
+    return buffer.getvalue()

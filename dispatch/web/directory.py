@@ -9,6 +9,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from dispatch.acks.optouts import stopped_at, stopped_numbers
 from dispatch.db.session import DbSession
 from dispatch.directory import importer
 from dispatch.directory.api import IMPORT_MAX_BYTES
@@ -37,10 +38,13 @@ class DirectoryPages(Controller):
         network: FromQuery[str] = "",
         page_number: PageNumber = 1,
         saved: FromQuery[int | None] = None,
+        sms_stopped: FromQuery[str] = "",
     ) -> Template:
-        """Contacts matching a name, address, number or organisation; newest changes kept."""
+        """Contacts matching a name, address, number or organisation; those whose number
+        replied STOP are marked, and can be listed alone."""
         networks = await list_networks(db_session)
         chosen = network if network in {n.code for n in networks} else ""
+        only_stopped = sms_stopped == "1"
         rows, total = await list_contacts(
             db_session,
             network=chosen or None,
@@ -49,9 +53,11 @@ class DirectoryPages(Controller):
             page=page_number,
             page_size=PAGE_SIZE,
             search=q[:200],
+            phone_in=stopped_numbers() if only_stopped else None,
         )
         org_ids = {c.organisation_id for c in rows}
         names = await organisation_names(db_session, org_ids)
+        stopped = await stopped_at(db_session, [c.phone for c in rows if c.phone])
         fragment = bool(request.headers.get("hx-request"))
         return page(
             request,
@@ -65,6 +71,8 @@ class DirectoryPages(Controller):
             page_number=page_number,
             pages=max(1, -(-total // PAGE_SIZE)),
             saved=saved,
+            stopped=stopped,
+            only_stopped=only_stopped,
         )
 
     @get("/contacts/{contact_id:int}", guards=[READ_PERSONAL])
@@ -90,6 +98,9 @@ class DirectoryPages(Controller):
             organisation=organisation,
             values=values,
             error=None,
+            stopped_at=(await stopped_at(db_session, [found.phone] if found.phone else [])).get(
+                found.phone or ""
+            ),
         )
 
     @post("/contacts/{contact_id:int}", guards=[WRITE_DIRECTORY])
@@ -138,6 +149,7 @@ class DirectoryPages(Controller):
                 organisation=organisation,
                 values=values,
                 error=exc,
+                stopped_at=None,
             )
         return Redirect(path=f"/directory?saved={contact_id}", status_code=303)
 

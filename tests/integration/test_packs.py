@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.audit.models import AuditEvent
 from dispatch.models import Contact, Delivery, Organisation, Pack, PackContent, PassedOn
+from dispatch.packs.archive import PACK_ZIPS_STATE_KEY
 from dispatch.security.links import make_token
 from dispatch.security.models import Role
 from dispatch.settings import Settings
@@ -345,6 +347,48 @@ async def test_zip_holds_one_html_and_one_txt_per_language(
     assert "FHI om meslinger: https://www.fhi.no/meslinger" in text
     assert text.rstrip().endswith(CONTENT["nb"]["short"])
     assert (await anonymous_client.get("/packs/nothing.zip")).status_code == 404
+
+
+@pytest.mark.usefixtures("demo")
+async def test_the_zip_is_built_once_per_approved_version(
+    app: Litestar,
+    coordinator_client: Client,
+    translator_client: Client,
+    anonymous_client: Client,
+) -> None:
+    builds = app.state[PACK_ZIPS_STATE_KEY]
+    pack = await published(coordinator_client, "nb", "ar")
+    url = f"/packs/{pack['slug']}.zip"
+    before = builds.builds
+
+    # Given a download that built the archive,
+    first = await anonymous_client.get(url)
+    assert first.status_code == 200
+    assert builds.builds == before + 1
+    # a second download, and one after a draft edit readers do not see, build nothing;
+    again = await anonymous_client.get(url)
+    assert again.content == first.content
+    await translator_client.put(
+        f"/api/v1/packs/{pack['id']}/content/nb", json={**CONTENT["nb"], "title": "UTKAST"}
+    )
+    after_draft = await anonymous_client.get(url)
+    assert after_draft.content == first.content
+    # and a client that has this version is told so without a body.
+    unchanged = await anonymous_client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert builds.builds == before + 1
+
+    # When a coordinator approves a new text, the next download has it.
+    renamed = {**CONTENT["nb"], "title": "Ny vaksinedag mot meslinger"}
+    assert (await approve(coordinator_client, pack["id"], "nb", **renamed)).status_code == 200
+    fresh = await anonymous_client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] != first.headers["etag"]
+    assert builds.builds == before + 2
+    text = zipfile.ZipFile(io.BytesIO(fresh.content)).read(f"{pack['slug']}/nb.txt").decode()
+    assert text.startswith("Ny vaksinedag mot meslinger\n")
+    assert (await anonymous_client.get(url)).content == fresh.content
+    assert builds.builds == before + 2
 
 
 async def _email_delivery(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:

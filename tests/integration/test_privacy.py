@@ -16,7 +16,7 @@ from dispatch.db.base import Base, utcnow
 from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Contact
 from dispatch.incidents.models import Incident, Recipient
-from dispatch.privacy.service import apply_retention
+from dispatch.privacy.retention import apply_retention
 from tests.factories import declare_demo_exercise
 
 MESSAGE = {"nb": {"subject": "Personvern", "sms": "Personvern.", "body": "Personvern."}}
@@ -89,7 +89,7 @@ async def test_a_contact_gets_everything_held_about_them(
     assert {d["channel"] for d in sent["deliveries"]} == {"email", "sms"}
     assert sent["acknowledgement"]["comment"] == COMMENT
     assert [r["text"] for r in body["field_reports"]] == [COMMENT]
-    assert [a["action"] for a in body["audit"]] == ["contact.created"]
+    assert {a["action"] for a in body["audit"]} == {"contact.created"}
     missing = await coordinator_client.get("/api/v1/contacts/999999/export")
     assert missing.status_code == 404
 

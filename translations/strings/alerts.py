@@ -63,9 +63,15 @@ SMS_REPLY_RECEIVED = N_("Thank you, we have your message.")
 SMS_REPLY_UNKNOWN_NUMBER = N_(
     "We do not recognise this number. Your message has been passed to the coordinators."
 )
-# TRANSLATORS: Answer to STOP. Keep "START" exactly as it is, in
-# Latin capitals: the SMS provider only understands that word.
-SMS_REPLY_STOPPED = N_("You will no longer receive SMS from us. Reply START to subscribe again.")
+# TRANSLATORS: Answer to STOP, sent to the number the STOP came from.
+# Anyone can forge a sender number, so it says what happened and how
+# to undo it. Keep "START" exactly as it is, in Latin capitals: members
+# type it, and the SMS provider only understands that word. "STOP" is
+# what the member sent; it may stay as it is.
+SMS_REPLY_STOPPED = N_(
+    "We got STOP from this number: you will no longer get emergency alerts from us by SMS. "
+    "If that was not you, or to get them again, reply START."
+)
 # TRANSLATORS: Answer to START.
 SMS_REPLY_STARTED = N_("You will receive SMS from us again.")
 

@@ -111,7 +111,7 @@ def test_check_reports_what_would_reach_a_member(locale_copy: Path) -> None:
     path = po(locale_copy, "nb")
     text = path.read_text(encoding="utf-8")
     text = text.replace("Svar OK %(code)s for å", "Svar OK %(kode)s for å")
-    text = text.replace("Svar START for å melde", "Svar BEGYNN for å melde")
+    text = text.replace("igjen, svar START.", "igjen, svar BEGYNN.")
     path.write_text(text, encoding="utf-8")
     # When the catalogs are checked
     problems = maintenance.check(locale_copy)
