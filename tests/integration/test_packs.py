@@ -217,9 +217,11 @@ async def test_publish_writes_one_email_per_main_contact_and_one_post_per_networ
     for lang in ("nb", "ar"):
         assert (await approve(coordinator_client, pack["id"], lang)).status_code == 200
     for code in ("NIK", "NIFS"):
-        await coordinator_client.patch(
-            f"/api/v1/networks/{code}", json={"teams_webhook_url": f"https://teams.example/{code}"}
+        webhook = f"https://prod-00.westeurope.logic.azure.com/workflows/{code.lower()}"
+        saved = await coordinator_client.patch(
+            f"/api/v1/networks/{code}", json={"teams_webhook_url": webhook}
         )
+        assert saved.status_code == 200, saved.text
     response = await coordinator_client.post(
         f"/api/v1/packs/{pack['id']}/publish",
         json={"networks": ["NIK", "NIFS"]},
