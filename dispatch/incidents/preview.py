@@ -20,6 +20,8 @@ from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.outbox import personal_channels
 from dispatch.incidents.schemas import Estimate, IncidentIn, PreviewOut, SmsLanguage, SmsPreview
 from translations.locales import choose_language
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 @dataclass(slots=True)
@@ -46,9 +48,11 @@ async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checke
     errors: list[str] = []
     title = data.title.strip()
     if not title:
-        errors.append("title is empty")
+        errors.append(Text(N_("the title is empty"), field="title"))
     elif len(title) > 300:
-        errors.append("title is longer than 300 characters")
+        errors.append(
+            Text(N_("the title is longer than %(limit)d characters"), field="title", limit=300)
+        )
     networks_rows = (await session.scalars(select(Network).order_by(Network.id))).all()
     known = [n.code for n in networks_rows]
     networks = v.check_networks(errors, data.networks, known)

@@ -33,6 +33,8 @@ from dispatch.incidents.schemas import (
     LanguageContent,
 )
 from dispatch.replycodes import service as replycodes
+from translations.strings.marking import N_
+from translations.text import Text
 
 REPLY_CODE_HOLDER = "incident"
 
@@ -155,7 +157,9 @@ async def add_version(
     """An update or the closing message, to the incident's recorded audience."""
     incident = await get_incident(session, incident_id)
     if incident.state == IncidentState.CLOSED:
-        raise ConflictError(f"Incident {incident_id} is closed; declare a new incident instead.")
+        raise ConflictError(
+            Text(N_("Incident %(id)d is closed; declare a new incident instead."), id=incident_id)
+        )
     errors: list[str] = []
     content = v.check_message(
         errors,
@@ -227,7 +231,7 @@ async def close(
     """Close the incident, sending the closing message first when one is given."""
     incident = await get_incident(session, incident_id)
     if incident.state == IncidentState.CLOSED:
-        raise ConflictError(f"Incident {incident_id} is already closed.")
+        raise ConflictError(Text(N_("Incident %(id)d is already closed."), id=incident_id))
     outcome = None
     if message:
         outcome = await add_version(

@@ -27,7 +27,8 @@ from dispatch.web.incidents import IncidentPages
 from dispatch.web.login import login, login_page, logout
 from dispatch.web.meetings import MeetingPages
 from dispatch.web.packs import PackPages
-from dispatch.web.render import DashboardRequest, page
+from dispatch.web.render import DashboardRequest, language_of, page
+from translations.catalog import translator
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -39,7 +40,8 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Re
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _error_page(request, exc.status_code, exc.detail)
+    detail, _ = exc.in_language(translator(language_of(request)))
+    return _error_page(request, exc.status_code, detail)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

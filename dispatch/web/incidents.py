@@ -46,6 +46,8 @@ from dispatch.web.meetings import call_in
 from dispatch.web.render import DashboardRequest, enqueue, language_of, page
 from translations.catalog import available_languages
 from translations.locales import UnknownLanguageError, canonical_tag, language_name
+from translations.strings.marking import N_
+from translations.text import Text
 
 log = structlog.get_logger("dispatch.web")
 PAGE_SIZE = 25
@@ -123,7 +125,8 @@ class IncidentPages(Controller):
         try:
             tag = canonical_tag(add_language.strip())
         except UnknownLanguageError as exc:
-            raise InvalidInputError(f"'{add_language}' is not a language tag we know.") from exc
+            reason = Text(N_("'%(tag)s' is not a language tag we know"), tag=add_language)
+            raise InvalidInputError.from_errors([reason]) from exc
         return page(
             request,
             "dashboard/_column.html",
@@ -198,6 +201,7 @@ class IncidentPages(Controller):
         *,
         done: str | None = None,
         error: DomainError | None = None,
+        error_for: str = "",
         update_form: MessageForm | None = None,
         close_form: MessageForm | None = None,
         call_in_values: dict[str, str] | None = None,
@@ -222,6 +226,7 @@ class IncidentPages(Controller):
             stats=summary.stats,
             done=done if done in {"update", "closed"} else None,
             error=error,
+            error_for=error_for,
             update_form=update_form or MessageForm(),
             close_form=close_form or MessageForm(),
             call_in=call_in_values
@@ -263,7 +268,7 @@ class IncidentPages(Controller):
         except DomainError as exc:
             await db_session.rollback()
             return await self._detail(
-                request, db_session, incident_id, error=exc, update_form=typed
+                request, db_session, incident_id, error=exc, error_for="update", update_form=typed
             )
         enqueue(request, outcome.delivery_ids)
         return Redirect(path=f"/incidents/{incident_id}?done=update", status_code=303)
@@ -285,7 +290,9 @@ class IncidentPages(Controller):
             await db_session.commit()
         except DomainError as exc:
             await db_session.rollback()
-            return await self._detail(request, db_session, incident_id, error=exc, close_form=typed)
+            return await self._detail(
+                request, db_session, incident_id, error=exc, error_for="close", close_form=typed
+            )
         if outcome is not None:
             enqueue(request, outcome.delivery_ids)
         return Redirect(path=f"/incidents/{incident_id}?done=closed", status_code=303)
@@ -305,7 +312,12 @@ class IncidentPages(Controller):
                 for name in ("join_url", "starts_at", "duration", "idempotency_key")
             }
             return await self._detail(
-                request, db_session, incident_id, error=exc, call_in_values=typed
+                request,
+                db_session,
+                incident_id,
+                error=exc,
+                error_for="call_in",
+                call_in_values=typed,
             )
 
     @get("/incidents/{incident_id:int}/report/{format:str}", guards=[READ])
@@ -319,7 +331,11 @@ class IncidentPages(Controller):
         """The post-incident report to download, with headings in the dashboard's language."""
         if format not in REPORT_FORMATS:
             raise InvalidInputError(
-                f"There is no report as '{format}'; choose {', '.join(REPORT_FORMATS)}."
+                Text(
+                    N_("There is no report as '%(format)s'; choose %(formats)s."),
+                    format=format,
+                    formats=", ".join(REPORT_FORMATS),
+                )
             )
         return await reports_api.respond(
             request,

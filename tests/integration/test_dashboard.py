@@ -349,11 +349,13 @@ async def test_a_declaration_with_mistakes_keeps_what_was_typed_and_writes_nothi
         ),
     )
     assert answer.status_code == 422
-    assert "choose whether this is a real incident" in answer.text
-    assert "whole minutes" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    # In the page's language (bokmål), each beside its field.
+    assert 'id="status-error">velg om dette er en ekte hendelse' in answer.text
+    assert 'id="deadline-error">svarfristen «soon» må være hele minutter' in answer.text
     assert "Min tekst</textarea>" in answer.text
     preview = await browser.post("/incidents/preview", declaration(networks=[]))
-    assert "network" in preview.text
+    assert "velg minst ett nettverk" in preview.text
     async with sessionmaker() as session:
         assert await count(session, Incident) == 0
         assert await count(session, Delivery) == 0
@@ -416,7 +418,7 @@ async def test_call_the_networks_in_from_the_incident_page_then_cancel(
         {"join_url": "ftp://x", "starts_at": "", "duration": "45", "idempotency_key": key},
     )
     assert bad.status_code == 422
-    assert "join_url must be the meeting&#39;s https link" in bad.text
+    assert "møtelenken må være møtets https-adresse" in bad.text  # in the page's language
     assert 'value="ftp://x"' in bad.text
     async with sessionmaker() as session:
         assert await count(session, Delivery) == before
