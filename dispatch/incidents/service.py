@@ -32,6 +32,7 @@ from dispatch.incidents.schemas import (
     IncidentIn,
     LanguageContent,
 )
+from dispatch.incidents.version_preview import person_of
 from dispatch.replycodes import service as replycodes
 from translations.strings.marking import N_
 from translations.text import Text
@@ -191,7 +192,7 @@ async def add_version(
             select(Recipient).where(Recipient.incident_id == incident.id).order_by(Recipient.id)
         )
     ).all()
-    people = [(r.id, _person_of(r)) for r in recipients]
+    people = [(r.id, person_of(r)) for r in recipients]
     rows = await session.execute(
         select(Network.code, Network.teams_webhook_url).where(Network.code.in_(incident.networks))
     )
@@ -206,19 +207,6 @@ async def add_version(
         details={"sequence": sequence, "deliveries": len(delivery_ids)},
     )
     return Outcome(incident, version, len(people), delivery_ids)
-
-
-def _person_of(r: Recipient) -> Person:
-    return Person(
-        contact_ids=r.contact_ids,
-        organisation_ids=r.organisation_ids,
-        network_codes=r.network_codes,
-        email=r.email,
-        phone=r.phone,
-        language=r.language,
-        channels=r.channels,
-        main_contact=r.main_contact,
-    )
 
 
 async def close(

@@ -23,6 +23,7 @@ from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to
 from dispatch.web.changes import ChangePages
 from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
+from dispatch.web.incident_messages import IncidentMessagePages
 from dispatch.web.incidents import IncidentPages
 from dispatch.web.login import login, login_page, logout
 from dispatch.web.meetings import MeetingPages
@@ -63,6 +64,7 @@ def routes() -> list[ControllerRouterHandler]:
         path=DASHBOARD,
         route_handlers=[
             IncidentPages,
+            IncidentMessagePages,
             DirectoryPages,
             InboxPages,
             PackPages,

@@ -386,7 +386,12 @@ async def test_update_close_and_report_from_the_incident_page(
     )
     assert updated.status_code == 303, re.findall(r"<li>.*?</li>", updated.text)
     assert updated.headers["location"].endswith("?done=update")
-    closed = await browser.post(f"{page_url}/close", {"language": ["nb", "en"]})
+    # Closing asks first, saying that nobody is told; only the confirmed form closes.
+    asked = await browser.post(f"{page_url}/close", {"language": ["nb", "en"]})
+    assert asked.status_code == 200
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert f'action="{page_url}/updates"' in (await browser.get(page_url)).text  # still open
+    closed = await browser.post(f"{page_url}/close", {"language": ["nb", "en"], "confirmed": "yes"})
     assert closed.headers["location"].endswith("?done=closed")
     after = await browser.get(closed.headers["location"])
     assert "Vannet er trygt igjen." in after.text
@@ -453,7 +458,7 @@ async def test_call_the_networks_in_from_the_incident_page_then_cancel(
     assert f'action="{meeting_url}/cancel"' not in after.text
     twice = await browser.post(f"{meeting_url}/cancel", {})
     assert twice.status_code == 422
-    assert "already cancelled" in twice.text
+    assert "Dette møtet er allerede avlyst." in twice.text  # in the page's language
 
     viewer = await signed_in(Role.VIEWER)
     seen = await viewer.get(meeting_url)
