@@ -40,6 +40,7 @@ from dispatch.directory.api import (
 from dispatch.exercises.api import ExerciseController
 from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
+from dispatch.inbound.api import SandboxReplies
 from dispatch.incidents.api import IncidentController
 from dispatch.meetings.api import CallInController, MeetingController
 from dispatch.meetings.pages import answer_page, answer_submit, calendar_download
@@ -60,14 +61,13 @@ from dispatch.problems import (
 )
 from dispatch.providers.api import COUNTERS_STATE_KEY, SmsProviderController
 from dispatch.reports.api import ReportController
-from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY
+from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY, ROUTER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.settings import Settings, get_settings
 from dispatch.web import TEMPLATES as DASHBOARD_TEMPLATES
 from dispatch.web import routes as dashboard_routes
 from dispatch.webhooks.api import (
-    ROUTER_STATE_KEY,
     SOURCES_STATE_KEY,
     ProviderWebhookController,
 )
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             MeetingController,
             CallInController,
             SandboxController,
+            SandboxReplies,
             SmsProviderController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],

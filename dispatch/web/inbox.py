@@ -15,10 +15,12 @@ from dispatch.db.session import DbSession
 from dispatch.delivery.sandbox import list_messages
 from dispatch.directory.models import Organisation
 from dispatch.directory.organisations import organisation_names
-from dispatch.errors import NotFoundError
+from dispatch.errors import DomainError, NotFoundError
+from dispatch.inbound.api import SmsReplyOut, reply_as_member
 from dispatch.incidents.models import Incident
 from dispatch.paging import PageNumber, paginate
 from dispatch.security.guards import READ_PERSONAL, WRITE_INCIDENTS
+from dispatch.web.auth import settings_of
 from dispatch.web.render import DashboardRequest, page
 
 PAGE_SIZE = 50
@@ -108,16 +110,49 @@ class InboxPages(Controller):
         to: FromQuery[str] = "",
     ) -> Template:
         """What the sandbox channels would have sent, newest first, with each message's link."""
-        chosen = channel if channel in SANDBOX_CHANNELS else ""
-        rows = await list_messages(
-            db_session, channel=chosen or None, to=to.strip() or None, limit=200
+        return await _sandbox_page(request, db_session, channel=channel, to=to)
+
+    @post("/sandbox/sms-replies", guards=[WRITE_INCIDENTS])
+    async def sms_reply(self, request: DashboardRequest, db_session: DbSession) -> Template:
+        """Reply to an SMS as the member would: handled as a provider's inbound SMS."""
+        form = await request.form()
+        sender = str(form.get("from") or "")[:100]
+        body = str(form.get("body") or "")[:5000]
+        try:
+            outcome = await reply_as_member(request, db_session, sender=sender, body=body)
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _sandbox_page(
+                request, db_session, error=exc, reply={"from": sender, "body": body}
+            )
+        return await _sandbox_page(
+            request, db_session, channel="sms", to=sender, replied=outcome, reply={"from": sender}
         )
-        fragment = bool(request.headers.get("hx-request"))
-        return page(
-            request,
-            "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
-            messages=rows,
-            channel=chosen,
-            to=to,
-            channels=SANDBOX_CHANNELS,
-        )
+
+
+async def _sandbox_page(
+    request: DashboardRequest,
+    db_session: DbSession,
+    *,
+    channel: str = "",
+    to: str = "",
+    error: DomainError | None = None,
+    replied: SmsReplyOut | None = None,
+    reply: dict[str, str] | None = None,
+) -> Template:
+    chosen = channel if channel in SANDBOX_CHANNELS else ""
+    rows = await list_messages(db_session, channel=chosen or None, to=to.strip() or None, limit=200)
+    fragment = bool(request.headers.get("hx-request"))
+    return page(
+        request,
+        "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
+        status_code=422 if error else 200,
+        messages=rows,
+        channel=chosen,
+        to=to,
+        channels=SANDBOX_CHANNELS,
+        sms_sandbox=not settings_of(request).sms_provider_configs(),
+        error=error,
+        replied=replied,
+        reply=reply or ({"from": to} if chosen == "sms" else {}),
+    )

@@ -63,6 +63,11 @@ SMS_REPLY_RECEIVED = N_("Thank you, we have your message.")
 SMS_REPLY_UNKNOWN_NUMBER = N_(
     "We do not recognise this number. Your message has been passed to the coordinators."
 )
+# TRANSLATORS: Answer to "OK 9999" when 9999 is not the code of an open alert
+# sent to this member; the SMS reply instruction with the right code follows.
+SMS_REPLY_UNKNOWN_CODE = N_(
+    "Code %(wrong)s does not match any open alert to you; nothing was confirmed."
+)
 # TRANSLATORS: Answer to STOP. Keep "START" exactly as it is, in
 # Latin capitals: the SMS provider only understands that word.
 SMS_REPLY_STOPPED = N_("You will no longer receive SMS from us. Reply START to subscribe again.")
