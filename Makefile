@@ -9,11 +9,12 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+PORT ?= 8000
 
 .PHONY: help install run test test-unit lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
 help: ## Show the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,9 +28,8 @@ $(BIN)/dispatch: $(UV) pyproject.toml uv.lock
 
 install: $(BIN)/dispatch ## Create .venv with the locked dependencies
 
-run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults)
-	$(BIN)/dispatch demo
-	$(BIN)/dispatch serve --host 127.0.0.1 --port 8000
+run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults); PORT=8001 make run for another port
+	$(BIN)/dispatch run --host 127.0.0.1 --port $(PORT)
 
 test: install ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
 	$(BIN)/pytest
