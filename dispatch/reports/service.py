@@ -39,10 +39,20 @@ from dispatch.reports.schemas import (
     Report,
     VersionRow,
 )
+from dispatch.security.models import User
 
 MAX_LISTED = 500
 """The most people listed by name (fallbacks); the counts always cover everyone."""
 ACK_VIA_CHANNEL = {"sms": "sms", "link": "email"}
+
+
+async def authors(session: AsyncSession, labels: list[str]) -> dict[str, str]:
+    """``user:N`` → that person's e-mail address, for the labels that name a user."""
+    ids = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdigit()}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    return {f"user:{user_id}": email for user_id, email in rows.all()}
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
@@ -99,6 +109,7 @@ async def build(
 
     # Deliveries: states per channel, network, organisation and language; failures; fallbacks.
     by_channel: dict[str, Breakdown] = defaultdict(Breakdown)
+    people_by_channel: dict[str, set[int]] = defaultdict(set)
     reasons: Counter[tuple[str, str]] = Counter()
     fallback_counts: Counter[tuple[str, str]] = Counter()
     fallback_people: list[FallbackPerson] = []
@@ -111,6 +122,8 @@ async def build(
             on_row(row)
         totals.count(row.state)
         by_channel[row.channel].count(row.state)
+        if row.recipient_id is not None:
+            people_by_channel[row.channel].add(row.recipient_id)
         by_language[row.language].count(row.state)
         for network in row.network.split(","):
             if network:
@@ -143,6 +156,11 @@ async def build(
         channel = ACK_VIA_CHANNEL.get(ack.via)
         if channel is not None:
             seconds_by_channel[channel].append(seconds)
+    # A channel's people are those it carried a message to; its acknowledgements those that
+    # came back through it (an SMS reply, a link in an e-mail), as the incident page counts them.
+    for channel, slice_ in by_channel.items():
+        slice_.recipients = len(people_by_channel[channel])
+        slice_.acknowledged = len(seconds_by_channel.get(channel, []))
     organisations = sorted(
         (
             OrganisationRow(
@@ -182,7 +200,9 @@ async def build(
         ),
         personal=personal,
         versions=[
-            VersionRow(v.sequence, v.kind, v.created_at, v.created_by, sorted(v.content))
+            VersionRow(
+                v.sequence, v.kind, v.created_at, v.created_by, sorted(v.content), dict(v.content)
+            )
             for v in versions
         ],
         timeline=timeline(incident, versions, first_sent=first_sent, last_sent=last_sent),
@@ -221,6 +241,7 @@ async def build(
         else [],
         acks_over_time=cumulative(sorted(all_seconds)),
         generated_at=datetime.now(tz=incident.declared_at.tzinfo),
+        authors=await authors(session, [incident.declared_by, *(v.created_by for v in versions)]),
     )
     if compare and incident.status == IncidentStatus.EXERCISE:
         previous_id = await session.scalar(
