@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dispatch.acks.models import FieldReport
 from dispatch.db.session import DbSession
 from dispatch.delivery.sandbox import list_messages
-from dispatch.directory.models import Organisation
+from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
 from dispatch.errors import DomainError, NotFoundError
 from dispatch.inbound.api import SmsReplyOut, reply_as_member
@@ -48,22 +48,11 @@ class InboxPages(Controller):
         rows, total = await paginate(
             db_session, query.order_by(FieldReport.id.desc()), page=page_number, page_size=PAGE_SIZE
         )
-        org_ids = {r.organisation_id for r in rows if r.organisation_id is not None}
-        incident_ids = {r.incident_id for r in rows if r.incident_id is not None}
-        organisations = await organisation_names(db_session, org_ids)
-        incidents = dict(
-            (
-                await db_session.execute(
-                    select(Incident.id, Incident.code).where(Incident.id.in_(incident_ids))
-                )
-            ).all()
-        )
         return page(
             request,
             "dashboard/field_reports.html",
             reports=rows,
-            organisations=organisations,
-            incidents=incidents,
+            **await _about(db_session, list(rows)),
             total=total,
             unread=unread,
             page_number=page_number,
@@ -82,22 +71,11 @@ class InboxPages(Controller):
         report.read = form.get("read", "true") != "false"
         await db_session.commit()
         if request.headers.get("hx-request"):
-            organisation = (
-                await db_session.get(Organisation, report.organisation_id)
-                if report.organisation_id is not None
-                else None
-            )
-            incident = (
-                await db_session.get(Incident, report.incident_id)
-                if report.incident_id is not None
-                else None
-            )
             return page(
                 request,
                 "dashboard/_field_report.html",
                 report=report,
-                organisations={organisation.id: organisation.name} if organisation else {},
-                incidents={incident.id: incident.code} if incident else {},
+                **await _about(db_session, [report]),
             )
         return Redirect(path="/field-reports", status_code=303)
 
@@ -156,3 +134,30 @@ async def _sandbox_page(
         replied=replied,
         reply=reply or ({"from": to} if chosen == "sms" else {}),
     )
+
+
+async def _about(db_session: DbSession, reports: list[FieldReport]) -> dict[str, Any]:
+    """Who sent the reports (name, e-mail, mobile), their organisations, and their incidents'
+    codes and titles, for the inbox to show beside each report."""
+    org_ids = {r.organisation_id for r in reports if r.organisation_id is not None}
+    incident_ids = {r.incident_id for r in reports if r.incident_id is not None}
+    contact_ids = {r.contact_id for r in reports if r.contact_id is not None}
+    incidents = {
+        row.id: row
+        for row in await db_session.execute(
+            select(Incident.id, Incident.code, Incident.title).where(Incident.id.in_(incident_ids))
+        )
+    }
+    contacts = {
+        row.id: row
+        for row in await db_session.execute(
+            select(Contact.id, Contact.name, Contact.email, Contact.phone).where(
+                Contact.id.in_(contact_ids)
+            )
+        )
+    }
+    return {
+        "organisations": await organisation_names(db_session, org_ids),
+        "incidents": incidents,
+        "contacts": contacts,
+    }

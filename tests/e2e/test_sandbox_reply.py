@@ -26,14 +26,18 @@ def test_a_coordinator_replies_as_a_member_in_the_sandbox(
     page.get_by_label("Øvelse: alle meldinger merkes ØVELSE").check()
     page.get_by_label("Tittel (for oversikten og rapporten)").fill("Øvelse: svar fra sandkassen")
     page.get_by_label("NIK").check()
-    for channel in ("E-post", "Teams"):
-        page.get_by_label(channel, exact=True).uncheck()
+    page.get_by_label("E-post", exact=True).uncheck()
     page.locator("#msg-nb-sms").fill("Øvelse: kok vannet.")
     page.locator("#msg-en-sms").fill("Exercise: boil the water.")
+    # Teams is ticked, but no network has a webhook: the preview says why it counts 0.
+    expect(page.locator("#preview-teams-none")).to_contain_text(
+        "ingen av de valgte nettverkene har en Teams-webhook", timeout=10 * SECONDS
+    )
     page.get_by_role("button", name="Send varsel").click()
     expect(page).to_have_url(re.compile(r"/incidents/\d+$"))
     incident = page.url
-    code = page.locator("h1 .muted").inner_text().strip()
+    code = page.locator("#reply-code").get_attribute("data-code") or ""
+    expect(page.locator("#reply-code")).to_have_text(f"svarkode {code}")
     assert re.fullmatch(r"\d{4}", code), code
 
     # When the coordinator answers Ingrid's SMS as Ingrid would, with OK and the code.
@@ -49,9 +53,17 @@ def test_a_coordinator_replies_as_a_member_in_the_sandbox(
     expect(page.locator("tr.sandbox-message").first).to_contain_text("bekreftelsen din")
     shots(page, "sandbox-reply")
 
-    # Then the incident page counts the acknowledgement.
+    # Then the incident page counts the acknowledgement; people and messages apart, the reply
+    # code labelled, and why Teams shows nothing.
     page.goto(incident)
     expect(page.locator("#count-acknowledged")).to_have_text("1")
+    recipients = int(page.locator("#count-recipients").inner_text())
+    expect(page.locator("#people-heading")).to_have_text(f"{recipients} mottakere")
+    expect(page.locator("#messages-count")).to_have_text(
+        re.compile(r"^\d+ meldinger: 0 venter, \d+ levert$"), timeout=20 * SECONDS
+    )
+    expect(page.locator("#teams-none")).to_be_visible()
+    shots(page, "incident-page-explains-itself")
 
     # And a reply with text becomes a field report in the inbox.
     page.goto(f"{server.base}/sandbox?channel=sms&to={INGRID.replace('+', '%2B')}")
@@ -59,7 +71,18 @@ def test_a_coordinator_replies_as_a_member_in_the_sandbox(
     page.get_by_role("button", name="Send svaret").click()
     expect(page.locator("#reply-outcome")).to_be_visible()
     page.goto(f"{server.base}/field-reports")
-    expect(page.locator("body")).to_contain_text("Lang kø ved legevakten")
+    report = page.locator("article.report", has_text="Lang kø ved legevakten")
+    expect(report.locator(".reporter")).to_have_text("Ingrid Aas")
+    expect(report.locator(".organisation")).to_have_text("Oslo kommune")
+    expect(report.locator(".language")).to_have_text("skriver på norsk bokmål")
+    expect(report.locator(".about-incident")).to_contain_text("Øvelse: svar fra sandkassen")
+    expect(report.locator(".about-incident")).to_contain_text(f"svarkode {code}")
+    reply = report.get_by_role("link", name="Svar på e-post")
+    assert (reply.get_attribute("href") or "").startswith("mailto:ingrid.aas@oslo.kommune.example")
+    expect(report.get_by_role("link", name="Svar på SMS")).to_have_attribute(
+        "href", f"sms:{INGRID}"
+    )
+    shots(page, "field-report-inbox")
 
     # A number that is not one is refused beside the field, in bokmål.
     page.goto(f"{server.base}/sandbox")
