@@ -10,13 +10,12 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from dispatch import api_docs, wiring
 from dispatch import logging as app_logging
-from dispatch import wiring
 from dispatch.acks.api import (
     AcknowledgementController,
     FieldReportController,
@@ -176,7 +175,15 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         security=[{"bearer": []}],
     )
     app = SecuredLitestar(
-        route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
+        route_handlers=[
+            health,
+            ready,
+            observability,
+            api,
+            public,
+            api_docs.assets(),
+            *dashboard_routes(),
+        ],
         stores={throttle.STORE_NAME: store},
         template_config=TemplateConfig(
             directory=[
@@ -197,7 +204,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             version="1",
             description="Emergency alerts for the NIK, NONEMI and NIFS networks.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_docs.viewer()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
