@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PORT ?= 8000
 
-.PHONY: help install run test test-unit lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
+.PHONY: help install run test test-unit lint format bench screenshots clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Run the benchmarks (tests/bench, ~10 min; BENCH_PROFILE=1 for flame graphs) and write bench-results.json
 	$(BIN)/python -m tests.bench
+
+screenshots: install ## Remake the README's screenshots (docs/screenshots/) in Chromium
+	$(BIN)/pytest -q -p no:cacheprovider tests/e2e/docs_screenshots.py
 
 i18n-extract: install ## Extract translatable strings into translations/messages.pot
 	$(BIN)/python -m translations extract

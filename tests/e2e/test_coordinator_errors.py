@@ -107,6 +107,17 @@ def test_every_refused_dashboard_form_is_a_page_in_its_language_with_reasons_by_
     expect(page.locator("#update-heading ~ #form-errors")).to_be_visible()
     shots(page, "update-refused-in-bokmal")
 
+    # A closing message with a body but no subject, and e-mail among the channels.
+    page.goto(incident)
+    page.get_by_text("Skriv en avslutningsmelding").click()
+    page.locator("#close-nb-body").fill("Vannet er trygt.")
+    assert_a_page(submit(page, "Avslutt hendelsen …"))
+    expect(page.locator("#close-nb-subject-error")).to_have_text(
+        "norsk bokmål: emnet er tomt, og e-post er blant kanalene"
+    )
+    expect(page.locator("#close-nb-body")).to_have_value("Vannet er trygt.")
+    expect(page.locator("#update-heading")).to_be_visible()  # not closed
+
     # Calling the networks in with a link that is not the meeting's https address.
     page.goto(incident)
     page.get_by_label("Lenke til Teams-møtet").fill("ftp://example.org/meeting")
