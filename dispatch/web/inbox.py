@@ -124,7 +124,7 @@ async def _sandbox_page(
     return page(
         request,
         "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
-        status_code=422 if error else 200,
+        status_code=error.status_code if error else 200,
         messages=rows,
         channel=chosen,
         to=to,

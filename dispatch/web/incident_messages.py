@@ -10,16 +10,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from dispatch.db.session import DbSession
-from dispatch.errors import DomainError
+from dispatch.errors import ConflictError, DomainError
 from dispatch.incidents import queries as incident_queries
 from dispatch.incidents import service
 from dispatch.incidents.models import IncidentState, MessageKind
+from dispatch.incidents.schemas import LanguageContent
 from dispatch.incidents.version_preview import preview_version
 from dispatch.providers import service as providers
 from dispatch.security.guards import WRITE_INCIDENTS
-from dispatch.web.forms import PARTS, message_form, message_of
+from dispatch.web.forms import PARTS, MessageForm, message_form, message_of
 from dispatch.web.incidents import incident_page
 from dispatch.web.render import DashboardRequest, enqueue, page
+from translations.strings.marking import N_
+from translations.text import Text
 
 CONFIRMED = "yes"
 """The closing form's ``confirmed`` value once the coordinator has seen what it will do."""
@@ -105,15 +108,12 @@ class IncidentMessagePages(Controller):
         request: DashboardRequest,
         db_session: DbSession,
         incident_id: int,
-        typed: Any,
-        message: dict[str, Any],
+        typed: MessageForm,
+        message: dict[str, LanguageContent],
     ) -> Template:
         incident = await incident_queries.get_incident(db_session, incident_id)
         if incident.state != IncidentState.ACTIVE:
-            # Closing twice says so, as the service would.
-            await service.close(
-                db_session, incident_id=incident_id, message=None, actor=request.user.actor
-            )
+            raise ConflictError(Text(N_("Incident %(id)d is already closed."), id=incident_id))
         outcome = None
         if message:
             outcome = await preview_version(db_session, incident, message)

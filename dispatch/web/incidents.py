@@ -88,7 +88,7 @@ async def incident_page(
     return page(
         request,
         "dashboard/incident.html",
-        status_code=422 if error else 200,
+        status_code=error.status_code if error else 200,
         incident=summary,
         active=incident.state == IncidentState.ACTIVE,
         versions=versions,

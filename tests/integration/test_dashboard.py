@@ -393,6 +393,11 @@ async def test_update_close_and_report_from_the_incident_page(
     assert f'action="{page_url}/updates"' in (await browser.get(page_url)).text  # still open
     closed = await browser.post(f"{page_url}/close", {"language": ["nb", "en"], "confirmed": "yes"})
     assert closed.headers["location"].endswith("?done=closed")
+    # Closing again (an old tab) says why, on a page.
+    again = await browser.post(f"{page_url}/close", {"language": ["nb"]})
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html")
+    assert f"Hendelse {page_url.rsplit('/', 1)[1]} er allerede avsluttet." in again.text
     after = await browser.get(closed.headers["location"])
     assert "Vannet er trygt igjen." in after.text
     assert f'action="{page_url}/updates"' not in after.text  # closed: no more updates

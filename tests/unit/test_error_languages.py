@@ -37,6 +37,8 @@ COORDINATOR_MODULES = [
     "dispatch/meetings/service.py",
     "dispatch/web/forms.py",
     "dispatch/web/incidents.py",
+    "dispatch/web/incident_messages.py",
+    "dispatch/inbound/api.py",
     "dispatch/web/meetings.py",
 ]
 """Where the reasons come from that the declaration, incident and call-in forms show."""
