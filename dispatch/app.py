@@ -71,6 +71,7 @@ from dispatch.webhooks.api import (
     ProviderWebhookController,
 )
 from translations.catalog import ensure_compiled
+from translations.text import Text
 
 HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
@@ -198,6 +199,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
+        # A reason kept as a ``Text`` (an import's rejected rows) is answered in English.
+        type_encoders={Text: str},
         before_request=refuse_impossible_input,
         openapi_config=OpenAPIConfig(
             title="Beredskapsvarsling",

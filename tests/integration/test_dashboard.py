@@ -519,6 +519,9 @@ async def test_directory_search_and_edit(
     }
     refused = await browser.post(url, form)
     assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    # The directory's own checks speak the page's language too.
+    assert "telefonnummeret «not a number» er ikke et gyldig norsk" in refused.text
     assert 'value="Ny Navnesen"' in refused.text
     async with sessionmaker() as session:
         assert (await session.get(Contact, contact.id)).name == contact.name  # type: ignore[union-attr]
@@ -544,6 +547,7 @@ async def test_import_checks_then_imports_row_by_row(
     assert checked.status_code == 200
     assert 'id="rejected"' in checked.text
     assert '<th scope="row" class="num">2</th>' in checked.text
+    assert "telefonnummeret «12» er ikke et gyldig norsk" in checked.text
     async with sessionmaker() as session:
         assert await count(session, Contact) == 0
     imported = await browser.client.post(
