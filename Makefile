@@ -9,13 +9,14 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+PORT ?= 8000
 
 OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
 
-.PHONY: help install run test test-unit test-provider lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
+.PHONY: help install run test test-unit test-provider lint format bench screenshots clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
 help: ## Show the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,9 +30,8 @@ $(BIN)/dispatch: $(UV) pyproject.toml uv.lock
 
 install: $(BIN)/dispatch ## Create .venv with the locked dependencies
 
-run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults)
-	$(BIN)/dispatch demo
-	$(BIN)/dispatch serve --host 127.0.0.1 --port 8000
+run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults); PORT=8001 make run for another port
+	$(BIN)/dispatch run --host 127.0.0.1 --port $(PORT)
 
 test: install test-provider ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
 	$(BIN)/pytest
@@ -57,6 +57,9 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Run the benchmarks (tests/bench, ~10 min; BENCH_PROFILE=1 for flame graphs) and write bench-results.json
 	$(BIN)/python -m tests.bench
+
+screenshots: install ## Remake the README's screenshots (docs/screenshots/) in Chromium
+	$(BIN)/pytest -q -p no:cacheprovider tests/e2e/docs_screenshots.py
 
 i18n-extract: install ## Extract translatable strings into translations/messages.pot
 	$(BIN)/python -m translations extract

@@ -11,14 +11,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 
+from dispatch import api_docs, wiring
 from dispatch import logging as app_logging
-from dispatch import wiring
 from dispatch.acks.api import (
     AcknowledgementController,
     FieldReportController,
@@ -42,6 +41,7 @@ from dispatch.directory.api import (
 from dispatch.exercises.api import ExerciseController
 from dispatch.headers import SecuredLitestar
 from dispatch.health import health, metrics, ready
+from dispatch.inbound.api import SandboxReplies
 from dispatch.incidents.api import IncidentController
 from dispatch.lengths import document_lengths
 from dispatch.meetings.api import CallInController, MeetingController
@@ -64,7 +64,7 @@ from dispatch.problems import (
 )
 from dispatch.providers.api import COUNTERS_STATE_KEY, SmsProviderController
 from dispatch.reports.api import ReportController
-from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY
+from dispatch.requests import CHANNELS_STATE_KEY, ENQUEUER_STATE_KEY, ROUTER_STATE_KEY
 from dispatch.security import throttle
 from dispatch.security.guards import TokenAuthMiddleware
 from dispatch.security.signin import SignInLimits
@@ -74,11 +74,11 @@ from dispatch.web import routes as dashboard_routes
 from dispatch.web import sign_in_state
 from dispatch.web.login import SIGNIN_STATE_KEY
 from dispatch.webhooks.api import (
-    ROUTER_STATE_KEY,
     SOURCES_STATE_KEY,
     ProviderWebhookController,
 )
 from translations.catalog import ensure_compiled
+from translations.text import Text
 
 HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             MeetingController,
             CallInController,
             SandboxController,
+            SandboxReplies,
             SmsProviderController,
         ],
         middleware=[DefineMiddleware(TokenAuthMiddleware)],
@@ -203,7 +204,15 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         security=[{"bearer": []}],
     )
     app = SecuredLitestar(
-        route_handlers=[health, ready, observability, api, public, *dashboard_routes()],
+        route_handlers=[
+            health,
+            ready,
+            observability,
+            api,
+            public,
+            api_docs.assets(),
+            *dashboard_routes(),
+        ],
         template_config=TemplateConfig(
             directory=[
                 HERE / "acks" / "templates",
@@ -217,6 +226,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
+        # A reason kept as a ``Text`` (an import's rejected rows) is answered in English.
+        type_encoders={Text: str},
         before_request=refuse_impossible_input,
         request_max_body_size=MAX_BODY,
         openapi_config=OpenAPIConfig(
@@ -224,7 +235,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             version="1",
             description="Emergency alerts for the NIK, NONEMI and NIFS networks.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_docs.viewer()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,9 +65,13 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the API and web pages (and, on the embedded broker, the workers)."""
+    _serve(_settings(), host, port)
+
+
+def _serve(settings: Settings, host: str, port: int, *, when_ready: str = "") -> None:
+    """Serve until stopped; ``when_ready`` is printed once the port answers, after start-up."""
     import uvicorn
 
-    settings = _settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
     url = f"http://{host}:{port}"
@@ -87,6 +95,8 @@ def serve(host: str, port: int) -> None:
     # behind the Ingress each member is counted by their own address, and no one else can claim
     # an address by sending the header.
     proxies = settings.trusted_proxy_list()
+    if when_ready:
+        threading.Thread(target=_announce, args=(host, port, when_ready), daemon=True).start()
     uvicorn.run(
         "dispatch.app:create_app",
         factory=True,
@@ -98,6 +108,76 @@ def serve(host: str, port: int) -> None:
         forwarded_allow_ips=proxies or None,
         workers=settings.api_processes,
     )
+
+
+def _announce(host: str, port: int, text: str) -> None:
+    """Print ``text`` once the server accepts connections: the last thing start-up prints."""
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    click.echo(text)
+
+
+def _port_free(host: str, port: int) -> None:
+    """Refuse to start when another process serves on ``port`` (a second ``make run``)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"Port {port} on {host} is in use (is another 'make run' serving?). Nothing was "
+                f"changed. Stop it, or use another port: PORT={port + 1} make run"
+            ) from exc
+
+
+def _lock_database(settings: Settings) -> TextIO | None:
+    """Hold a lock on the SQLite database for as long as this process runs; refuse when another
+    process holds it. PostgreSQL serves many processes and needs none."""
+    if not settings.is_sqlite:
+        return None
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).database or ""
+    if not database or database == ":memory:":
+        return None
+    path = Path(database).with_name(Path(database).name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        raise click.ClickException(
+            f"Another dispatch process is using {database} (it holds {path}). Nothing was "
+            "changed. Stop it first, or point DISPATCH_DATABASE_URL at another file."
+        ) from exc
+    return handle
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def run_demo(host: str, port: int) -> None:
+    """The Quick start (make run): check the port and lock the database first, then load the
+    demo, give the demo coordinator a new password and serve; the sign-in line comes last."""
+    _port_free(host, port)
+    if "DISPATCH_BASE_URL" not in os.environ:
+        # Links in messages and the sign-in line follow the port chosen.
+        os.environ["DISPATCH_BASE_URL"] = f"http://{host}:{port}"
+        get_settings.cache_clear()
+    settings = _settings()
+    lock = _lock_database(settings)
+    line = _load_demo(settings)
+    try:
+        _serve(settings, host, port, when_ready=line)
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
@@ -290,8 +370,20 @@ DEMO_USER = "koordinator@demo.example"
 def demo() -> None:
     """Load demo organisations and contacts (idempotent) and a demo coordinator who can sign in.
 
-    The demo coordinator gets a new random password on every run, printed once.
+    The demo coordinator gets a new random password on every run, printed once. Refused while
+    'dispatch run' serves the same SQLite database (it would sign the live session out).
     """
+    settings = _settings()
+    lock = _lock_database(settings)
+    try:
+        click.echo(_load_demo(settings))
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _load_demo(settings: Settings) -> str:
+    """Load the demo and set the demo coordinator's password; the sign-in line to print."""
     import secrets
 
     from sqlalchemy import select
@@ -300,7 +392,6 @@ def demo() -> None:
     from dispatch.security.models import Role, User
     from dispatch.security.service import create_user, set_password
 
-    settings = _settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
     outcome = _run_in_session(lambda s: load_demo(s, actor=CLI))
@@ -321,12 +412,12 @@ def demo() -> None:
         f"{outcome.created_contacts} contact(s) added, {outcome.unchanged_contacts} already there."
     )
     click.echo(
+        "Coordinators also give a code from an authenticator app: the first sign-in shows "
+        "a QR code to scan (or a key to type) in one."
+    )
+    return (
         f"Demo coordinator: sign in at {settings.base_url}/login as {DEMO_USER} "
         f"with the password {password}"
-    )
-    click.echo(
-        "  Coordinators also give a code from an authenticator app: the first sign-in shows "
-        "a QR code to scan (or a key to type) in one."
     )
 
 

@@ -7,9 +7,20 @@ Exception tree:
     ├── ConflictError            409: it would clash with what exists (a duplicate number …)
     └── InvalidInputError        422: the request is well-formed but its values are not
                                  acceptable; ``errors`` lists every reason
+
+A ``detail`` or reason may be a ``translations.text.Text``: it reads as English and can be said
+in the reader's language (``in_language``), which the API does by ``Accept-Language`` and the
+dashboard by the page's language.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from translations.strings.marking import NN_
+from translations.text import Sayer, Text, say
+
+SUMMARY = NN_("%(num)d problem: %(problems)s.", "%(num)d problems: %(problems)s.")
 
 
 class DomainError(Exception):
@@ -22,6 +33,19 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.summarised = False
+        """Whether ``detail`` only sums up ``errors`` (and is said again from them)."""
+
+    def in_language(self, sayer: Sayer) -> tuple[str, list[str]]:
+        """``detail`` and ``errors`` said in ``sayer``'s language (a ``Translator``)."""
+        errors = [say(e, sayer) for e in self.errors]
+        if not self.summarised:
+            return say(self.detail, sayer), errors
+        if len(errors) == 1:
+            return sentence(errors[0]), errors
+        joined = "; ".join(error.rstrip(".") for error in errors)
+        summary = Text(SUMMARY.singular, plural=SUMMARY.plural, n=len(errors), problems=joined)
+        return summary.in_language(sayer), errors
 
 
 class NotFoundError(DomainError):
@@ -39,12 +63,15 @@ class InvalidInputError(DomainError):
     title = "Invalid input"
 
     @classmethod
-    def from_errors(cls, errors: list[str]) -> InvalidInputError:
+    def from_errors(cls, errors: Sequence[str]) -> InvalidInputError:
         """One error is the detail; several are summed up and listed."""
         if len(errors) == 1:
-            return cls(sentence(errors[0]), errors=errors)
-        joined = "; ".join(error.rstrip(".") for error in errors)
-        return cls(f"{len(errors)} problems: {joined}.", errors=errors)
+            made = cls(sentence(errors[0]), errors=list(errors))
+        else:
+            joined = "; ".join(error.rstrip(".") for error in errors)
+            made = cls(f"{len(errors)} problems: {joined}.", errors=list(errors))
+        made.summarised = True
+        return made
 
 
 def sentence(text: str) -> str:

@@ -28,6 +28,7 @@ from litestar.status_codes import (
 
 from dispatch.db.engine import database_unavailable
 from dispatch.errors import DomainError, sentence
+from translations.catalog import translator
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = 5
@@ -56,9 +57,38 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+API_LANGUAGES = ("en", "nb", "nn")
+"""The languages an API answer's ``detail`` can be in: those whose catalogs hold every reason."""
+
+
+def answer_language(accept_language: str | None) -> str:
+    """The first of ``API_LANGUAGES`` that ``Accept-Language`` asks for (by its weights), or
+    English. ``no`` and ``nb-NO`` are Bokmål, ``nn-NO`` Nynorsk."""
+    asked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        primary = "nb" if primary == "no" else primary
+        if weight > 0 and primary in API_LANGUAGES:
+            asked.append((-weight, position, primary))
+    return min(asked)[2] if asked else "en"
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    extra: dict[str, Any] = {"errors": exc.errors} if exc.errors else {}
-    return problem(exc.status_code, exc.title, exc.detail, request=request, **extra)
+    lang = answer_language(request.headers.get("accept-language"))
+    detail, errors = exc.in_language(translator(lang))
+    extra: dict[str, Any] = {"errors": errors} if exc.errors else {}
+    response = problem(exc.status_code, exc.title, detail, request=request, **extra)
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -15,6 +15,7 @@ from dispatch.security.service import Principal
 
 ENQUEUER_STATE_KEY = "dispatch_enqueuer"
 CHANNELS_STATE_KEY = "dispatch_channels"
+ROUTER_STATE_KEY = "dispatch_inbound_router"
 """The app's channel adapters: the providers' own view of their webhooks, Teams test cards."""
 AuthedRequest = Request[Principal, None, State]
 IdempotencyKey = Annotated[

@@ -126,6 +126,12 @@ def compile_catalog(po_path: Path) -> bytes:
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, domain=DOMAIN)
     for message in list(catalog)[1:]:
+        if _untranslated_plural(message):
+            # Not translated yet, like an empty singular (the dashboard's own texts in the
+            # machine-drafted catalogs): left out quietly; the next language in the chain has it.
+            # write_mo would keep it, and ngettext would then answer "".
+            catalog.delete(message.id, context=message.context)
+            continue
         reason = _unusable(message, catalog)
         if reason:
             logger.warning("left out of %s: %r (%s)", po_path, message.id, reason)
@@ -133,6 +139,10 @@ def compile_catalog(po_path: Path) -> bytes:
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
+
+
+def _untranslated_plural(message: Message) -> bool:
+    return isinstance(message.string, (list, tuple)) and not any(message.string)
 
 
 def _unusable(message: Message, catalog: Catalog) -> str:

@@ -27,7 +27,7 @@ from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
-from translations.locales import format_datetime_local, text_direction
+from translations.locales import choose_language, format_datetime_local, text_direction
 
 
 def _settings(request: Request[Any, Any, State]) -> Settings:
@@ -120,6 +120,30 @@ async def _target(
         return _error_page(exc)
 
 
+def sender_line(lang: str, networks: tuple[str, ...]) -> str:
+    """Who sends the alert, in the member's language: the Directorate, and the networks."""
+    directorate = translator(lang).gettext(strings.ALERT_FROM_DIRECTORATE)
+    return f"{directorate} · {', '.join(networks)}" if networks else directorate
+
+
+async def _closed_page(
+    session: DbSession, target: service.LinkTarget, context: dict[str, Any]
+) -> Template:
+    t = translator(target.language)
+    closing = await service.closing_message(session, target.incident_id)
+    context["over"] = t.gettext(strings.INCIDENT_CLOSED)
+    context["closing"] = None
+    if closing:
+        chosen, _ = choose_language(target.language, list(closing))
+        context["closing"] = {
+            "lang": chosen,
+            "dir": text_direction(chosen),
+            "subject": closing[chosen].get("subject") or closing[chosen].get("sms", ""),
+            "body": closing[chosen].get("body") or closing[chosen].get("sms", ""),
+        }
+    return Template(template_name="ack_closed.html", context=context, headers=SECURITY_HEADERS)
+
+
 @get("/ack/{token:str}", include_in_schema=False)
 async def ack_page(
     request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
@@ -129,6 +153,10 @@ async def ack_page(
     if isinstance(target, Template):
         return target
     context = await _context(db_session, target)
+    context["sender"] = sender_line(target.language, target.networks)
+    if target.closed:
+        # The alert is over: its closing message, and nothing to confirm.
+        return await _closed_page(db_session, target, context)
     done = await db_session.scalar(
         select(Acknowledgement.id).where(
             Acknowledgement.incident_id == target.incident_id,
@@ -172,6 +200,7 @@ async def ack_submit(
         )
     await db_session.commit()
     context = await _context(db_session, target)
+    context["sender"] = sender_line(target.language, target.networks)
     t = translator(context["lang"])
     context["message"] = t.gettext(strings.ACK_PAGE_THANKS if created else strings.ACK_PAGE_ALREADY)
     return Template(template_name="ack_done.html", context=context, headers=SECURITY_HEADERS)

@@ -46,6 +46,9 @@ async def acknowledgement_handler(session: AsyncSession, message: Inbound) -> Sm
             translator(lang).gettext(strings.SMS_REPLY_UNKNOWN_NUMBER) for lang in ("nb", "en")
         )
         return SmsAnswer(text, "unknown_sender")
+    open_codes = {i.code for _, i in recipients if i.state == IncidentState.ACTIVE}
+    if reply.code and reply.code not in open_codes:
+        return await _unknown_code(session, recipients, reply.code, reply.rest)
     recipient, incident = await _pick_incident(session, recipients, reply.code)
     t = translator(recipient.language)
     await acknowledge(
@@ -67,6 +70,30 @@ async def acknowledgement_handler(session: AsyncSession, message: Inbound) -> Sm
         )
         return SmsAnswer(t.gettext(strings.SMS_REPLY_RECEIVED), "acknowledged_with_report")
     return SmsAnswer(t.gettext(strings.SMS_REPLY_CONFIRMED), "acknowledged")
+
+
+async def _unknown_code(
+    session: AsyncSession, rows: Sequence[tuple[Recipient, Incident]], code: str, rest: str
+) -> SmsAnswer:
+    """A code that names none of the member's open alerts confirms nothing (it may be a typo
+    for another alert); the member is told so, with the code that would confirm the newest
+    open one, and any text is kept for the coordinators."""
+    recipient = rows[0][0]
+    t = translator(recipient.language)
+    if rest:
+        await add_field_report(
+            session,
+            text=rest,
+            source="sms",
+            incident_id=None,
+            recipient=recipient,
+            language=recipient.language,
+        )
+    text = t.gettext(strings.SMS_REPLY_UNKNOWN_CODE, wrong=code)
+    newest_open = next((i for _, i in rows if i.state == IncidentState.ACTIVE), None)
+    if newest_open is not None:
+        text += " " + t.gettext(strings.SMS_REPLY_INSTRUCTION, code=newest_open.code)
+    return SmsAnswer(text, "unknown_code")
 
 
 async def _pick_incident(

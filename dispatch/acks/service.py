@@ -14,7 +14,7 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.errors import DomainError, NotFoundError
-from dispatch.incidents.models import Incident, MessageVersion, Recipient
+from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.security.links import read_token
 
 MAX_COMMENT = 4000
@@ -36,6 +36,10 @@ class LinkTarget:
     language: str
     status: str
     title: str
+    closed: bool = False
+    """Whether the incident is over (the page then says so, with the closing message)."""
+    networks: tuple[str, ...] = ()
+    """The recipient's networks, which the page names as the sender with the Directorate."""
 
 
 async def message_version(
@@ -69,8 +73,10 @@ async def resolve_link(
                     Incident.status,
                     Incident.title,
                     Incident.closed_at,
+                    Recipient.network_codes,
                 )
                 .join(Incident, Incident.id == Delivery.incident_id)
+                .join(Recipient, Recipient.id == Delivery.recipient_id)
                 .where(
                     Delivery.id == delivery_id,
                     Delivery.source_kind == SourceKind.INCIDENT,
@@ -90,7 +96,20 @@ async def resolve_link(
         language=row.language,
         status=row.status,
         title=row.title,
+        closed=row.closed_at is not None,
+        networks=tuple(row.network_codes or ()),
     )
+
+
+async def closing_message(session: AsyncSession, incident_id: int) -> dict[str, dict[str, str]]:
+    """The closing message's texts by language; empty when the incident closed quietly."""
+    content = await session.scalar(
+        select(MessageVersion.content)
+        .where(MessageVersion.incident_id == incident_id, MessageVersion.kind == MessageKind.CANCEL)
+        .order_by(MessageVersion.sequence.desc())
+        .limit(1)
+    )
+    return content or {}
 
 
 async def acknowledge(

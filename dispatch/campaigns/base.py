@@ -13,6 +13,8 @@ from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.directory.models import Network
 from dispatch.errors import NotFoundError
+from translations.strings.marking import N_
+from translations.text import Text
 
 CAMPAIGN_SOURCES = (SourceKind.LIST_REVIEW, SourceKind.NEWSLETTER, SourceKind.MEETING)
 """The outbox's source kinds whose ``source_id`` is a campaign target."""
@@ -27,9 +29,19 @@ def chosen_networks(given: Sequence[str], known: Sequence[str]) -> tuple[list[st
     """The networks a request names, in the directory's order, and what is wrong with them
     (none named, or a code we do not know). Shared by every campaign kind."""
     chosen = {n.strip().upper() for n in given}
-    errors = [] if chosen else [f"choose at least one network: {', '.join(known)}"]
+    names = ", ".join(known)
+    errors: list[str] = (
+        []
+        if chosen
+        else [Text(N_("choose at least one network: %(known)s"), field="networks", known=names)]
+    )
     errors += [
-        f"unknown network '{n}'; the networks are {', '.join(known)}"
+        Text(
+            N_("unknown network '%(code)s'; the networks are %(known)s"),
+            field="networks",
+            code=n,
+            known=names,
+        )
         for n in sorted(chosen - set(known))
     ]
     return [n for n in known if n in chosen], errors
@@ -52,7 +64,7 @@ async def claim_reminder(session: AsyncSession, campaign_id: int, now: datetime)
 async def get_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFoundError(f"There is no campaign with id {campaign_id}.")
+        raise NotFoundError(Text(N_("There is no campaign with id %(id)d."), id=campaign_id))
     return campaign
 
 

@@ -17,6 +17,7 @@ from dispatch.db.session import DbSession
 from dispatch.errors import InvalidInputError
 from translations import strings
 from translations.catalog import translator
+from translations.text import Text, say
 
 FIELDS = ("kind", "organisation", "name", "email", "phone", "language", "comment")
 
@@ -63,6 +64,8 @@ async def changes_submit(
         # A reason that is one of the page's messages is shown translated; the directory's
         # format checks (an address that is not one) stay in English.
         t = translator(lang)
-        reasons = [t.gettext(e) for e in (exc.errors or [exc.detail])]
+        reasons = [
+            say(e, t) if isinstance(e, Text) else t.gettext(e) for e in (exc.errors or [exc.detail])
+        ]
         return _page(lang, values=values, errors=reasons, status_code=422)
     return _page(lang, done=True)

@@ -57,12 +57,12 @@ def check(given: Submitted) -> tuple[dict[str, str | None], list[str]]:
         try:
             values["email"] = validation.email(given.email)
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
     if given.phone.strip():
         try:
             values["phone"] = validation.mobile(given.phone)
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
     if not given.email.strip() and not given.phone.strip():
         # The page's own message id, so the member reads it in their language.
         errors.append(strings.CHANGES_NEED_ADDRESS)
@@ -71,7 +71,7 @@ def check(given: Submitted) -> tuple[dict[str, str | None], list[str]]:
         try:
             values["language"] = validation.language(given.language)
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
     values["comment"] = given.comment.strip()[: LIMITS["comment"]]
     return values, errors
 

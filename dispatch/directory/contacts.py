@@ -17,6 +17,8 @@ from dispatch.directory.schemas import ContactIn, ContactPatch, given_fields
 from dispatch.directory.validation import collect
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.paging import paginate
+from translations.strings.marking import N_
+from translations.text import Text
 
 NAME_MAX = 200
 
@@ -72,7 +74,7 @@ async def get_contact(session: AsyncSession, contact_id: int) -> Contact:
     """One contact, or a 404 that says which."""
     contact = await session.get(Contact, contact_id)
     if contact is None:
-        raise NotFoundError(f"There is no contact with id {contact_id}.")
+        raise NotFoundError(Text(N_("There is no contact with id %(id)d."), id=contact_id))
     return contact
 
 
@@ -210,10 +212,19 @@ async def delete_contact(session: AsyncSession, *, contact_id: int, actor: Actor
     await session.flush()
 
 
+CLASH_EMAIL = N_(
+    "Contact %(id)s at this organisation already has this e-mail address; edit that contact "
+    "instead."
+)
+CLASH_PHONE = N_(
+    "Contact %(id)s at this organisation already has this phone number; edit that contact instead."
+)
+
+
 async def _ensure_unique_contact(
     session: AsyncSession, organisation_id: int, values: dict[str, Any], *, exclude_id: int | None
 ) -> None:
-    for key, label in (("email", "e-mail address"), ("phone", "phone number")):
+    for key, message in (("email", CLASH_EMAIL), ("phone", CLASH_PHONE)):
         if not values.get(key):
             continue
         column = getattr(Contact, key)
@@ -224,7 +235,4 @@ async def _ensure_unique_contact(
             query = query.where(Contact.id != exclude_id)
         clash = await session.scalar(query)
         if clash is not None:
-            raise ConflictError(
-                f"Contact {clash} at this organisation already has this {label}; "
-                "edit that contact instead."
-            )
+            raise ConflictError(Text(message, field=key, id=clash))

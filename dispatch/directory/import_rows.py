@@ -16,6 +16,8 @@ from dispatch.directory import validation
 from dispatch.directory.contacts import clean_contact
 from dispatch.directory.models import Contact, Membership, MembershipRole, Organisation
 from dispatch.directory.networks import network_codes
+from translations.strings.marking import N_
+from translations.text import Text
 
 _YES = {"yes", "ja", "true", "1", "y", "j"}
 _NO = {"no", "nei", "false", "0", "n", ""}
@@ -101,7 +103,13 @@ class ImportState:
         errors.extend(cleaned.errors)
         main = row.get("main_contact", "").strip().lower()
         if main not in _YES | _NO:
-            errors.append(f"main_contact '{row.get('main_contact')}' must be yes or no")
+            errors.append(
+                Text(
+                    N_("main_contact '%(value)s' must be yes or no"),
+                    field="main_contact",
+                    value=str(row.get("main_contact")),
+                )
+            )
         if errors or org_values is None:
             return errors
 
@@ -138,11 +146,11 @@ class ImportState:
                 row.get("organisation_name", ""), field="organisation_name", max_length=300
             )
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
         try:
             values["kind"] = validation.organisation_kind(row.get("organisation_kind", "")).value
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
         for key, check in (
             ("organisation_number", validation.organisation_number),
             ("municipality_number", validation.municipality_number),
@@ -152,26 +160,36 @@ class ImportState:
                 try:
                     values[key] = check(raw)
                 except validation.InvalidValue as exc:
-                    errors.append(str(exc))
+                    errors.append(exc.reason)
         return values if len(errors) == before else None
 
     def _memberships(self, raw: str, errors: list[str]) -> dict[int, str]:
         result: dict[int, str] = {}
         items = _split(raw)
         if not items:
-            errors.append("networks is empty; give at least one of NIK, NONEMI, NIFS")
+            errors.append(
+                Text(
+                    N_("networks is empty; give at least one of NIK, NONEMI, NIFS"),
+                    field="networks",
+                )
+            )
         for item in items:
             code, _, role = item.partition(":")
             network_id = self.codes.get(code.strip().upper())
             if network_id is None:
                 errors.append(
-                    f"unknown network '{code.strip()}'; the networks are {', '.join(self.codes)}"
+                    Text(
+                        N_("unknown network '%(code)s'; the networks are %(known)s"),
+                        field="networks",
+                        code=code.strip(),
+                        known=", ".join(self.codes),
+                    )
                 )
                 continue
             try:
                 result[network_id] = validation.membership_role(role or MembershipRole.MEMBER).value
             except validation.InvalidValue as exc:
-                errors.append(str(exc))
+                errors.append(exc.reason)
         return result
 
     def _find(self, values: dict[str, Any], errors: list[str]) -> ImportedOrganisation | None:
@@ -184,12 +202,24 @@ class ImportState:
         if org is not None and number:
             if org.name.casefold() != values["name"].casefold():
                 errors.append(
-                    f"organisation number {number} belongs to '{org.name}', not "
-                    f"'{values['name']}'; check the number or the name"
+                    Text(
+                        N_(
+                            "organisation number %(number)s belongs to '%(known)s', not "
+                            "'%(given)s'; check the number or the name"
+                        ),
+                        number=number,
+                        known=org.name,
+                        given=values["name"],
+                    )
                 )
             elif org.kind != values["kind"]:
                 errors.append(
-                    f"organisation number {number} is a {org.kind}, not a {values['kind']}"
+                    Text(
+                        N_("organisation number %(number)s is a %(known)s, not a %(given)s"),
+                        number=number,
+                        known=str(org.kind),
+                        given=str(values["kind"]),
+                    )
                 )
         return org
 
@@ -206,13 +236,21 @@ class ImportState:
         )
         if by_email is not None and by_phone is not None and by_email is not by_phone:
             errors.append(
-                "the e-mail and the phone belong to two different contacts at this organisation"
+                Text(
+                    N_(
+                        "the e-mail and the phone belong to two different contacts at this "
+                        "organisation"
+                    )
+                )
             )
             return None
         match = by_email or by_phone
         if match is not None and match.row is not None and match.values != values:
             errors.append(
-                f"row {match.row} has the same person at this organisation with other details"
+                Text(
+                    N_("row %(row)d has the same person at this organisation with other details"),
+                    row=match.row,
+                )
             )
         return match
 

@@ -71,7 +71,7 @@ def _clean(check: Any, raw: Any, **kwargs: Any) -> Any:
     try:
         return check(raw, **kwargs)
     except validation.InvalidValue as exc:
-        raise InvalidInputError.from_errors([str(exc)]) from exc
+        raise InvalidInputError.from_errors([exc.reason]) from exc
 
 
 class TestCard(msgspec.Struct):

@@ -17,6 +17,8 @@ from dispatch.directory.schemas import MembershipIO, OrganisationIn, Organisatio
 from dispatch.directory.validation import collect
 from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.paging import paginate
+from translations.strings.marking import N_
+from translations.text import Text
 
 ORG_NAME_MAX = 300
 
@@ -56,7 +58,9 @@ async def get_organisation(session: AsyncSession, organisation_id: int) -> Organ
     """One organisation, or a 404 that says which."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFoundError(f"There is no organisation with id {organisation_id}.")
+        raise NotFoundError(
+            Text(N_("There is no organisation with id %(id)d."), id=organisation_id)
+        )
     return organisation
 
 
@@ -155,8 +159,13 @@ async def delete_organisation(
     )
     if count and not cascade:
         raise ConflictError(
-            f"The organisation still has {count} contact(s); delete or move them first, "
-            "or delete with ?cascade=true to remove them too."
+            Text(
+                N_(
+                    "The organisation still has %(count)d contact(s); delete or move them "
+                    "first, or delete with ?cascade=true to remove them too."
+                ),
+                count=count,
+            )
         )
     await session.delete(organisation)
     record(
@@ -214,12 +223,19 @@ async def _memberships(
     for item in requested:
         network_id = codes.get(item.code.strip().upper())
         if network_id is None:
-            errors.append(f"unknown network '{item.code}'; the networks are {', '.join(codes)}")
+            errors.append(
+                Text(
+                    N_("unknown network '%(code)s'; the networks are %(known)s"),
+                    field="networks",
+                    code=item.code,
+                    known=", ".join(codes),
+                )
+            )
             continue
         try:
             role = validation.membership_role(item.role)
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
             continue
         seen[network_id] = Membership(network_id=network_id, role=role.value)
     return list(seen.values())
@@ -238,6 +254,13 @@ async def _ensure_unique_number(
     clash = (await session.execute(query)).first()
     if clash is not None:
         raise ConflictError(
-            f"Organisation number {number} already belongs to organisation {clash.id} "
-            f"({clash.name})."
+            Text(
+                N_(
+                    "Organisation number %(number)s already belongs to organisation %(id)d (%(name)s)."  # noqa: E501
+                ),
+                field="organisation_number",
+                number=number,
+                id=clash.id,
+                name=clash.name,
+            )
         )

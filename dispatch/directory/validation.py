@@ -13,6 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from channels.teams import is_loopback_host, webhook_problem
 from dispatch.directory.models import Channel, MembershipRole, OrganisationKind
 from translations.locales import UnknownLanguageError, canonical_tag
+from translations.strings.marking import N_
+from translations.text import Text
 
 ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _MOBILE_TYPES = {
@@ -22,19 +24,37 @@ _MOBILE_TYPES = {
 
 
 class InvalidValue(ValueError):
-    """A value that cannot be accepted, with the reason in plain words."""
+    """A value that cannot be accepted, with the reason in plain words (``reason``: a ``Text``
+    that the dashboard says in the page's language)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _not_mobile(raw: str) -> Text:
+    return Text(
+        N_("phone '%(value)s' is not a valid Norwegian or international mobile number"), value=raw
+    )
 
 
 def organisation_number(raw: str) -> str:
     """A Norwegian organisation number: nine digits whose last is the mod-11 check digit."""
     digits = raw.replace(" ", "")
     if len(digits) != 9 or not digits.isascii() or not digits.isdigit():
-        raise InvalidValue(f"organisation number '{raw}' must be nine digits")
+        raise InvalidValue(
+            Text(N_("organisation number '%(value)s' must be nine digits"), value=raw)
+        )
     remainder = sum(int(d) * w for d, w in zip(digits[:8], ORGNR_WEIGHTS, strict=True)) % 11
     check = (11 - remainder) % 11
     if check == 10 or check != int(digits[8]):
         raise InvalidValue(
-            f"organisation number '{raw}' fails the check digit; look for a mistyped digit"
+            Text(
+                N_(
+                    "organisation number '%(value)s' fails the check digit; look for a mistyped digit"  # noqa: E501
+                ),
+                value=raw,
+            )
         )
     return digits
 
@@ -43,7 +63,9 @@ def municipality_number(raw: str) -> str:
     """A four-digit municipality number (kommunenummer), e.g. 0301 for Oslo."""
     digits = raw.strip()
     if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
-        raise InvalidValue(f"municipality number '{raw}' must be four digits, e.g. 0301")
+        raise InvalidValue(
+            Text(N_("municipality number '%(value)s' must be four digits, e.g. 0301"), value=raw)
+        )
     return digits
 
 
@@ -53,7 +75,13 @@ def organisation_kind(raw: str) -> OrganisationKind:
         return OrganisationKind(raw.strip().lower())
     except ValueError as exc:
         allowed = ", ".join(k.value for k in OrganisationKind)
-        raise InvalidValue(f"organisation kind '{raw}' is not one of: {allowed}") from exc
+        raise InvalidValue(
+            Text(
+                N_("organisation kind '%(value)s' is not one of: %(allowed)s"),
+                value=raw,
+                allowed=allowed,
+            )
+        ) from exc
 
 
 def membership_role(raw: str) -> MembershipRole:
@@ -61,7 +89,9 @@ def membership_role(raw: str) -> MembershipRole:
     try:
         return MembershipRole(raw.strip().lower())
     except ValueError as exc:
-        raise InvalidValue(f"network role '{raw}' must be 'member' or 'observer'") from exc
+        raise InvalidValue(
+            Text(N_("network role '%(value)s' must be 'member' or 'observer'"), value=raw)
+        ) from exc
 
 
 def mobile(raw: str) -> str:
@@ -69,13 +99,11 @@ def mobile(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, "NO")
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(
-            f"phone '{raw}' is not a valid Norwegian or international mobile number"
-        ) from exc
+        raise InvalidValue(_not_mobile(raw)) from exc
     if not phonenumbers.is_valid_number(number) or (
         phonenumbers.number_type(number) not in _MOBILE_TYPES
     ):
-        raise InvalidValue(f"phone '{raw}' is not a valid Norwegian or international mobile number")
+        raise InvalidValue(_not_mobile(raw))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -84,7 +112,13 @@ def email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidValue(f"e-mail '{raw}' is not a valid address: {exc}") from exc
+        raise InvalidValue(
+            Text(
+                N_("e-mail '%(value)s' is not a valid address: %(reason)s"),
+                value=raw,
+                reason=str(exc),
+            )
+        ) from exc
 
 
 def language(raw: str) -> str:
@@ -92,7 +126,12 @@ def language(raw: str) -> str:
     try:
         return canonical_tag(raw)
     except UnknownLanguageError as exc:
-        raise InvalidValue(f"language {exc}; use a BCP 47 tag such as nb, en, ar or fa-AF") from exc
+        raise InvalidValue(
+            Text(
+                N_("language %(problem)s; use a BCP 47 tag such as nb, en, ar or fa-AF"),
+                problem=str(exc),
+            )
+        ) from exc
 
 
 def channels(raw: list[str]) -> list[str]:
@@ -102,19 +141,26 @@ def channels(raw: list[str]) -> list[str]:
         try:
             chosen.add(Channel(item.strip().lower()))
         except ValueError as exc:
-            raise InvalidValue(f"channel '{item}' must be 'email' or 'sms'") from exc
+            raise InvalidValue(
+                Text(N_("channel '%(value)s' must be 'email' or 'sms'"), value=item)
+            ) from exc
     return [c.value for c in Channel if c in chosen]
 
 
 def channels_fit(chosen: list[str], *, email: str | None, phone: str | None) -> list[str]:
     """Reasons why the chosen channels cannot reach this contact (empty if they can)."""
-    problems = []
+    problems: list[str] = []
     if Channel.EMAIL in chosen and not email:
-        problems.append("channel 'email' needs an e-mail address")
+        problems.append(Text(N_("channel 'email' needs an e-mail address"), field="email"))
     if Channel.SMS in chosen and not phone:
-        problems.append("channel 'sms' needs a phone number")
+        problems.append(Text(N_("channel 'sms' needs a phone number"), field="phone"))
     if not chosen:
-        problems.append("the contact needs at least one channel: give an e-mail address or a phone")
+        problems.append(
+            Text(
+                N_("the contact needs at least one channel: give an e-mail address or a phone"),
+                field="channels",
+            )
+        )
     return problems
 
 
@@ -125,7 +171,10 @@ def webhook_url(raw: str, *, allow_loopback: bool = False) -> str:
     problem = webhook_problem(url, allow_loopback=allow_loopback)
     if problem is not None:
         shown = url if len(url) <= 80 else url[:80] + "…"
-        raise InvalidValue(f"Teams webhook '{shown}' {problem}")
+        # TRANSLATORS: %(problem)s says what is wrong with the address, in English.
+        raise InvalidValue(
+            Text(N_("Teams webhook '%(value)s' %(problem)s"), value=shown, problem=problem)
+        )
     return url
 
 
@@ -138,9 +187,16 @@ def text(raw: str, *, field: str, max_length: int) -> str:
     """A required piece of text, trimmed, not empty and not too long."""
     value = raw.strip()
     if not value:
-        raise InvalidValue(f"{field} is empty")
+        raise InvalidValue(Text(N_("%(name)s is empty"), field=field, name=field))
     if len(value) > max_length:
-        raise InvalidValue(f"{field} is longer than {max_length} characters")
+        raise InvalidValue(
+            Text(
+                N_("%(name)s is longer than %(limit)d characters"),
+                field=field,
+                name=field,
+                limit=max_length,
+            )
+        )
     return value
 
 
@@ -151,4 +207,7 @@ def collect(
     try:
         values[key] = check(raw, **kwargs)
     except InvalidValue as exc:
-        errors.append(str(exc))
+        reason = exc.reason
+        if isinstance(reason, Text) and not reason.field:
+            reason.field = key  # so a form shows it beside that field
+        errors.append(reason)

@@ -20,6 +20,8 @@ from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.outbox import personal_channels
 from dispatch.incidents.schemas import Estimate, IncidentIn, PreviewOut, SmsLanguage, SmsPreview
 from translations.locales import choose_language
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 @dataclass(slots=True)
@@ -46,11 +48,19 @@ async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checke
     errors: list[str] = []
     title = data.title.strip()
     if not title:
-        errors.append("title is empty")
+        errors.append(Text(N_("the title is empty"), field="title"))
     elif len(title) > 300:
-        errors.append("title is longer than 300 characters")
+        errors.append(
+            Text(N_("the title is longer than %(limit)d characters"), field="title", limit=300)
+        )
     elif (found := v.control_character(title, breaks_allowed=False)) is not None:
-        errors.append(f"title contains the control character {found} (a title is one line)")
+        errors.append(
+            Text(
+                N_("the title contains the control character %(char)s (a title is one line)"),
+                field="title",
+                char=found,
+            )
+        )
     networks_rows = (await session.scalars(select(Network).order_by(Network.id))).all()
     known = [n.code for n in networks_rows]
     networks = v.check_networks(errors, data.networks, known)
@@ -99,34 +109,57 @@ async def preview(
     """Who would get what, what the SMS would cost, and how long handing them over would take
     at ``sms_capacity`` segments a second; writes nothing."""
     checked = await check(session, data, code="0000")
-    languages = list(checked.content)
+    return tally(
+        people=checked.people,
+        channels=checked.channels,
+        teams_channels=len(checked.webhooks),
+        content=checked.content,
+        status=checked.fields["status"],
+        ack_required=checked.fields["ack_required"],
+        code="0000",
+        sms_capacity=sms_capacity,
+    )
+
+
+def tally(
+    *,
+    people: list[Person],
+    channels: list[str],
+    teams_channels: int,
+    content: dict[str, dict[str, str]],
+    status: str,
+    ack_required: bool,
+    code: str,
+    sms_capacity: float,
+) -> PreviewOut:
+    """Who gets which language, the deliveries by channel and what the SMS cost, for a message
+    in ``content``'s languages to ``people``; shared by declaring, updating and closing."""
+    languages = list(content)
     by_language: Counter[str] = Counter()
     fallbacks: dict[str, str] = {}
+    fallback_counts: Counter[str] = Counter()
     deliveries: Counter[str] = Counter()
     sms_counts: Counter[str] = Counter()
     main_sms: Counter[str] = Counter()
-    for person in checked.people:
+    for person in people:
         chosen, is_fallback = choose_language(person.language, languages)
         by_language[chosen] += 1
         if is_fallback:
             fallbacks[person.language] = chosen
-        for channel in personal_channels(person, checked.channels):
+            fallback_counts[chosen] += 1
+        for channel in personal_channels(person, channels):
             deliveries[channel] += 1
             if channel == "sms":
                 sms_counts[chosen] += 1
                 main_sms[chosen] += person.main_contact
-    if "teams" in checked.channels:
-        deliveries["teams"] = len(checked.webhooks)
+    if "teams" in channels:
+        deliveries["teams"] = teams_channels
     per_language: dict[str, SmsLanguage] = {}
     total = main_total = 0
-    if "sms" in checked.channels:
-        for lang, fields in checked.content.items():
+    if "sms" in channels:
+        for lang, fields in content.items():
             text = render.sms_text(
-                status=checked.fields["status"],
-                lang=lang,
-                sms=fields["sms"],
-                code="0000",
-                ack_required=checked.fields["ack_required"],
+                status=status, lang=lang, sms=fields["sms"], code=code, ack_required=ack_required
             )
             analysis = analyse(text)
             per_language[lang] = SmsLanguage(
@@ -138,12 +171,14 @@ async def preview(
             total += analysis.segments * sms_counts[lang]
             main_total += analysis.segments * main_sms[lang]
     return PreviewOut(
-        recipients=len(checked.people),
-        by_language=dict(by_language),
+        recipients=len(people),
+        by_language={lang: by_language[lang] for lang in languages if by_language[lang]},
         fallbacks=fallbacks,
         sms=SmsPreview(segments_total=total, per_language=per_language),
         deliveries=dict(deliveries),
-        main_contacts=sum(1 for p in checked.people if p.main_contact),
+        main_contacts=sum(1 for p in people if p.main_contact),
+        fallback_recipients=dict(fallback_counts),
+        unread=[lang for lang in languages if not by_language[lang]],
         estimated_seconds=Estimate(
             main_contacts=seconds(main_total, sms_capacity),
             all=seconds(total, sms_capacity),

@@ -13,13 +13,15 @@ from dispatch.delivery.models import Delivery
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident
 from dispatch.paging import paginate
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
     """One incident, or a 404 that says which."""
     incident = await session.get(Incident, incident_id)
     if incident is None:
-        raise NotFoundError(f"There is no incident with id {incident_id}.")
+        raise NotFoundError(Text(N_("There is no incident with id %(id)d."), id=incident_id))
     return incident
 
 

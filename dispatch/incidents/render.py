@@ -70,7 +70,9 @@ def email(
     mark = marker(status, lang)
     where = {"organisation": organisation, "network": network, "base_url": base_url}
     footer = footer_text(lang, **where)
-    paragraphs = [p for p in (mark, content["body"], content.get("instruction", "")) if p]
+    # Who sends it, in the member's language, right after the exercise marker (which stays first).
+    sender = t.gettext(strings.ALERT_FROM_DIRECTORATE) + (f" · {network}" if network else "")
+    paragraphs = [p for p in (mark, sender, content["body"], content.get("instruction", "")) if p]
     text_parts = list(paragraphs)
     if link:
         text_parts.append(t.gettext(strings.CONFIRM_WITH_LINK, link=link))

@@ -73,6 +73,10 @@ class PreviewOut(msgspec.Struct):
     """Planned deliveries by channel."""
     main_contacts: int
     estimated_seconds: Estimate = msgspec.field(default_factory=lambda: Estimate(0, 0))
+    fallback_recipients: dict[str, int] = msgspec.field(default_factory=dict)
+    """Recipients who get a language other than their own, by the language they get."""
+    unread: list[str] = msgspec.field(default_factory=list)
+    """Languages written that no recipient will get (no one reads them, nor falls back to them)."""
 
 
 class DeliveryCounts(msgspec.Struct):

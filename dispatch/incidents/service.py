@@ -32,7 +32,10 @@ from dispatch.incidents.schemas import (
     IncidentIn,
     LanguageContent,
 )
+from dispatch.incidents.version_preview import person_of
 from dispatch.replycodes import service as replycodes
+from translations.strings.marking import N_
+from translations.text import Text
 
 REPLY_CODE_HOLDER = "incident"
 
@@ -155,7 +158,9 @@ async def add_version(
     """An update or the closing message, to the incident's recorded audience."""
     incident = await get_incident(session, incident_id)
     if incident.state == IncidentState.CLOSED:
-        raise ConflictError(f"Incident {incident_id} is closed; declare a new incident instead.")
+        raise ConflictError(
+            Text(N_("Incident %(id)d is closed; declare a new incident instead."), id=incident_id)
+        )
     errors: list[str] = []
     content = v.check_message(
         errors,
@@ -187,7 +192,7 @@ async def add_version(
             select(Recipient).where(Recipient.incident_id == incident.id).order_by(Recipient.id)
         )
     ).all()
-    people = [(r.id, _person_of(r)) for r in recipients]
+    people = [(r.id, person_of(r)) for r in recipients]
     rows = await session.execute(
         select(Network.code, Network.teams_webhook_url).where(Network.code.in_(incident.networks))
     )
@@ -204,19 +209,6 @@ async def add_version(
     return Outcome(incident, version, len(people), delivery_ids)
 
 
-def _person_of(r: Recipient) -> Person:
-    return Person(
-        contact_ids=r.contact_ids,
-        organisation_ids=r.organisation_ids,
-        network_codes=r.network_codes,
-        email=r.email,
-        phone=r.phone,
-        language=r.language,
-        channels=r.channels,
-        main_contact=r.main_contact,
-    )
-
-
 async def close(
     session: AsyncSession,
     *,
@@ -227,7 +219,7 @@ async def close(
     """Close the incident, sending the closing message first when one is given."""
     incident = await get_incident(session, incident_id)
     if incident.state == IncidentState.CLOSED:
-        raise ConflictError(f"Incident {incident_id} is already closed.")
+        raise ConflictError(Text(N_("Incident %(id)d is already closed."), id=incident_id))
     outcome = None
     if message:
         outcome = await add_version(

@@ -10,6 +10,8 @@ from channels.sms_encoding import analyse
 from dispatch.incidents.models import Certainty, IncidentStatus, Severity, Urgency
 from dispatch.incidents.schemas import LanguageContent
 from translations.locales import UnknownLanguageError, canonical_tag
+from translations.strings.marking import N_
+from translations.text import LanguageName, Text
 
 CHANNELS = ("email", "sms", "teams")
 MAX_SMS_SEGMENTS = 10
@@ -22,7 +24,15 @@ def check_enum(errors: list[str], field: str, value: str, enum: type[StrEnum]) -
         return enum(value.strip().lower()).value
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
-        errors.append(f"{field} '{value}' must be one of: {allowed}")
+        errors.append(
+            Text(
+                N_("%(name)s '%(value)s' must be one of: %(allowed)s"),
+                field=field,
+                name=field,
+                value=value,
+                allowed=allowed,
+            )
+        )
         return value
 
 
@@ -43,11 +53,19 @@ def check_channels(errors: list[str], channels: list[str]) -> list[str]:
     for channel in channels:
         name = channel.strip().lower()
         if name not in CHANNELS:
-            errors.append(f"channel '{channel}' must be one of: email, sms, teams")
+            errors.append(
+                Text(
+                    N_("channel '%(channel)s' must be one of: email, sms, teams"),
+                    field="channels",
+                    channel=channel,
+                )
+            )
         elif name not in chosen:
             chosen.append(name)
     if not channels:
-        errors.append("choose at least one channel: email, sms or teams")
+        errors.append(
+            Text(N_("choose at least one channel: e-mail, SMS or Teams"), field="channels")
+        )
     return [c for c in CHANNELS if c in chosen]
 
 
@@ -56,11 +74,24 @@ def check_networks(errors: list[str], networks: list[str], known: Collection[str
     for code in networks:
         upper = code.strip().upper()
         if upper not in known:
-            errors.append(f"unknown network '{code}'; the networks are {', '.join(known)}")
+            errors.append(
+                Text(
+                    N_("unknown network '%(code)s'; the networks are %(known)s"),
+                    field="networks",
+                    code=code,
+                    known=", ".join(known),
+                )
+            )
         elif upper not in chosen:
             chosen.append(upper)
     if not networks:
-        errors.append("choose at least one network: NIK, NONEMI or NIFS")
+        errors.append(
+            Text(
+                N_("choose at least one network: %(known)s"),
+                field="networks",
+                known=", ".join(known),
+            )
+        )
     return chosen
 
 
@@ -68,13 +99,26 @@ def check_deadline(errors: list[str], minutes: int, seconds: int | None = None) 
     """The deadline in seconds."""
     if not 1 <= minutes <= MAX_DEADLINE_MINUTES:
         errors.append(
-            f"ack_deadline_minutes must be between 1 and {MAX_DEADLINE_MINUTES} (a week), "
-            f"not {minutes}"
+            Text(
+                N_(
+                    "the acknowledgement deadline must be between 1 and %(most)d minutes "
+                    "(a week), not %(minutes)d"
+                ),
+                field="ack_deadline_minutes",
+                most=MAX_DEADLINE_MINUTES,
+                minutes=minutes,
+            )
         )
     if seconds is None:
         return minutes * 60
     if not 10 <= seconds <= MAX_DEADLINE_MINUTES * 60:
-        errors.append(f"the deadline in seconds must be between 10 and 604800, not {seconds}")
+        errors.append(
+            Text(
+                N_("the deadline in seconds must be between 10 and 604800, not %(seconds)d"),
+                field="ack_deadline_minutes",
+                seconds=seconds,
+            )
+        )
     return seconds
 
 
@@ -102,40 +146,109 @@ def check_message(
     ``sms_text(lang, sms)`` renders the SMS as it will be sent (marker and reply line included).
     """
     if not message:
-        errors.append('the message is empty: give at least one language, e.g. "nb"')
+        errors.append(
+            Text(
+                N_('the message is empty: write it in at least one language, e.g. "nb"'),
+                field="message",
+            )
+        )
         return {}
     content: dict[str, dict[str, str]] = {}
     for raw_lang, item in message.items():
         try:
             lang = canonical_tag(raw_lang)
-        except UnknownLanguageError as exc:
-            errors.append(f"message language {exc}")
+        except UnknownLanguageError:
+            errors.append(
+                Text(N_("'%(tag)s' is not a language tag we know"), field="message", tag=raw_lang)
+            )
             continue
         fields = {k: getattr(item, k).strip() for k in ("subject", "sms", "body", "instruction")}
+        language = LanguageName(lang)
         for key, value in fields.items():
             found = control_character(value, breaks_allowed=key != "subject")
             if found is not None:
                 errors.append(
-                    f"{lang}: {key} contains the control character {found}"
-                    + (" (a subject is one line)" if key == "subject" else "")
+                    Text(CONTROL[key], field=f"message.{lang}.{key}", language=language, char=found)
                 )
         for key, limit in LIMITS.items():
             if len(fields[key]) > limit:
-                errors.append(f"{lang}: {key} is longer than {limit} characters")
+                errors.append(
+                    Text(
+                        TOO_LONG[key],
+                        field=f"message.{lang}.{key}",
+                        language=language,
+                        limit=limit,
+                    )
+                )
         if "sms" in channels and not fields["sms"]:
-            errors.append(f"{lang}: sms is empty, and SMS is among the channels")
+            errors.append(
+                _missing(
+                    N_("%(language)s: the SMS text is empty, and SMS is among the channels"),
+                    lang,
+                    "sms",
+                )
+            )
         if "email" in channels and not fields["subject"]:
-            errors.append(f"{lang}: subject is empty, and e-mail is among the channels")
+            errors.append(
+                _missing(
+                    N_("%(language)s: the subject is empty, and e-mail is among the channels"),
+                    lang,
+                    "subject",
+                )
+            )
         if "email" in channels and not fields["body"]:
-            errors.append(f"{lang}: body is empty, and e-mail is among the channels")
+            errors.append(
+                _missing(
+                    N_("%(language)s: the message is empty, and e-mail is among the channels"),
+                    lang,
+                    "body",
+                )
+            )
         if "teams" in channels and not (fields["body"] or fields["sms"]):
-            errors.append(f"{lang}: body is empty, and Teams is among the channels")
+            errors.append(
+                _missing(
+                    N_("%(language)s: the message is empty, and Teams is among the channels"),
+                    lang,
+                    "body",
+                )
+            )
         if "sms" in channels and fields["sms"]:
             analysis = analyse(sms_text(lang, fields["sms"]))
             if analysis.segments > MAX_SMS_SEGMENTS:
                 errors.append(
-                    f"{lang}: the SMS would be {analysis.segments} segments "
-                    f"({analysis.encoding}); the most is {MAX_SMS_SEGMENTS}"
+                    Text(
+                        N_(
+                            "%(language)s: the SMS would be %(segments)d segments "
+                            "(%(encoding)s); the most is %(most)d"
+                        ),
+                        field=f"message.{lang}.sms",
+                        language=language,
+                        segments=analysis.segments,
+                        encoding=analysis.encoding,
+                        most=MAX_SMS_SEGMENTS,
+                    )
                 )
         content[lang] = fields
     return content
+
+
+TOO_LONG = {
+    "subject": N_("%(language)s: the subject is longer than %(limit)d characters"),
+    "sms": N_("%(language)s: the SMS text is longer than %(limit)d characters"),
+    "body": N_("%(language)s: the message is longer than %(limit)d characters"),
+    "instruction": N_("%(language)s: what to do is longer than %(limit)d characters"),
+}
+
+
+CONTROL = {
+    "subject": N_(
+        "%(language)s: the subject contains the control character %(char)s (a subject is one line)"
+    ),
+    "sms": N_("%(language)s: the SMS text contains the control character %(char)s"),
+    "body": N_("%(language)s: the message contains the control character %(char)s"),
+    "instruction": N_("%(language)s: what to do contains the control character %(char)s"),
+}
+
+
+def _missing(msgid: str, lang: str, part: str) -> Text:
+    return Text(msgid, field=f"message.{lang}.{part}", language=LanguageName(lang))

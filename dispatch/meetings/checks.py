@@ -17,13 +17,21 @@ from dispatch.campaigns.models import Campaign
 from dispatch.meetings.models import PER_YEAR, Meeting, MeetingKind
 from dispatch.meetings.schemas import CHANNELS, MeetingIn
 from translations.locales import UnknownLanguageError, canonical_tag
+from translations.strings.marking import N_
+from translations.text import LanguageName, Text
 
 MAX_HOURS = 12
 
 
 def aware(name: str, moment: datetime | None, errors: list[str]) -> None:
     if moment is not None and moment.tzinfo is None:
-        errors.append(f"{name} needs a time zone offset, such as 2027-03-04T10:00:00+01:00")
+        errors.append(
+            Text(
+                N_("%(name)s needs a time zone offset, such as 2027-03-04T10:00:00+01:00"),
+                field=name,
+                name=name,
+            )
+        )
 
 
 def check_url(url: str, errors: list[str]) -> None:
@@ -35,7 +43,12 @@ def check_url(url: str, errors: list[str]) -> None:
         or len(url) > 2000
         or any(c in url for c in ' \r\n"<>')
     ):
-        errors.append("join_url must be the meeting's https link, such as the one Teams gives")
+        errors.append(
+            Text(
+                N_("the meeting link must be its https address, such as the one Teams gives"),
+                field="join_url",
+            )
+        )
 
 
 def check(
@@ -44,10 +57,20 @@ def check(
     errors: list[str] = []
     kinds = (MeetingKind.NETWORK, MeetingKind.TOPICAL)
     if data.kind not in kinds:
-        errors.append(f"kind must be network or topical, not '{data.kind}'")
+        errors.append(
+            Text(
+                N_("kind must be network or topical, not '%(kind)s'"), field="kind", kind=data.kind
+            )
+        )
     errors += chosen_networks(data.networks, known)[1]
     errors += [
-        f"channel '{c}' must be email, sms or teams" for c in data.channels if c not in CHANNELS
+        Text(
+            N_("channel '%(channel)s' must be one of: email, sms, teams"),
+            field="channels",
+            channel=c,
+        )
+        for c in data.channels
+        if c not in CHANNELS
     ]
     check_url(data.join_url, errors)
     content: dict[str, dict[str, str]] = {}
@@ -55,17 +78,31 @@ def check(
         try:
             canonical = canonical_tag(tag)
         except UnknownLanguageError:
-            errors.append(f"'{tag}' is not a language tag we know")
+            errors.append(Text(N_("'%(tag)s' is not a language tag we know"), tag=tag))
             continue
         if not text.title.strip():
-            errors.append(f"{canonical}: the title is missing")
+            errors.append(
+                Text(N_("%(language)s: the title is missing"), language=LanguageName(canonical))
+            )
         elif len(text.title.strip()) > 200:
-            errors.append(f"{canonical}: the title is longer than 200 characters")
+            errors.append(
+                Text(
+                    N_("%(language)s: the title is longer than %(limit)d characters"),
+                    language=LanguageName(canonical),
+                    limit=200,
+                )
+            )
         if len(text.agenda) > 10000:
-            errors.append(f"{canonical}: the agenda is longer than 10,000 characters")
+            errors.append(
+                Text(
+                    N_("%(language)s: the agenda is longer than %(limit)d characters"),
+                    language=LanguageName(canonical),
+                    limit=10000,
+                )
+            )
         content[canonical] = {"title": text.title.strip(), "agenda": text.agenda.strip()}
     if not data.content:
-        errors.append("give the title (and agenda) in at least one language")
+        errors.append(Text(N_("give the title (and agenda) in at least one language")))
     for name, moment in (
         ("starts_at", data.starts_at),
         ("ends_at", data.ends_at),
@@ -75,11 +112,22 @@ def check(
     if any("time zone" in e for e in errors):
         return content, errors
     if data.starts_at <= now:
-        errors.append("the meeting must start in the future")
+        errors.append(Text(N_("the meeting must start in the future"), field="starts_at"))
     if not data.starts_at < data.ends_at <= data.starts_at + timedelta(hours=MAX_HOURS):
-        errors.append(f"ends_at must be after starts_at and at most {MAX_HOURS} hours later")
+        errors.append(
+            Text(
+                N_("the meeting must end after it starts and at most %(hours)d hours later"),
+                field="ends_at",
+                hours=MAX_HOURS,
+            )
+        )
     if data.reminder_at is not None and not now < data.reminder_at < data.starts_at:
-        errors.append("reminder_at must be after now and before the meeting starts")
+        errors.append(
+            Text(
+                N_("the reminder must be after now and before the meeting starts"),
+                field="reminder_at",
+            )
+        )
     return content, errors
 
 

@@ -41,6 +41,8 @@ from dispatch.replycodes import service as replycodes
 from translations import strings
 from translations.catalog import translator
 from translations.locales import choose_language
+from translations.strings.marking import N_
+from translations.text import Text
 
 REPLY_CODE_HOLDER = "meeting"
 CALL_IN_AFTER = timedelta(minutes=30)
@@ -53,7 +55,7 @@ async def _repeated(session: AsyncSession, key: str) -> Created | None:
         return None
     meeting = await session.get(Meeting, existing.id)
     if meeting is None:
-        raise ConflictError("This Idempotency-Key was already used for something else.")
+        raise ConflictError(Text(N_("This Idempotency-Key was already used for something else.")))
     count = await session.scalar(
         select(func.count()).where(
             CampaignTarget.campaign_id == existing.id, CampaignTarget.contact_id.is_not(None)
@@ -183,12 +185,20 @@ async def call_in(
         return repeated
     incident = await session.get(Incident, incident_id)
     if incident is None:
-        raise NotFoundError(f"There is no incident with id {incident_id}.")
+        raise NotFoundError(Text(N_("There is no incident with id %(id)d."), id=incident_id))
     if incident.state != IncidentState.ACTIVE:
-        raise ConflictError("The incident is closed; call a meeting from an open incident.")
+        raise ConflictError(
+            Text(N_("The incident is closed; call a meeting from an open incident."))
+        )
     errors: list[str] = []
     if not 15 <= data.duration_minutes <= MAX_HOURS * 60:
-        errors.append(f"duration_minutes must be between 15 and {MAX_HOURS * 60}")
+        errors.append(
+            Text(
+                N_("the duration must be between 15 and %(most)d minutes"),
+                field="duration",
+                most=MAX_HOURS * 60,
+            )
+        )
     aware("starts_at", data.starts_at, errors)
     if errors:
         raise InvalidInputError.from_errors(errors)
@@ -318,10 +328,12 @@ async def cancel(session: AsyncSession, campaign_id: int, *, actor: Actor) -> li
     calendar file that takes it out of their calendar. Returns the ids to enqueue."""
     campaign, meeting = await get_meeting(session, campaign_id)
     if meeting.cancelled_at is not None:
-        raise ConflictError("This meeting is already cancelled.")
+        raise ConflictError(Text(N_("This meeting is already cancelled.")))
     now = utcnow()
     if meeting.starts_at <= now:
-        raise ConflictError("This meeting has already started and can no longer be cancelled.")
+        raise ConflictError(
+            Text(N_("This meeting has already started and can no longer be cancelled."))
+        )
     meeting.cancelled_at = now
     campaign.state = CampaignState.FINISHED
     campaign.finished_at = now
@@ -359,5 +371,5 @@ async def get_meeting(session: AsyncSession, campaign_id: int) -> tuple[Campaign
         )
     ).first()
     if row is None:
-        raise NotFoundError(f"There is no meeting with id {campaign_id}.")
+        raise NotFoundError(Text(N_("There is no meeting with id %(id)d."), id=campaign_id))
     return row[0], row[1]

@@ -252,7 +252,7 @@ async def contribute(session: AsyncSession, given: Contribution) -> NewsletterCo
         try:
             email = validation.email(given.email)
         except validation.InvalidValue as exc:
-            errors.append(str(exc))
+            errors.append(exc.reason)
     if errors:
         raise InvalidInputError.from_errors(errors)
     item = NewsletterContribution(

@@ -18,13 +18,14 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.reports import charts
+from dispatch.reports.labels import Labels, labels_for
 from dispatch.reports.rows import DeliveryRow, columns, row_values
 from dispatch.reports.rows import stream_deliveries as _stream
 from dispatch.reports.schemas import Report
 from dispatch.reports.service import build
 from translations import strings
 from translations.catalog import translator
-from translations.locales import format_datetime_local, language_name
+from translations.locales import format_datetime_local, text_direction
 
 OSLO = ZoneInfo("Europe/Oslo")
 CSV_FLUSH_BYTES = 64 * 1024
@@ -80,33 +81,84 @@ def _excel_value(value: Any, sheet: Any = None) -> Any:
 
 
 async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, lang: str) -> Path:
-    """Write the workbook to a temporary file (deleted by the caller after sending)."""
+    """Write the workbook to a temporary file (deleted by the caller after sending): a summary,
+    the messages as sent, and one row per delivery, every heading and word in ``lang``."""
+    t = translator(lang)
     workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet("Summary")
-    deliveries = workbook.create_sheet("Deliveries")
-    deliveries.append(columns(personal))
+    summary = workbook.create_sheet(t.gettext(strings.REPORT_SHEET_SUMMARY)[:31])
+    messages = workbook.create_sheet(t.gettext(strings.REPORT_SHEET_MESSAGES)[:31])
+    deliveries = workbook.create_sheet(t.gettext(strings.REPORT_SHEET_DELIVERIES)[:31])
+    names = columns(personal)
+    deliveries.append([t.gettext(strings.REPORT_COLUMNS[c]) for c in names])
+    words = labels_for(lang, {})
 
     def add(row: DeliveryRow) -> None:
-        deliveries.append([_excel_value(v, deliveries) for v in row_values(row, personal)])
+        values = dict(zip(names, row_values(row, personal), strict=True))
+        values["kind"] = words.kind(row.kind)
+        values["channel"] = words.channel(row.channel)
+        values["state"] = words.state(row.state)
+        values["fallback"] = words.yes_no(row.fallback)
+        values["acknowledged_via"] = words.ack_via(row.acknowledged_via)
+        deliveries.append([_excel_value(values[c], deliveries) for c in names])
 
     report = await build(session, incident_id, personal=personal, on_row=add)
-    t = translator(lang)
+    words = labels_for(lang, report.authors)
+    _summary_sheet(summary, report, words)
+    messages.append(
+        [
+            "#",
+            t.gettext(strings.REPORT_MESSAGES),
+            t.gettext(strings.REPORT_SENT_BY),
+            t.gettext(strings.REPORT_LANGUAGE),
+            t.gettext(strings.REPORT_SUBJECT),
+            t.gettext(strings.REPORT_SMS),
+            t.gettext(strings.REPORT_BODY),
+            t.gettext(strings.REPORT_INSTRUCTION),
+        ]
+    )
+    for v in report.versions:
+        for tag, c in v.content.items():
+            messages.append(
+                [
+                    v.sequence,
+                    words.kind(v.kind),
+                    _excel_value(words.who(v.created_by), messages),
+                    words.language(tag),
+                    *(_excel_value(c.get(part, ""), messages) for part in PARTS),
+                ]
+            )
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    workbook.save(handle.name)
+    return Path(handle.name)
+
+
+PARTS = ("subject", "sms", "body", "instruction")
+
+
+def _summary_sheet(summary: Any, report: Report, words: Labels) -> None:
+    t = words.t
     head = report.incident
-    summary.append([t.gettext(strings.REPORT_TITLE), f"{head.code} – {head.title}"])
+    summary.append([t.gettext(strings.REPORT_TITLE), _excel_value(f"{head.code} – {head.title}")])
     if head.exercise:
         summary.append([t.gettext(strings.REPORT_EXERCISE_BANNER)])
-    summary.append(["Times", "Europe/Oslo"])
+    summary.append(
+        [words.status(head.status), words.severity(head.severity), words.channels(head.channels)]
+    )
+    summary.append([t.gettext(strings.REPORT_TIMES_IN), "Europe/Oslo"])
     summary.append([t.gettext(strings.REPORT_EVENT_DECLARED), _excel_value(head.declared_at)])
+    summary.append([t.gettext(strings.REPORT_SENT_BY), _excel_value(words.who(head.declared_by))])
     summary.append([t.gettext(strings.REPORT_RECIPIENTS), report.totals.recipients])
     summary.append([t.gettext(strings.REPORT_ACKNOWLEDGED), report.totals.acknowledged])
     summary.append([t.gettext(strings.REPORT_ACK_RATE), report.ack_rate])
-    summary.append([t.gettext(strings.REPORT_MEDIAN) + " (s)", report.time_to_ack.median_s])
-    summary.append([t.gettext(strings.REPORT_P90) + " (s)", report.time_to_ack.p90_s])
+    seconds = t.gettext(strings.REPORT_SECONDS)
+    summary.append([f"{t.gettext(strings.REPORT_MEDIAN)} ({seconds})", report.time_to_ack.median_s])
+    summary.append([f"{t.gettext(strings.REPORT_P90)} ({seconds})", report.time_to_ack.p90_s])
     summary.append([])
-    for title, table in (
-        (strings.REPORT_BY_NETWORK, report.by_network),
-        (strings.REPORT_BY_CHANNEL, report.by_channel),
-        (strings.REPORT_BY_LANGUAGE, report.by_language),
+    for title, table, name in (
+        (strings.REPORT_BY_NETWORK, report.by_network, str),
+        (strings.REPORT_BY_CHANNEL, report.by_channel, words.channel),
+        (strings.REPORT_BY_LANGUAGE, report.by_language, words.language),
     ):
         summary.append([t.gettext(title)])
         summary.append(
@@ -121,17 +173,8 @@ async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, 
             ]
         )
         for key, b in table.items():
-            summary.append(
-                [
-                    key,
-                    b.recipients,
-                    b.acknowledged,
-                    b.deliveries,
-                    b.delivered,
-                    b.failed,
-                    b.undeliverable,
-                ]
-            )
+            counts = [b.recipients, b.acknowledged, b.total, b.delivered, b.failed, b.undeliverable]
+            summary.append([name(key), *counts])
         summary.append([])
     summary.append([t.gettext(strings.REPORT_SILENT)])
     for org in report.silent_organisations:
@@ -139,16 +182,20 @@ async def xlsx_file(session: AsyncSession, incident_id: int, *, personal: bool, 
     summary.append([])
     summary.append([t.gettext(strings.REPORT_FAILURES)])
     for failure in report.failure_reasons:
-        summary.append([failure.channel, _excel_value(failure.reason, summary), failure.deliveries])
+        reason = _excel_value(failure.reason, summary)
+        summary.append([words.channel(failure.channel), reason, failure.deliveries])
     summary.append([])
     summary.append([t.gettext(strings.REPORT_DECISIONS)])
     summary.append([t.gettext(strings.REPORT_POSSIBLE_DUPLICATES), report.possible_duplicates])
     for kind, n in report.send_decisions.items():
         summary.append([t.gettext(DECISION_NAMES.get(kind, kind)), n])
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
-    handle.close()
-    workbook.save(handle.name)
-    return Path(handle.name)
+
+
+def _direction(tag: str) -> str:
+    try:
+        return text_direction(tag)
+    except ValueError:
+        return "auto"
 
 
 DECISION_NAMES = {
@@ -194,17 +241,20 @@ def html(report: Report, *, lang: str) -> str:
         banner = t.gettext(strings.REPORT_EXERCISE_BANNER)
     elif report.incident.status == "test":
         banner = t.gettext(strings.REPORT_TEST_BANNER)
+    labels = labels_for(lang, report.authors)
     return _env.get_template("report.html").render(
         lang=lang,
+        L=labels,
+        same=lambda key: key,
+        direction=_direction,
         t=t.gettext,
         s=strings,
         r=report,
         banner=banner,
         when=when,
         event_name=lambda e: t.gettext(events[e]) if e in events else e,
-        language_name=language_name,
-        percent=lambda x: f"{x * 100:.0f} %",
-        minutes=lambda seconds: "–" if seconds is None else f"{seconds / 60:.1f}",
+        percent=labels.percent,
+        minutes=labels.minutes,
         network_chart=charts.bars(
             t.gettext(strings.REPORT_BY_NETWORK),
             [(k, series(b)) for k, b in report.by_network.items()],
@@ -212,7 +262,7 @@ def html(report: Report, *, lang: str) -> str:
         ),
         channel_chart=charts.bars(
             t.gettext(strings.REPORT_BY_CHANNEL),
-            [(k, series(b)) for k, b in report.by_channel.items()],
+            [(labels.channel(k), series(b)) for k, b in report.by_channel.items()],
             legend,
         ),
         ack_chart=charts.cumulative(

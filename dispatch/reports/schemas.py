@@ -9,30 +9,53 @@ import msgspec
 from dispatch.delivery.models import DeliveryState
 
 
+def _no_deliveries() -> dict[str, int]:
+    return {s.value: 0 for s in DeliveryState}
+
+
 class Breakdown(msgspec.Struct):
-    """Reach in one slice: people, their acknowledgements, and deliveries by state."""
+    """Reach in one slice: people, their acknowledgements, and deliveries by state
+    (``{"queued": N, "sending": N, …}``, every state present, as the public contract says)."""
 
     recipients: int = 0
     acknowledged: int = 0
-    deliveries: int = 0
-    queued: int = 0
-    sending: int = 0
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    undeliverable: int = 0
+    deliveries: dict[str, int] = msgspec.field(default_factory=_no_deliveries)
+
+    def count(self, state: str) -> None:
+        self.deliveries[state] = self.deliveries.get(state, 0) + 1
+
+    @property
+    def total(self) -> int:
+        """Every delivery in the slice, whatever its state."""
+        return sum(self.deliveries.values())
+
+    @property
+    def queued(self) -> int:
+        return self.deliveries.get(DeliveryState.QUEUED, 0)
+
+    @property
+    def sending(self) -> int:
+        return self.deliveries.get(DeliveryState.SENDING, 0)
+
+    @property
+    def sent(self) -> int:
+        return self.deliveries.get(DeliveryState.SENT, 0)
+
+    @property
+    def delivered(self) -> int:
+        return self.deliveries.get(DeliveryState.DELIVERED, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.deliveries.get(DeliveryState.FAILED, 0)
+
+    @property
+    def undeliverable(self) -> int:
+        return self.deliveries.get(DeliveryState.UNDELIVERABLE, 0)
 
     @property
     def handed_over(self) -> int:
         return self.sent + self.delivered + self.undeliverable
-
-    def count(self, state: str) -> None:
-        self.deliveries += 1
-        if state in _STATES:
-            setattr(self, state, getattr(self, state) + 1)
-
-
-_STATES = frozenset(s.value for s in DeliveryState)
 
 
 class Timing(msgspec.Struct):
@@ -103,6 +126,8 @@ class VersionRow(msgspec.Struct):
     created_at: datetime
     created_by: str
     languages: list[str]
+    content: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    """The texts sent, by language: ``subject``, ``sms``, ``body``, ``instruction``."""
 
 
 class AckPoint(msgspec.Struct):
@@ -184,3 +209,5 @@ class Report(msgspec.Struct):
     """How many of each kind of decision (``failover``, ``decided``, ``reconciled``)."""
     send_decision_items: list[SendDecision] = msgspec.field(default_factory=list)
     """The decisions themselves, at most ``MAX_LISTED``, oldest first."""
+    authors: dict[str, str] = msgspec.field(default_factory=dict)
+    """Who ``user:N`` in ``declared_by`` and ``created_by`` is (their e-mail address)."""

@@ -40,10 +40,20 @@ from dispatch.reports.schemas import (
     Report,
     VersionRow,
 )
+from dispatch.security.models import User
 
 MAX_LISTED = 500
 """The most people listed by name (fallbacks); the counts always cover everyone."""
 ACK_VIA_CHANNEL = {"sms": "sms", "link": "email"}
+
+
+async def authors(session: AsyncSession, labels: list[str]) -> dict[str, str]:
+    """``user:N`` → that person's e-mail address, for the labels that name a user."""
+    ids = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdigit()}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    return {f"user:{user_id}": email for user_id, email in rows.all()}
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
@@ -100,6 +110,7 @@ async def build(
 
     # Deliveries: states per channel, network, organisation and language; failures; fallbacks.
     by_channel: dict[str, Breakdown] = defaultdict(Breakdown)
+    people_by_channel: dict[str, set[int]] = defaultdict(set)
     reasons: Counter[tuple[str, str]] = Counter()
     fallback_counts: Counter[tuple[str, str]] = Counter()
     fallback_people: list[FallbackPerson] = []
@@ -112,6 +123,8 @@ async def build(
             on_row(row)
         totals.count(row.state)
         by_channel[row.channel].count(row.state)
+        if row.recipient_id is not None:
+            people_by_channel[row.channel].add(row.recipient_id)
         by_language[row.language].count(row.state)
         for network in row.network.split(","):
             if network:
@@ -144,6 +157,11 @@ async def build(
         channel = ACK_VIA_CHANNEL.get(ack.via)
         if channel is not None:
             seconds_by_channel[channel].append(seconds)
+    # A channel's people are those it carried a message to; its acknowledgements those that
+    # came back through it (an SMS reply, a link in an e-mail), as the incident page counts them.
+    for channel, slice_ in by_channel.items():
+        slice_.recipients = len(people_by_channel[channel])
+        slice_.acknowledged = len(seconds_by_channel.get(channel, []))
     organisations = sorted(
         (
             OrganisationRow(
@@ -183,7 +201,9 @@ async def build(
         ),
         personal=personal,
         versions=[
-            VersionRow(v.sequence, v.kind, v.created_at, v.created_by, sorted(v.content))
+            VersionRow(
+                v.sequence, v.kind, v.created_at, v.created_by, sorted(v.content), dict(v.content)
+            )
             for v in versions
         ],
         timeline=timeline(incident, versions, first_sent=first_sent, last_sent=last_sent),
@@ -225,6 +245,7 @@ async def build(
         possible_duplicates=await decisions.possible_duplicates(session, incident_id),
         send_decisions=await decisions.counts(session, incident_id),
         send_decision_items=await decisions.listed(session, incident_id, limit=MAX_LISTED),
+        authors=await authors(session, [incident.declared_by, *(v.created_by for v in versions)]),
     )
     if compare and incident.status == IncidentStatus.EXERCISE:
         previous_id = await session.scalar(

@@ -27,11 +27,12 @@ from dispatch.web.changes import ChangePages
 from dispatch.web.channels import ChannelPages
 from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
+from dispatch.web.incident_messages import IncidentMessagePages
 from dispatch.web.incidents import IncidentPages
 from dispatch.web.login import login, login_page, logout
 from dispatch.web.meetings import MeetingPages
 from dispatch.web.packs import PackPages
-from dispatch.web.render import DashboardRequest, page
+from dispatch.web.render import DashboardRequest, language_of, page
 from dispatch.web.second_factor import (
     FACTOR_THROTTLE_STATE_KEY,
     code_page,
@@ -40,6 +41,7 @@ from dispatch.web.second_factor import (
     enrol_submit,
 )
 from dispatch.web.sso import OIDC_STATE_KEY, sso_callback, sso_start
+from translations.catalog import translator
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -51,7 +53,8 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Re
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _error_page(request, exc.status_code, exc.detail)
+    detail, _ = exc.in_language(translator(language_of(request)))
+    return _error_page(request, exc.status_code, detail)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -73,6 +76,7 @@ def routes() -> list[ControllerRouterHandler]:
         path=DASHBOARD,
         route_handlers=[
             IncidentPages,
+            IncidentMessagePages,
             DirectoryPages,
             InboxPages,
             PackPages,

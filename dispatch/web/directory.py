@@ -186,7 +186,7 @@ class DirectoryPages(Controller):
                 "dashboard/import.html",
                 status_code=422,
                 outcome=None,
-                error=exc.detail,
+                error=exc,
                 filename=upload.filename,
             )
         return page(

@@ -17,6 +17,8 @@ from dispatch.errors import InvalidInputError
 from dispatch.incidents.schemas import IncidentIn, LanguageContent
 from dispatch.incidents.validation import CHANNELS
 from translations.locales import UnknownLanguageError, canonical_tag
+from translations.strings.marking import N_
+from translations.text import Text
 
 PARTS = ("subject", "body", "sms", "instruction")
 DEFAULT_COLUMNS = ("nb", "en")
@@ -52,7 +54,7 @@ def message_form(form: FormMultiDict) -> MessageForm:
 
 def message_of(typed: MessageForm) -> dict[str, LanguageContent]:
     """Languages with any text, as the API takes them; an empty column is left out."""
-    errors = []
+    errors: list[str] = []
     message: dict[str, LanguageContent] = {}
     for tag in typed.columns:
         parts = typed.values.get(tag, {})
@@ -61,7 +63,9 @@ def message_of(typed: MessageForm) -> dict[str, LanguageContent]:
         try:
             canonical = canonical_tag(tag)
         except UnknownLanguageError:
-            errors.append(f"'{tag}' is not a language tag we know")
+            errors.append(
+                Text(N_("'%(tag)s' is not a language tag we know"), field="message", tag=tag)
+            )
             continue
         message[canonical] = LanguageContent(**parts)
     if errors:
@@ -100,14 +104,23 @@ def incident_form(form: FormMultiDict) -> IncidentForm:
 
 def incident_in(typed: IncidentForm) -> IncidentIn:
     """The API's declaration body, or every problem with the form at once."""
-    errors = []
+    errors: list[str] = []
     if not typed.status:
-        errors.append("choose whether this is a real incident, an exercise or a test")
+        errors.append(
+            Text(
+                N_("choose whether this is a real incident, an exercise or a test"),
+                field="status",
+            )
+        )
     try:
         minutes = int(typed.ack_deadline_minutes)
     except ValueError:
         errors.append(
-            f"the acknowledgement deadline '{typed.ack_deadline_minutes}' must be whole minutes"
+            Text(
+                N_("the acknowledgement deadline '%(value)s' must be whole minutes"),
+                field="ack_deadline_minutes",
+                value=typed.ack_deadline_minutes,
+            )
         )
         minutes = 30
     try:

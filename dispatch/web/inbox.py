@@ -13,12 +13,14 @@ from sqlalchemy import select
 from dispatch.acks.models import FieldReport
 from dispatch.db.session import DbSession
 from dispatch.delivery.sandbox import list_messages
-from dispatch.directory.models import Organisation
+from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
-from dispatch.errors import NotFoundError
+from dispatch.errors import DomainError, NotFoundError
+from dispatch.inbound.api import SmsReplyOut, reply_as_member
 from dispatch.incidents.models import Incident
 from dispatch.paging import PageNumber, paginate
 from dispatch.security.guards import READ_PERSONAL, WRITE_INCIDENTS
+from dispatch.web.auth import settings_of
 from dispatch.web.render import DashboardRequest, page
 
 PAGE_SIZE = 50
@@ -46,22 +48,11 @@ class InboxPages(Controller):
         rows, total = await paginate(
             db_session, query.order_by(FieldReport.id.desc()), page=page_number, page_size=PAGE_SIZE
         )
-        org_ids = {r.organisation_id for r in rows if r.organisation_id is not None}
-        incident_ids = {r.incident_id for r in rows if r.incident_id is not None}
-        organisations = await organisation_names(db_session, org_ids)
-        incidents = dict(
-            (
-                await db_session.execute(
-                    select(Incident.id, Incident.code).where(Incident.id.in_(incident_ids))
-                )
-            ).all()
-        )
         return page(
             request,
             "dashboard/field_reports.html",
             reports=rows,
-            organisations=organisations,
-            incidents=incidents,
+            **await _about(db_session, list(rows)),
             total=total,
             unread=unread,
             page_number=page_number,
@@ -80,22 +71,11 @@ class InboxPages(Controller):
         report.read = form.get("read", "true") != "false"
         await db_session.commit()
         if request.headers.get("hx-request"):
-            organisation = (
-                await db_session.get(Organisation, report.organisation_id)
-                if report.organisation_id is not None
-                else None
-            )
-            incident = (
-                await db_session.get(Incident, report.incident_id)
-                if report.incident_id is not None
-                else None
-            )
             return page(
                 request,
                 "dashboard/_field_report.html",
                 report=report,
-                organisations={organisation.id: organisation.name} if organisation else {},
-                incidents={incident.id: incident.code} if incident else {},
+                **await _about(db_session, [report]),
             )
         return Redirect(path="/field-reports", status_code=303)
 
@@ -108,16 +88,76 @@ class InboxPages(Controller):
         to: FromQuery[str] = "",
     ) -> Template:
         """What the sandbox channels would have sent, newest first, with each message's link."""
-        chosen = channel if channel in SANDBOX_CHANNELS else ""
-        rows = await list_messages(
-            db_session, channel=chosen or None, to=to.strip() or None, limit=200
+        return await _sandbox_page(request, db_session, channel=channel, to=to)
+
+    @post("/sandbox/sms-replies", guards=[WRITE_INCIDENTS])
+    async def sms_reply(self, request: DashboardRequest, db_session: DbSession) -> Template:
+        """Reply to an SMS as the member would: handled as a provider's inbound SMS."""
+        form = await request.form()
+        sender = str(form.get("from") or "")[:100]
+        body = str(form.get("body") or "")[:5000]
+        try:
+            outcome = await reply_as_member(request, db_session, sender=sender, body=body)
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _sandbox_page(
+                request, db_session, error=exc, reply={"from": sender, "body": body}
+            )
+        return await _sandbox_page(
+            request, db_session, channel="sms", to=sender, replied=outcome, reply={"from": sender}
         )
-        fragment = bool(request.headers.get("hx-request"))
-        return page(
-            request,
-            "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
-            messages=rows,
-            channel=chosen,
-            to=to,
-            channels=SANDBOX_CHANNELS,
+
+
+async def _sandbox_page(
+    request: DashboardRequest,
+    db_session: DbSession,
+    *,
+    channel: str = "",
+    to: str = "",
+    error: DomainError | None = None,
+    replied: SmsReplyOut | None = None,
+    reply: dict[str, str] | None = None,
+) -> Template:
+    chosen = channel if channel in SANDBOX_CHANNELS else ""
+    rows = await list_messages(db_session, channel=chosen or None, to=to.strip() or None, limit=200)
+    fragment = bool(request.headers.get("hx-request"))
+    return page(
+        request,
+        "dashboard/_sandbox_rows.html" if fragment else "dashboard/sandbox.html",
+        status_code=error.status_code if error else 200,
+        messages=rows,
+        channel=chosen,
+        to=to,
+        channels=SANDBOX_CHANNELS,
+        sms_sandbox=not settings_of(request).sms_provider_configs(),
+        error=error,
+        replied=replied,
+        reply=reply or ({"from": to} if chosen == "sms" else {}),
+    )
+
+
+async def _about(db_session: DbSession, reports: list[FieldReport]) -> dict[str, Any]:
+    """Who sent the reports (name, e-mail, mobile), their organisations, and their incidents'
+    codes and titles, for the inbox to show beside each report."""
+    org_ids = {r.organisation_id for r in reports if r.organisation_id is not None}
+    incident_ids = {r.incident_id for r in reports if r.incident_id is not None}
+    contact_ids = {r.contact_id for r in reports if r.contact_id is not None}
+    incidents = {
+        row.id: row
+        for row in await db_session.execute(
+            select(Incident.id, Incident.code, Incident.title).where(Incident.id.in_(incident_ids))
         )
+    }
+    contacts = {
+        row.id: row
+        for row in await db_session.execute(
+            select(Contact.id, Contact.name, Contact.email, Contact.phone).where(
+                Contact.id.in_(contact_ids)
+            )
+        )
+    }
+    return {
+        "organisations": await organisation_names(db_session, org_ids),
+        "incidents": incidents,
+        "contacts": contacts,
+    }

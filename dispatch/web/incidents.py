@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import structlog
-from litestar import Controller, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -23,11 +23,11 @@ from dispatch.incidents import service
 from dispatch.incidents.models import (
     IncidentState,
     IncidentStatus,
-    MessageKind,
     MessageVersion,
     Severity,
 )
 from dispatch.incidents.validation import CHANNELS
+from dispatch.incidents.version_preview import last_languages
 from dispatch.paging import PageNumber
 from dispatch.providers import service as providers
 from dispatch.providers.models import ProviderState
@@ -36,27 +36,81 @@ from dispatch.reports.stats import incident_out
 from dispatch.security.guards import READ, WRITE_INCIDENTS
 from dispatch.security.models import Role
 from dispatch.web.forms import (
+    DEFAULT_COLUMNS,
     IncidentForm,
     MessageForm,
     incident_form,
     incident_in,
-    message_form,
-    message_of,
 )
 from dispatch.web.meetings import call_in
-from dispatch.web.render import DashboardRequest, enqueue, language_of, page
+from dispatch.web.render import HEADERS, DashboardRequest, enqueue, language_of, page
 from translations.catalog import available_languages
 from translations.locales import UnknownLanguageError, canonical_tag, language_name
+from translations.strings.marking import N_
+from translations.text import Text
 
 log = structlog.get_logger("dispatch.web")
 PAGE_SIZE = 25
 REPORT_FORMATS = ("html", "csv", "xlsx", "json")
+COLUMNS_CHANGED = "columns-changed"
+"""The event a form's preview listens for when a language column is added or removed."""
 
 
 def _language_choices(lang: str) -> list[tuple[str, str]]:
     """Every language with a catalog, named in the dashboard's language, sorted by name."""
     tags = sorted(available_languages() | {"nb", "nn", "en"})
     return sorted(((t, language_name(t, lang)) for t in tags), key=lambda pair: pair[1].lower())
+
+
+async def incident_page(
+    request: DashboardRequest,
+    db_session: DbSession,
+    incident_id: int,
+    *,
+    done: str | None = None,
+    error: DomainError | None = None,
+    error_for: str = "",
+    update_form: MessageForm | None = None,
+    close_form: MessageForm | None = None,
+    call_in_values: dict[str, str] | None = None,
+) -> Template:
+    """The incident page; after a refused form, with its reasons and what was typed. The update
+    and closing forms start with every language of the last message sent."""
+    incident = await incident_queries.get_incident(db_session, incident_id)
+    columns = await last_languages(db_session, incident_id) or list(DEFAULT_COLUMNS)
+    summary = (await incident_out(db_session, [incident]))[0]
+    versions = (
+        await db_session.scalars(
+            select(MessageVersion)
+            .where(MessageVersion.incident_id == incident_id)
+            .order_by(MessageVersion.sequence)
+        )
+    ).all()
+    return page(
+        request,
+        "dashboard/incident.html",
+        status_code=error.status_code if error else 200,
+        incident=summary,
+        active=incident.state == IncidentState.ACTIVE,
+        versions=versions,
+        progress=await progress(db_session, incident_id),
+        stats=summary.stats,
+        done=done if done in {"update", "closed"} else None,
+        error=error,
+        error_for=error_for,
+        update_form=update_form or MessageForm(columns=list(columns)),
+        close_form=close_form or MessageForm(columns=list(columns)),
+        call_in=call_in_values or {"idempotency_key": secrets.token_urlsafe(16), "duration": "60"},
+        language_choices=_language_choices(language_of(request)),
+        report_formats=REPORT_FORMATS,
+    )
+
+
+def _canonical_or_same(tag: str) -> str:
+    try:
+        return canonical_tag(tag.strip())
+    except UnknownLanguageError:
+        return tag
 
 
 class IncidentPages(Controller):
@@ -119,18 +173,33 @@ class IncidentPages(Controller):
         request: DashboardRequest,
         add_language: FromQuery[str] = "",
         prefix: FromQuery[str] = "msg",
-    ) -> Template:
-        """One more language column, for HTMX to add beside the others."""
+        language: FromQuery[list[str] | None] = None,
+    ) -> Template | Response[str]:
+        """One more language column, for HTMX to add beside the others (``language``: those
+        already on the page; a language already there is not added twice)."""
         try:
             tag = canonical_tag(add_language.strip())
         except UnknownLanguageError as exc:
-            raise InvalidInputError(f"'{add_language}' is not a language tag we know.") from exc
+            reason = Text(N_("'%(tag)s' is not a language tag we know"), tag=add_language)
+            raise InvalidInputError.from_errors([reason]) from exc
+        if tag in {_canonical_or_same(t) for t in language or []}:
+            return Response(content="", media_type=MediaType.HTML, headers=HEADERS)
         return page(
             request,
             "dashboard/_column.html",
             tag=tag,
             prefix=prefix if prefix.isalpha() else "msg",
             message=MessageForm(columns=[tag]),
+            headers={"HX-Trigger": COLUMNS_CHANGED},
+        )
+
+    @get("/incidents/new/column/remove", guards=[WRITE_INCIDENTS])
+    async def remove_column(self) -> Response[str]:
+        """Nothing: HTMX removes the column the button is in, and the preview follows."""
+        return Response(
+            content="",
+            media_type=MediaType.HTML,
+            headers={**HEADERS, "HX-Trigger": COLUMNS_CHANGED},
         )
 
     @post("/incidents/preview", guards=[WRITE_INCIDENTS], status_code=200)
@@ -200,47 +269,7 @@ class IncidentPages(Controller):
         done: FromQuery[str | None] = None,
     ) -> Template:
         """The incident as it happens: progress, messages sent, updating and closing."""
-        return await self._detail(request, db_session, incident_id, done=done)
-
-    async def _detail(
-        self,
-        request: DashboardRequest,
-        db_session: DbSession,
-        incident_id: int,
-        *,
-        done: str | None = None,
-        error: DomainError | None = None,
-        update_form: MessageForm | None = None,
-        close_form: MessageForm | None = None,
-        call_in_values: dict[str, str] | None = None,
-    ) -> Template:
-        incident = await incident_queries.get_incident(db_session, incident_id)
-        summary = (await incident_out(db_session, [incident]))[0]
-        versions = (
-            await db_session.scalars(
-                select(MessageVersion)
-                .where(MessageVersion.incident_id == incident_id)
-                .order_by(MessageVersion.sequence)
-            )
-        ).all()
-        return page(
-            request,
-            "dashboard/incident.html",
-            status_code=422 if error else 200,
-            incident=summary,
-            active=incident.state == IncidentState.ACTIVE,
-            versions=versions,
-            progress=await progress(db_session, incident_id),
-            stats=summary.stats,
-            done=done if done in {"update", "closed"} else None,
-            error=error,
-            update_form=update_form or MessageForm(),
-            close_form=close_form or MessageForm(),
-            call_in=call_in_values
-            or {"idempotency_key": secrets.token_urlsafe(16), "duration": "60"},
-            language_choices=_language_choices(language_of(request)),
-            report_formats=REPORT_FORMATS,
-        )
+        return await incident_page(request, db_session, incident_id, done=done)
 
     @get("/incidents/{incident_id:int}/progress", guards=[READ])
     async def progress_fragment(
@@ -257,51 +286,6 @@ class IncidentPages(Controller):
             progress=await progress(db_session, incident_id),
         )
 
-    @post("/incidents/{incident_id:int}/updates", guards=[WRITE_INCIDENTS])
-    async def update(
-        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
-    ) -> Any:
-        """Send an update to everyone the alert went to."""
-        typed = message_form(await request.form())
-        try:
-            outcome = await service.add_version(
-                db_session,
-                incident_id=incident_id,
-                message=message_of(typed),
-                kind=MessageKind.UPDATE,
-                actor=request.user.actor,
-            )
-            await db_session.commit()
-        except DomainError as exc:
-            await db_session.rollback()
-            return await self._detail(
-                request, db_session, incident_id, error=exc, update_form=typed
-            )
-        enqueue(request, outcome.delivery_ids)
-        return Redirect(path=f"/incidents/{incident_id}?done=update", status_code=303)
-
-    @post("/incidents/{incident_id:int}/close", guards=[WRITE_INCIDENTS])
-    async def close(
-        self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
-    ) -> Any:
-        """Close the incident, with a closing message if one is written."""
-        typed = message_form(await request.form())
-        try:
-            message = message_of(typed)
-            outcome = await service.close(
-                db_session,
-                incident_id=incident_id,
-                message=message or None,
-                actor=request.user.actor,
-            )
-            await db_session.commit()
-        except DomainError as exc:
-            await db_session.rollback()
-            return await self._detail(request, db_session, incident_id, error=exc, close_form=typed)
-        if outcome is not None:
-            enqueue(request, outcome.delivery_ids)
-        return Redirect(path=f"/incidents/{incident_id}?done=closed", status_code=303)
-
     @post("/incidents/{incident_id:int}/meeting", guards=[WRITE_INCIDENTS])
     async def call_in(
         self, request: DashboardRequest, db_session: DbSession, incident_id: FromPath[int]
@@ -316,8 +300,13 @@ class IncidentPages(Controller):
                 name: str(form.get(name) or "")
                 for name in ("join_url", "starts_at", "duration", "idempotency_key")
             }
-            return await self._detail(
-                request, db_session, incident_id, error=exc, call_in_values=typed
+            return await incident_page(
+                request,
+                db_session,
+                incident_id,
+                error=exc,
+                error_for="call_in",
+                call_in_values=typed,
             )
 
     @get("/incidents/{incident_id:int}/report/{format:str}", guards=[READ])
@@ -331,7 +320,11 @@ class IncidentPages(Controller):
         """The post-incident report to download, with headings in the dashboard's language."""
         if format not in REPORT_FORMATS:
             raise InvalidInputError(
-                f"There is no report as '{format}'; choose {', '.join(REPORT_FORMATS)}."
+                Text(
+                    N_("There is no report as '%(format)s'; choose %(formats)s."),
+                    format=format,
+                    formats=", ".join(REPORT_FORMATS),
+                )
             )
         return await reports_api.respond(
             request,

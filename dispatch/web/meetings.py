@@ -19,6 +19,8 @@ from dispatch.meetings.models import Meeting
 from dispatch.security.guards import PERSONAL_ROLES, READ, WRITE_INCIDENTS
 from dispatch.web.render import DashboardRequest, enqueue, page
 from translations.locales import OSLO
+from translations.strings.marking import N_
+from translations.text import Text
 
 PAGE_SIZE = 50
 
@@ -30,19 +32,20 @@ def local_time(value: str, name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.strip()).replace(tzinfo=OSLO)
     except ValueError as exc:
-        raise InvalidInputError(
-            f"{name} must be a date and time, such as 2027-03-04T10:00"
-        ) from exc
+        reason = Text(N_("the start must be a date and time, such as 2027-03-04T10:00"), field=name)
+        raise InvalidInputError.from_errors([reason]) from exc
 
 
 def call_in_form(form: Any) -> tuple[schemas.CallIn, str]:
     """The incident page's call-in form as the API's own input, and its one-time key."""
     minutes = str(form.get("duration") or "60").strip()
     if not minutes.isdigit():
-        raise InvalidInputError("The duration must be a number of minutes.")
+        raise InvalidInputError.from_errors(
+            [Text(N_("the duration must be a number of minutes"), field="duration")]
+        )
     data = schemas.CallIn(
         join_url=str(form.get("join_url") or ""),
-        starts_at=local_time(str(form.get("starts_at") or ""), "The start"),
+        starts_at=local_time(str(form.get("starts_at") or ""), "starts_at"),
         duration_minutes=int(minutes),
     )
     return data, str(form.get("idempotency_key") or "")[:200]

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.datastructures import Cookie, State
 from litestar.response import Template
 
 from dispatch.delivery.ports import Enqueuer
+from dispatch.errors import DomainError
 from dispatch.requests import ENQUEUER_STATE_KEY
 from dispatch.security.models import Role
 from dispatch.security.service import Principal
 from dispatch.web.auth import WebAuth, settings_of
-from translations.catalog import translator
+from translations.catalog import Translator, translator
 from translations.locales import (
     format_datetime_local,
     format_duration_local,
     language_name,
     text_direction,
 )
+from translations.text import field_of, say
 
 LANG_COOKIE = "bv_lang"
 LANGUAGES = ("nb", "nn", "en")
@@ -66,6 +69,29 @@ def gettext_for(request: Request[Any, Any, Any]) -> Callable[..., str]:
     return translator(language_of(request)).gettext
 
 
+@dataclass(slots=True)
+class Problems:
+    """A refused form's reasons in the page's language: the summary above the form, and each
+    reason beside the field it is about."""
+
+    summary: str
+    items: list[str]
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def at(self, name: str) -> list[str]:
+        """The reasons about the field ``name``."""
+        return self.by_field.get(name, [])
+
+    @classmethod
+    def of(cls, error: DomainError, t: Translator) -> Problems:
+        summary, items = error.in_language(t)
+        by_field: dict[str, list[str]] = {}
+        for raw, said in zip(error.errors, items, strict=True):
+            if name := field_of(raw):
+                by_field.setdefault(name, []).append(said)
+        return cls(summary=summary, items=items, by_field=by_field)
+
+
 def can(principal: Principal | None, *roles: Role) -> bool:
     """Whether the principal holds one of ``roles`` (admin always does); for showing controls."""
     return principal is not None and principal.role in {Role.ADMIN, *roles}
@@ -108,7 +134,11 @@ def page(
         "can_translate": can(principal, Role.COORDINATOR, Role.TRANSLATOR),
         "sandbox": settings.smtp_host == "" or settings.twilio_account_sid == "",
         "Role": Role,
+        "say": lambda text: say(text, t),
     }
+    error = context.get("error")
+    if isinstance(error, DomainError):
+        shared["problems"] = Problems.of(error, t)
     cookies = list(cookies or [])
     if request.query_params.get("lang") in LANGUAGES:
         cookies.append(
@@ -125,6 +155,9 @@ def page(
         template_name=template,
         context={**shared, **context},
         status_code=status_code,
+        # Handlers that may answer a page or a redirect are typed ``Any``, which Litestar would
+        # answer as JSON: every dashboard page says it is HTML.
+        media_type=MediaType.HTML,
         headers={**HEADERS, **(headers or {})},
         cookies=cookies,
     )

@@ -26,13 +26,12 @@ from dispatch.delivery import events, fallback
 from dispatch.delivery.sources import Sources
 from dispatch.inbound.router import InboundRouter
 from dispatch.member_pages import client_address
-from dispatch.requests import channels_of, enqueuer_of
+from dispatch.requests import ROUTER_STATE_KEY, channels_of, enqueuer_of
 from dispatch.security.throttle import THROTTLE_STATE_KEY, GuessThrottle
 from dispatch.settings import Settings
 
 log = structlog.get_logger("dispatch.webhooks")
 
-ROUTER_STATE_KEY = "dispatch_inbound_router"
 SOURCES_STATE_KEY = "dispatch_message_sources"
 
 

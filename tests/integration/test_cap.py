@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatch.audit.service import Actor
 from dispatch.directory.demo import load_demo
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "data" / "cap" / "CAP-v1.2.xsd"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "cap" / "CAP-v1.2.xsd"
+"""The OASIS schema, carried with the tests (its licence: ``tests/data/cap/NOTICE.md``)."""
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
 
 

@@ -378,11 +378,13 @@ async def test_a_declaration_with_mistakes_keeps_what_was_typed_and_writes_nothi
         ),
     )
     assert answer.status_code == 422
-    assert "choose whether this is a real incident" in answer.text
-    assert "whole minutes" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    # In the page's language (bokmål), each beside its field.
+    assert 'id="status-error">velg om dette er en ekte hendelse' in answer.text
+    assert 'id="deadline-error">svarfristen «soon» må være hele minutter' in answer.text
     assert "Min tekst</textarea>" in answer.text
     preview = await browser.post("/incidents/preview", declaration(networks=[]))
-    assert "network" in preview.text
+    assert "velg minst ett nettverk" in preview.text
     async with sessionmaker() as session:
         assert await count(session, Incident) == 0
         assert await count(session, Delivery) == 0
@@ -413,8 +415,18 @@ async def test_update_close_and_report_from_the_incident_page(
     )
     assert updated.status_code == 303, re.findall(r"<li>.*?</li>", updated.text)
     assert updated.headers["location"].endswith("?done=update")
-    closed = await browser.post(f"{page_url}/close", {"language": ["nb", "en"]})
+    # Closing asks first, saying that nobody is told; only the confirmed form closes.
+    asked = await browser.post(f"{page_url}/close", {"language": ["nb", "en"]})
+    assert asked.status_code == 200
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert f'action="{page_url}/updates"' in (await browser.get(page_url)).text  # still open
+    closed = await browser.post(f"{page_url}/close", {"language": ["nb", "en"], "confirmed": "yes"})
     assert closed.headers["location"].endswith("?done=closed")
+    # Closing again (an old tab) says why, on a page.
+    again = await browser.post(f"{page_url}/close", {"language": ["nb"]})
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html")
+    assert f"Hendelse {page_url.rsplit('/', 1)[1]} er allerede avsluttet." in again.text
     after = await browser.get(closed.headers["location"])
     assert "Vannet er trygt igjen." in after.text
     assert f'action="{page_url}/updates"' not in after.text  # closed: no more updates
@@ -445,7 +457,7 @@ async def test_call_the_networks_in_from_the_incident_page_then_cancel(
         {"join_url": "ftp://x", "starts_at": "", "duration": "45", "idempotency_key": key},
     )
     assert bad.status_code == 422
-    assert "join_url must be the meeting&#39;s https link" in bad.text
+    assert "møtelenken må være møtets https-adresse" in bad.text  # in the page's language
     assert 'value="ftp://x"' in bad.text
     async with sessionmaker() as session:
         assert await count(session, Delivery) == before
@@ -480,7 +492,7 @@ async def test_call_the_networks_in_from_the_incident_page_then_cancel(
     assert f'action="{meeting_url}/cancel"' not in after.text
     twice = await browser.post(f"{meeting_url}/cancel", {})
     assert twice.status_code == 422
-    assert "already cancelled" in twice.text
+    assert "Dette møtet er allerede avlyst." in twice.text  # in the page's language
 
     viewer = await signed_in(Role.VIEWER)
     seen = await viewer.get(meeting_url)
@@ -536,6 +548,9 @@ async def test_directory_search_and_edit(
     }
     refused = await browser.post(url, form)
     assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    # The directory's own checks speak the page's language too.
+    assert "telefonnummeret «not a number» er ikke et gyldig norsk" in refused.text
     assert 'value="Ny Navnesen"' in refused.text
     async with sessionmaker() as session:
         assert (await session.get(Contact, contact.id)).name == contact.name  # type: ignore[union-attr]
@@ -561,6 +576,7 @@ async def test_import_checks_then_imports_row_by_row(
     assert checked.status_code == 200
     assert 'id="rejected"' in checked.text
     assert '<th scope="row" class="num">2</th>' in checked.text
+    assert "telefonnummeret «12» er ikke et gyldig norsk" in checked.text
     async with sessionmaker() as session:
         assert await count(session, Contact) == 0
     imported = await browser.client.post(

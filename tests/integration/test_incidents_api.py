@@ -129,7 +129,7 @@ async def test_preview_counts_and_writes_nothing(
         ({"ack_deadline_minutes": 10081}, "between 1 and 10080"),
         ({"ack_deadline_seconds": 5}, "between 10 and 604800"),
         ({"message": {"nb": {"subject": "s", "sms": "x" * 1600, "body": "b"}}}, "the most is 10"),
-        ({"message": {"nb": {"subject": "s", "body": "b"}}}, "sms is empty"),
+        ({"message": {"nb": {"subject": "s", "body": "b"}}}, "the SMS text is empty"),
         ({"status": "drill"}, "status 'drill' must be one of"),
         ({"channels": ["fax"]}, "channel 'fax'"),
         # A line break in a subject passed and then failed every e-mail's header.

@@ -225,11 +225,11 @@ async def test_bad_meetings_are_refused_whole(
         "kind must be network or topical",
         "unknown network 'NOPE'",
         "channel 'fax'",
-        "join_url must be the meeting's https link",
-        "nb: the title is missing",
+        "the meeting link must be its https address",
+        "Norwegian Bokmål: the title is missing",
         "'zz-zz-zz' is not a language tag",
         "must start in the future",
-        "ends_at must be after starts_at",
+        "the meeting must end after it starts",
     ):
         assert reason in errors, errors
     naive = await coordinator_client.post(

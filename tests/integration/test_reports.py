@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -81,8 +82,20 @@ async def test_json_report_for_a_coordinator(
     totals = report["totals"]
     assert totals["recipients"] == incident["recipients"]
     assert totals["acknowledged"] == 2
-    assert totals["deliveries"] == incident["deliveries"]["planned"]
-    assert (totals["delivered"], totals["failed"]) == (totals["deliveries"] - 1, 1)
+    # As the public contract says: deliveries by state, every state named.
+    assert set(totals["deliveries"]) == {
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "failed",
+        "undeliverable",
+    }
+    assert sum(totals["deliveries"].values()) == incident["deliveries"]["planned"]
+    assert (totals["deliveries"]["delivered"], totals["deliveries"]["failed"]) == (
+        incident["deliveries"]["planned"] - 1,
+        1,
+    )
     assert report["ack_rate"] == round(2 / totals["recipients"], 4)
     assert report["time_to_ack"]["acknowledged"] == 2
     assert report["time_to_ack"]["median_s"] is not None
@@ -150,12 +163,21 @@ async def test_xlsx_has_a_summary_and_a_deliveries_sheet(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["Summary", "Deliveries"]
-    deliveries = list(workbook["Deliveries"].iter_rows(values_only=True))
+    # In the report's language (bokmål by default): sheets, headings and the words in the rows.
+    assert workbook.sheetnames == ["Sammendrag", "Meldinger", "Utsendelser"]
+    deliveries = list(workbook["Utsendelser"].iter_rows(values_only=True))
     assert len(deliveries) == incident["deliveries"]["planned"] + 1
-    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    assert deliveries[0][:5] == ("Utsending", "Melding nr.", "Type", "Kanal", "Status")
+    assert {row[3] for row in deliveries[1:]} == {"E-post", "SMS"}
+    assert {row[4] for row in deliveries[1:]} == {"Levert", "Mislyktes"}
+    summary = list(workbook["Sammendrag"].iter_rows(values_only=True))
     assert summary[0][0] == "Hendelsesrapport"
     assert summary[1][0] == "ØVELSE – ikke en virkelig hendelse"
+    assert summary[2][:3] == ("Øvelse", "Alvorlig", "E-post, SMS")
+    assert not [c for row in summary for c in row if isinstance(c, str) and c.startswith("user:")]
+    messages = list(workbook["Meldinger"].iter_rows(values_only=True))
+    assert ("norsk bokmål", "Flom", "Flom i Drammen.") in {(r[3], r[4], r[5]) for r in messages}
+    assert ("arabisk", "فيضان", "فيضان في درامن.") in {(r[3], r[4], r[5]) for r in messages}
 
 
 async def test_html_is_printable_with_inline_svg_and_an_exercise_banner(
@@ -171,6 +193,41 @@ async def test_html_is_printable_with_inline_svg_and_an_exercise_banner(
     assert "@page { size: A4" in page
     assert "<script" not in page
     assert "Mange spør om drikkevannet." in page
+
+
+async def test_a_report_a_director_can_read(
+    coordinator_client: Client, incident: dict[str, Any]
+) -> None:
+    url = f"/api/v1/incidents/{incident['id']}/report"
+    report = (await coordinator_client.get(url)).json()
+    # Each channel counts the people it carried a message to and the acknowledgements that came
+    # back through it (an SMS reply, a link in an e-mail), as the incident page does.
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await coordinator_client.get(url, params={"format": "csv"})).text[1:])
+        )
+    )
+    for channel in ("email", "sms"):
+        people = {r["name"] + r["organisation"] for r in rows if r["channel"] == channel}
+        assert report["by_channel"][channel]["recipients"] == len(people) > 0
+        assert report["by_channel"][channel]["acknowledged"] == 1
+    # The texts sent, each version and language.
+    assert report["versions"][0]["content"]["ar"]["sms"] == "فيضان في درامن."
+    assert report["authors"] == {}  # declared with an API token, not by a person
+
+    page = (await coordinator_client.get(url, params={"format": "html", "lang": "nb"})).text
+    assert 'id="meta">Øvelse · Alvorlig · NIK, NONEMI, NIFS · E-post, SMS ·' in page
+    assert "API-nøkkel «" in page  # who declared, in words
+    assert "token:" not in page
+    assert "<td>alert</td>" not in page
+    assert "<td>Varsel</td>" in page
+    assert '<td>E-post</td><td class="n">' in page  # the channel table's row name
+    assert "Flom i Drammen." in page
+    assert "فيضان في درامن." in page
+    assert re.search(r"<strong>\d+,\d</strong>minutter", page), "a decimal comma in bokmål"
+    english = (await coordinator_client.get(url, params={"format": "html", "lang": "en"})).text
+    assert re.search(r"<strong>\d+\.\d</strong>minutes", english)
+    assert 'id="meta">Exercise · Severe · NIK, NONEMI, NIFS · E-mail, SMS ·' in english
 
 
 async def test_bad_parameters_and_unknown_incidents(
@@ -212,7 +269,7 @@ async def test_a_formula_in_a_name_is_inert_in_csv_and_xlsx(
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     names = [
         cell
-        for row in workbook["Deliveries"].iter_rows(min_row=2)
+        for row in workbook["Utsendelser"].iter_rows(min_row=2)
         for cell in row
         if cell.value == EVIL
     ]

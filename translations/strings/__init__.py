@@ -49,6 +49,7 @@ MEMBER_FACING: tuple[str | PluralMessage, ...] = (
     alerts.SMS_REPLY_CONFIRMED,
     alerts.SMS_REPLY_RECEIVED,
     alerts.SMS_REPLY_UNKNOWN_NUMBER,
+    alerts.SMS_REPLY_UNKNOWN_CODE,
     alerts.SMS_REPLY_STOPPED,
     alerts.SMS_REPLY_STARTED,
     alerts.REMINDER,

@@ -63,6 +63,11 @@ SMS_REPLY_RECEIVED = N_("Thank you, we have your message.")
 SMS_REPLY_UNKNOWN_NUMBER = N_(
     "We do not recognise this number. Your message has been passed to the coordinators."
 )
+# TRANSLATORS: Answer to "OK 9999" when 9999 is not the code of an open alert
+# sent to this member; the SMS reply instruction with the right code follows.
+SMS_REPLY_UNKNOWN_CODE = N_(
+    "Code %(wrong)s does not match any open alert to you; nothing was confirmed."
+)
 # TRANSLATORS: Answer to STOP, sent to the number the STOP came from.
 # Anyone can forge a sender number, so it says what happened and how
 # to undo it. Keep "START" exactly as it is, in Latin capitals: members

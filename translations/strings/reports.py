@@ -80,3 +80,81 @@ REPORT_TEAMS_ACCEPTED = N_(
     "Teams: handed over means that the network's Teams flow accepted the card; Teams does not "
     "report whether the channel shows it."
 )
+
+# --- Words the report used to print as code words ----------------------------------------------
+
+REPORT_STATUS = {
+    "actual": N_("Real incident"),
+    "exercise": N_("Exercise"),
+    "test": N_("Technical test"),
+}
+REPORT_SEVERITY = {
+    "extreme": N_("Extreme"),
+    "severe": N_("Severe"),
+    "moderate": N_("Moderate"),
+    "minor": N_("Minor"),
+    "unknown": N_("Unknown"),
+}
+REPORT_CHANNELS = {"email": N_("E-mail"), "sms": N_("SMS"), "teams": N_("Teams")}
+REPORT_KINDS = {
+    "alert": N_("Alert"),
+    "update": N_("Update"),
+    "cancel": N_("Closing message"),
+    "reminder": N_("Reminder"),
+    "escalation": N_("To main contacts"),
+}
+REPORT_STATES = {
+    "queued": N_("Queued"),
+    "sending": N_("Sending"),
+    "sent": N_("Handed over"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+    "undeliverable": N_("Undeliverable"),
+}
+REPORT_ACK_VIA = {
+    "sms": N_("SMS reply"),
+    "link": N_("Link"),
+    "api": N_("API"),
+    "email": N_("E-mail reply"),
+}
+# TRANSLATORS: Who declared or sent a message, when it was a script: %(name)s is the token's name.
+REPORT_BY_TOKEN = N_("API token “%(name)s”")
+REPORT_BY_CLI = N_("the command line")
+REPORT_BY_SYSTEM = N_("the system")
+REPORT_BY_SCHEDULE = N_("the exercise schedule")
+REPORT_SENT_BY = N_("Sent by")
+REPORT_MESSAGE_TEXTS = N_("The messages as sent")
+REPORT_SUBJECT = N_("Subject")
+REPORT_SMS = N_("SMS")
+REPORT_BODY = N_("Message")
+REPORT_INSTRUCTION = N_("What to do")
+REPORT_SHEET_SUMMARY = N_("Summary")
+REPORT_SHEET_DELIVERIES = N_("Deliveries")
+REPORT_SHEET_MESSAGES = N_("Messages")
+REPORT_TIMES_IN = N_("Times are in")
+REPORT_SECONDS = N_("seconds")
+# TRANSLATORS: Column headings of the deliveries sheet, one row per message to one person.
+REPORT_COLUMNS = {
+    "delivery_id": N_("Delivery"),
+    "message": N_("Message no."),
+    "kind": N_("Kind"),
+    "channel": N_("Channel"),
+    "state": N_("State"),
+    "language": N_("Language sent"),
+    "preferred_language": N_("Preferred language"),
+    "fallback": N_("Another language"),
+    "network": N_("Network"),
+    "organisation": N_("Organisation"),
+    "name": N_("Name"),
+    "address": N_("Address"),
+    "attempts": N_("Attempts"),
+    "created_at": N_("Created"),
+    "sent_at": N_("Handed over at"),
+    "delivered_at": N_("Delivered at"),
+    "failed_at": N_("Failed at"),
+    "last_error": N_("Last error"),
+    "acknowledged_at": N_("Acknowledged at"),
+    "acknowledged_via": N_("Acknowledged by"),
+}
+REPORT_YES = N_("yes")
+REPORT_NO = N_("no")
