@@ -9,6 +9,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Parallel pytest workers for `make test`; most tests wait on sockets and child processes, so
+# more workers than cores pay off (measured in docs/decisions/0018-parallel-tests.md).
+TEST_WORKERS ?= 4
 
 .PHONY: help install run test test-unit lint format bench clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
 
@@ -31,8 +34,11 @@ run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLit
 	$(BIN)/dispatch demo
 	$(BIN)/dispatch serve --host 127.0.0.1 --port 8000
 
-test: install ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
-	$(BIN)/pytest
+test: install ## Run the whole suite: in TEST_WORKERS (4) parallel workers, then the `alone` tests one by one (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
+	status=0; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone" || status=$$?; \
+	$(BIN)/pytest -m alone || status=$$?; \
+	exit $$status
 
 test-unit: install ## Run only the unit tests (no servers needed)
 	$(BIN)/pytest tests/unit

@@ -47,6 +47,7 @@ def calendar_event(mail: ReceivedMail) -> icalendar.Event:
     return event
 
 
+@pytest.mark.alone  # the answers and the restart must come before a reminder 10 s away
 def test_invitations_answers_a_reminder_after_a_restart_and_a_call_in(
     cluster: Cluster,  # noqa: F811
     smtp_sink: SmtpSink,
