@@ -16,8 +16,8 @@ CLOSED = "postgresql+asyncpg://postgres@127.0.0.1:9/test"  # the discard port: n
 
 
 def run_pytest(repo_root: Path, *, ci: bool, workers: int = 0) -> subprocess.CompletedProcess[str]:
-    # Not this run's CI flag nor, when it runs in an xdist worker, that worker's identity.
-    env = {k: v for k, v in os.environ.items() if k != "CI" and not k.startswith("PYTEST_XDIST")}
+    # Not this run's CI flag, options (a --basetemp would empty this run's) or xdist worker.
+    env = {k: v for k, v in os.environ.items() if k != "CI" and not k.startswith("PYTEST_")}
     env["DISPATCH_TEST_DATABASE_URL"] = CLOSED
     if ci:
         env["CI"] = "true"
