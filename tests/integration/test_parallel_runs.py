@@ -86,18 +86,18 @@ def test_a_later_session_keeps_the_screenshots_of_an_earlier_one(
     repo_root: Path, tmp_path: Path
 ) -> None:
     plugin = ("-p", "tests.e2e.conftest")
-    # Given one session (an xdist worker) that ran the declaration test,
+    shots = tmp_path / "test-artifacts" / "e2e"
+    # Given one session (an xdist worker) that ran the declaration test, and a screenshot left
+    # by an earlier run of the other browser test,
     run_probe(repo_root, tmp_path, SCREENSHOT_PROBE, *plugin, "test_probe.py::test_declare")
-    # when another session runs the other browser test, then the first one's again,
+    (shots / "test_sign_in_by_keyboard").mkdir()
+    (shots / "test_sign_in_by_keyboard" / "09-stale.png").write_bytes(b"from an earlier run")
+    # when another session runs that other test,
     run_probe(
         repo_root, tmp_path, SCREENSHOT_PROBE, *plugin, "test_probe.py::test_sign_in_by_keyboard"
     )
-    first = tmp_path / "test-artifacts" / "e2e" / "test_declare"
-    (first / "stale.png").write_bytes(b"from an earlier run")
-    run_probe(repo_root, tmp_path, SCREENSHOT_PROBE, *plugin, "test_probe.py::test_declare")
     # then each test's steps are in its own folder, neither overwritten nor deleted by the
     # other's session, and a test's run starts its own folder afresh.
-    shots = tmp_path / "test-artifacts" / "e2e"
     found = sorted(str(p.relative_to(shots)) for p in shots.rglob("*.png"))
     assert found == [
         "test_declare/01-sign-in.png",
