@@ -45,16 +45,6 @@ TEST_REDIS_URL = worker_redis_url(
 KEEP_TABLES = {"networks", "alembic_version"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In an xdist worker, tests that start processes (``dispatch_bin``, or pytest itself from
-    ``repo_root``) go first: they are the long ones, and one started last keeps the run going
-    while the other workers idle (``--dist loadgroup`` hands out tests one by one, in this
-    order). Every worker sorts alike, as xdist requires; a serial run keeps the files' order."""
-    if hasattr(config, "workerinput"):
-        starts = {"dispatch_bin", "repo_root"}
-        items.sort(key=lambda item: starts.isdisjoint(getattr(item, "fixturenames", ())))
-
-
 def unavailable(what: str) -> None:
     """Skip on a laptop without the service; fail in CI, where it must be there."""
     message = f"{what} is not reachable"

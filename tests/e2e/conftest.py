@@ -74,8 +74,11 @@ def shots(artifacts: Path, request: pytest.FixtureRequest) -> Shots:
     return Shots(folder)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the session: while Playwright's sync API is open
+    its event loop runs in this thread, and every asyncio test that an xdist worker runs after
+    it would fail ("cannot be called from a running event loop")."""
     if not CHROMIUM.exists():
         unavailable(f"Chromium ({CHROMIUM}, Debian's chromium package)")
     with sync_playwright() as playwright:

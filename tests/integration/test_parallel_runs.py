@@ -1,6 +1,7 @@
 """What ``make test``'s parallel run relies on, tried with real pytest runs in child processes:
-each pytest-xdist worker takes a Redis database of its own, and a test session (an xdist worker,
-or the ``alone`` run after the parallel one) never deletes another session's screenshots."""
+each pytest-xdist worker takes a Redis database of its own, a test session (an xdist worker, or
+the ``alone`` run after the parallel one) never deletes another session's screenshots, and the
+browser tests leave no event loop running for the tests a worker runs after them."""
 
 from __future__ import annotations
 
@@ -48,6 +49,19 @@ def test_declare(shots):
 def test_sign_in_by_keyboard(shots):
     shots(Page(), "sign-in")
 '''
+
+BROWSER_PROBE = """
+def test_a_browser_test(browser):
+    assert browser.is_connected()
+"""
+
+AFTER_THE_BROWSER = """
+import asyncio
+
+
+def test_an_asyncio_test_in_the_next_module():
+    asyncio.run(asyncio.sleep(0))
+"""
 
 
 def run_probe(
@@ -104,3 +118,13 @@ def test_a_later_session_keeps_the_screenshots_of_an_earlier_one(
         "test_declare/02-declared.png",
         "test_sign_in_by_keyboard/01-sign-in.png",
     ]
+
+
+def test_the_browser_tests_leave_no_event_loop_running_for_the_next_test(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    # Given a worker that runs a test with Chromium and then a test of another module that uses
+    # asyncio, the second passes: Playwright's loop ended with the browser's module.
+    (tmp_path / "test_probe_after.py").write_text(AFTER_THE_BROWSER)
+    result = run_probe(repo_root, tmp_path, BROWSER_PROBE, "-p", "tests.e2e.conftest")
+    assert "2 passed" in result.stdout
