@@ -10,6 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PORT ?= 8000
+# Parallel pytest workers for `make test`; most tests wait on sockets and child processes, so
+# more workers than cores pay off (measured in docs/decisions/0018-parallel-tests.md).
+TEST_WORKERS ?= 4
 
 OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
 
@@ -33,8 +36,11 @@ install: $(BIN)/dispatch ## Create .venv with the locked dependencies
 run: install ## Start the service with demo data on http://127.0.0.1:8000 (SQLite, embedded defaults); PORT=8001 make run for another port
 	$(BIN)/dispatch run --host 127.0.0.1 --port $(PORT)
 
-test: install test-provider ## Run the whole test suite (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
-	$(BIN)/pytest
+test: install test-provider ## Run the whole suite: in TEST_WORKERS (4) parallel workers, then the `alone` tests one by one (PostgreSQL and Redis tests skip if those are down, fail under CI=true)
+	status=0; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone" || status=$$?; \
+	$(BIN)/pytest -m alone || status=$$?; \
+	exit $$status
 
 test-provider: ## Install the OpenID provider the sign-in tests run (oidc-provider from npm, into tests/oidc)
 	@if [ -f $(OIDC_PROVIDER) ]; then :; \

@@ -29,6 +29,7 @@ from dispatch.models import Base
 from dispatch.security.models import Role
 from dispatch.security.service import create_token
 from dispatch.settings import Settings
+from tests.isolation import worker_redis_url
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -36,7 +37,11 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get(
     "DISPATCH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TEST_REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Under pytest-xdist each worker has a Redis database of its own (tests/isolation.py).
+TEST_REDIS_URL = worker_redis_url(
+    os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 KEEP_TABLES = {"networks", "alembic_version"}
 
 
@@ -75,7 +80,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """The test Redis, emptied before and after the test."""
+    """The test Redis (this xdist worker's database), emptied before and after the test."""
     import redis
 
     client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=3)

@@ -2,12 +2,13 @@
 
 Chromium must be ``/usr/bin/chromium`` (Debian's ``chromium`` package; ``.ci/run`` installs it):
 Playwright's own browser downloads do not work here. Without it the tests skip, and under
-``CI=true`` they fail. Screenshots and the downloaded report land in ``test-artifacts/e2e/``.
+``CI=true`` they fail. Screenshots and the downloaded report land in ``test-artifacts/e2e/<test>/``.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -93,20 +94,27 @@ class Shots:
 
 @pytest.fixture(scope="session")
 def artifacts(repo_root: Path) -> Path:
+    """``test-artifacts/e2e/``, where each test keeps its screenshots in a folder of its own."""
     folder = repo_root / "test-artifacts" / "e2e"
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*"):
-        old.unlink()
     return folder
 
 
 @pytest.fixture
-def shots(artifacts: Path) -> Shots:
-    return Shots(artifacts)
+def shots(artifacts: Path, request: pytest.FixtureRequest) -> Shots:
+    """Screenshots in ``test-artifacts/e2e/<test>/``, emptied for this run of the test only: the
+    tests that other pytest-xdist workers run at the same time write beside it, never over it."""
+    folder = artifacts / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return Shots(folder)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the session: while Playwright's sync API is open
+    its event loop runs in this thread, and every asyncio test that an xdist worker runs after
+    it would fail ("cannot be called from a running event loop")."""
     if not CHROMIUM.exists():
         unavailable(f"Chromium ({CHROMIUM}, Debian's chromium package)")
     with sync_playwright() as playwright:

@@ -2,7 +2,7 @@
 
 Sign in, declare an exercise, find the messages in the sandbox, acknowledge as the member
 from the link in the e-mail, watch the incident page count it without reloading, and download
-the report. Each step leaves a screenshot in ``test-artifacts/e2e/``.
+the report. Each step leaves a screenshot in ``test-artifacts/e2e/<test>/``.
 """
 
 from __future__ import annotations

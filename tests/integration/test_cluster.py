@@ -61,7 +61,13 @@ from tests.processes import (
     wait_healthy,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(240)]
+# Alone: it SIGKILLs a worker mid-fan-out and gives the other one deadlines to finish alone.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(240),
+    pytest.mark.alone,
+]
 
 MEMBERS = 2_000
 SECRET = "test-stack-secret-of-at-least-32-bytes"

@@ -294,6 +294,7 @@ def test_a_forged_status_callback_is_refused(cluster: Cluster, fake_twilio: Fake
     assert unsigned.status_code == 403
 
 
+@pytest.mark.alone  # it counts SMS per second by their arrival times
 def test_sms_are_handed_over_no_faster_than_the_rate_limit_main_contacts_first(
     cluster: Cluster, fake_twilio: FakeTwilio, clean_postgres: str
 ) -> None:
@@ -338,6 +339,7 @@ async def _column(url: str, query: str, *args: Any) -> list[Any]:
         await conn.close()
 
 
+@pytest.mark.alone  # two answers must beat a 20 s deadline, by the wall clock
 def test_escalation_reminds_only_the_silent_then_tells_main_contacts(
     cluster: Cluster, fake_twilio: FakeTwilio, smtp_sink: SmtpSink
 ) -> None:

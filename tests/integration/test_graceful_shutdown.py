@@ -240,10 +240,13 @@ async def test_the_api_answers_requests_in_flight_on_sigterm_and_refuses_new_con
 
 
 async def _waiting_for_lock(database: asyncpg.Connection, table: str) -> bool:
-    """Whether another session waits for a lock on ``table``."""
+    """Whether another session waits for a lock on ``table`` in this database: pg_locks lists
+    the locks of every database (other pytest workers' have a ``deliveries`` table too), and a
+    relation's oid is unique only within its own."""
     waiting: int = await database.fetchval(
         "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-        "WHERE c.relname = $1 AND NOT l.granted",
+        "JOIN pg_database d ON d.oid = l.database "
+        "WHERE c.relname = $1 AND NOT l.granted AND d.datname = current_database()",
         table,
     )
     return waiting > 0

@@ -20,7 +20,8 @@ from tests.fakes.twilio import FakeTwilio
 from tests.integration.test_fanout import Cluster, cluster  # noqa: F401 - the fixture
 from tests.processes import wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# Alone: the reminder and the deadline are 20 s and 40 s after the start, by the wall clock.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.alone]
 
 CONFIRM = re.compile(r"(http://127\.0\.0\.1:\d+/confirm/[\w.-]+)")
 CHANGES = re.compile(r"(http://127\.0\.0\.1:\d+/changes\?lang=[\w-]+)")

@@ -14,7 +14,8 @@ from tests.fakes.twilio import FakeTwilio
 from tests.integration.test_fanout import Cluster, cluster, declare  # noqa: F401
 from tests.processes import start_worker, wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# Alone: one kills a worker mid-fan-out, the other races a 9 s provider against an 8 s lease.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.alone]
 
 
 def test_killed_worker_and_flushed_queue_lose_nothing(

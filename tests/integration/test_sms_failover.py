@@ -165,6 +165,7 @@ def everyone_once(setup: TwoProviders, incident: dict[str, Any], final: set[str]
     return deliveries
 
 
+@pytest.mark.alone  # the provider must be marked down within 30 s of breaking
 def test_a_provider_failing_every_send_is_marked_down_and_the_rest_go_through_the_other(
     two_providers: TwoProviders,
 ) -> None:
@@ -188,6 +189,7 @@ def test_a_provider_failing_every_send_is_marked_down_and_the_rest_go_through_th
     assert not any(d["possible_duplicate"] for d in deliveries)
 
 
+@pytest.mark.alone  # the provider must be marked down within 30 s of breaking
 def test_a_provider_whose_delivery_reports_stop_is_marked_down_and_the_rest_go_through_the_other(
     two_providers: TwoProviders,
 ) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from workers.rate_limit import RedisSlots, SlotRateLimiter
 
-pytestmark = pytest.mark.redis
+# Alone: they count sends per second by the clock; a starved event loop bunches them.
+pytestmark = [pytest.mark.redis, pytest.mark.alone]
 
 
 async def _acquire(limiter: SlotRateLimiter, priority: int, log: list[tuple[float, int]]) -> None:

@@ -20,7 +20,13 @@ import pytest
 from tests.integration.faults.conftest import FaultStack, wait_handed_over
 from tests.processes import start_worker, wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
+# Alone: they kill and restart processes and servers, and hold them to deadlines in seconds.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(600),
+    pytest.mark.alone,
+]
 
 
 def test_a_killed_worker_and_a_restarted_redis_lose_nothing(fault_stack: FaultStack) -> None:

@@ -24,7 +24,13 @@ from dispatch.security.links import make_token
 from tests.factories import mobile
 from tests.integration.faults.conftest import ARTIFACTS, FaultStack, recipients_by_phone
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
+# Alone: it sends acknowledgements at a steady rate for a minute during a fan-out, and times them.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(600),
+    pytest.mark.alone,
+]
 
 SECONDS = float(os.environ.get("DISPATCH_LOAD_SECONDS", "60"))
 RATE = 15.0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from workers.rate_limit import MemorySlots, SlotRateLimiter
+
+# Alone: they time sends by the event loop's clock (spacing, sends per second, waits); a loop
+# starved by neighbours wakes late and bunches them.
+pytestmark = pytest.mark.alone
 
 
 def _limiter(rate: int, **max_wait_s: float) -> SlotRateLimiter:
