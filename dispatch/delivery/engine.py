@@ -196,8 +196,13 @@ async def process_batch(ids: Sequence[int], engine: Engine) -> BatchResult:
             outcome = await sending.send(job, engine, gate)
         except Exception as exc:
             log.exception("adapter_error", delivery_id=job.id, channel=job.channel)
+            # The provider may have taken the message before the error: uncertain, so it is
+            # looked up (or decided) before any resend, never simply sent again.
             outcome = Outcome(
-                job, transient=TransientChannelError(f"internal error: {type(exc).__name__}")
+                job,
+                transient=TransientChannelError(
+                    f"internal error: {type(exc).__name__}", uncertain=True
+                ),
             )
         in_flight.discard(job.id)
         await finished.put(outcome)

@@ -5,7 +5,7 @@ START), and our answer to it is kept in the sandbox outbox beside what was sent.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, post
@@ -18,6 +18,7 @@ from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory import validation
 from dispatch.errors import ConflictError, InvalidInputError
 from dispatch.inbound.router import MAX_TEXT, InboundRouter
+from dispatch.lengths import Phone
 from dispatch.requests import ROUTER_STATE_KEY
 from dispatch.security.guards import WRITE_INCIDENTS
 from dispatch.settings import Settings
@@ -28,9 +29,9 @@ SANDBOX_PROVIDER = "sandbox"
 
 
 class SmsReplyIn(msgspec.Struct, forbid_unknown_fields=True):
-    sender: str = msgspec.field(name="from")
+    sender: Phone = msgspec.field(name="from")
     """The member's mobile number, in any form (``+4791234567``, ``912 34 567``)."""
-    body: str
+    body: Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
 
 
 class SmsReplyOut(msgspec.Struct):

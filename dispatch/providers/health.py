@@ -79,7 +79,10 @@ class RedisCounters:
     """Counts in Redis, one key per provider, event and second, expiring after ``KEEP_S``."""
 
     def __init__(self, url: str, *, prefix: str = "dispatch-sms-health") -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        # Every send of every batch counts here at once: callers wait for a connection (up to
+        # 5 s) rather than fail with "Too many connections".
+        self._pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=5)
+        self._redis = aioredis.Redis(connection_pool=self._pool)
         self.prefix = prefix
 
     def _key(self, provider: str, event: str, second: int) -> str:
@@ -115,6 +118,7 @@ class RedisCounters:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._pool.disconnect()
 
 
 def build_counters(broker_url: str, *, scope: str) -> HealthCounters:

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.providers import ProviderConfig
@@ -163,7 +164,11 @@ class SmsRouter:
     async def observe(self, name: str, *, sent: bool, segments: int, error: str | None) -> None:
         """Count one send's outcome at ``name``: taken, or failed with ``error``."""
         counts = {"sent": 1, "segments": segments} if sent else {"failed": 1}
-        await self.counters.add(name, counts, None if sent else error)
+        try:
+            await self.counters.add(name, counts, None if sent else error)
+        except (RedisError, OSError) as exc:
+            # Counting is for judging providers; a send that went through stays sent.
+            log.warning("sms_health_count_failed", provider=name, error=type(exc).__name__)
 
     async def refresh(self, *, force: bool = False) -> None:
         """Re-read the states and judge every provider (at most every ``REFRESH_S``)."""

@@ -49,14 +49,20 @@ class Server:
 
 
 def next_code(server: Server) -> str:
-    """The authenticator's code for the first 30-s step not used yet (a step is good once;
-    the service also takes the next step's code, for clocks a little ahead)."""
-    totp = pyotp.TOTP(server.factor["secret"])
+    """The authenticator's code for the first 30-s step not used yet."""
+    return next_factor_code(server.factor)
+
+
+def next_factor_code(factor: dict[str, Any]) -> str:
+    """The code of ``factor`` (``secret``, the last ``step`` used) for the first 30-s step not
+    used yet (a step is good once; the service also takes the next step's code, for clocks a
+    little ahead)."""
+    totp = pyotp.TOTP(factor["secret"])
     while True:
         now = totp.timecode(datetime.now(UTC))
-        step = max(now, server.factor.get("step", -1) + 1)
+        step = max(now, factor.get("step", -1) + 1)
         if step <= now + 1:
-            server.factor["step"] = step
+            factor["step"] = step
             return str(totp.generate_otp(step))
         time.sleep(1)
 
