@@ -31,7 +31,9 @@ SANDBOX_PROVIDER = "sandbox"
 class SmsReplyIn(msgspec.Struct, forbid_unknown_fields=True):
     sender: Phone = msgspec.field(name="from")
     """The member's mobile number, in any form (``+4791234567``, ``912 34 567``)."""
-    body: Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+    body: Annotated[str, msgspec.Meta(max_length=2 * MAX_TEXT)]
+    """Refused past ``MAX_TEXT`` characters with the reason in the caller's language; past
+    twice that, before the request is read any further."""
 
 
 class SmsReplyOut(msgspec.Struct):
