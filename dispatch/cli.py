@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import sys
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import FrameType
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch import logging as app_logging
+from dispatch import serving
 from dispatch.audit.service import CLI
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
@@ -65,98 +61,7 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the API and web pages (and, on the embedded broker, the workers)."""
-    _serve(_settings(), host, port)
-
-
-def _serve(settings: Settings, host: str, port: int, *, when_ready: str = "") -> None:
-    """Serve until stopped; ``when_ready`` is printed once the port answers, after start-up."""
-    import uvicorn
-
-    if settings.is_sqlite:
-        upgrade(settings.database_url)
-    url = f"http://{host}:{port}"
-    click.echo(
-        f"\nBeredskapsvarsling is starting on {url}\n"
-        f"  Dashboard:          {url}/ (sign in: dispatch demo or dispatch user create)\n"
-        f"  API documentation:  {url}/schema\n"
-        f"  Health:             {url}/health\n"
-        f"  Database:           {_safe_url(settings.database_url)}\n"
-        f"  Broker:             {_safe_url(settings.broker_url)}\n"
-        "  Get an API token:   .venv/bin/dispatch token create --role coordinator --name me\n"
-        "  Then:               curl -H 'Authorization: Bearer <token>' "
-        f"{url}/api/v1/networks\n",
-        err=True,
-    )
-    # On SIGTERM uvicorn refuses new connections at once, lets the requests in flight finish,
-    # then raises the signal again for the handler it found. Without one the process would die
-    # of that signal after a clean drain (-15; 143 to a container runtime): exit 0 instead.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    # X-Forwarded-For is believed only from DISPATCH_TRUSTED_PROXIES (default: from no one), so
-    # behind the Ingress each member is counted by their own address, and no one else can claim
-    # an address by sending the header.
-    proxies = settings.trusted_proxy_list()
-    if when_ready:
-        threading.Thread(target=_announce, args=(host, port, when_ready), daemon=True).start()
-    uvicorn.run(
-        "dispatch.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or None,
-        workers=settings.api_processes,
-    )
-
-
-def _announce(host: str, port: int, text: str) -> None:
-    """Print ``text`` once the server accepts connections: the last thing start-up prints."""
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    click.echo(text)
-
-
-def _port_free(host: str, port: int) -> None:
-    """Refuse to start when another process serves on ``port`` (a second ``make run``)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise click.ClickException(
-                f"Port {port} on {host} is in use (is another 'make run' serving?). Nothing was "
-                f"changed. Stop it, or use another port: PORT={port + 1} make run"
-            ) from exc
-
-
-def _lock_database(settings: Settings) -> TextIO | None:
-    """Hold a lock on the SQLite database for as long as this process runs; refuse when another
-    process holds it. PostgreSQL serves many processes and needs none."""
-    if not settings.is_sqlite:
-        return None
-    import fcntl
-
-    from sqlalchemy.engine import make_url
-
-    database = make_url(settings.database_url).database or ""
-    if not database or database == ":memory:":
-        return None
-    path = Path(database).with_name(Path(database).name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        handle.close()
-        raise click.ClickException(
-            f"Another dispatch process is using {database} (it holds {path}). Nothing was "
-            "changed. Stop it first, or point DISPATCH_DATABASE_URL at another file."
-        ) from exc
-    return handle
+    serving.serve(_settings(), host, port)
 
 
 @main.command("run")
@@ -165,24 +70,19 @@ def _lock_database(settings: Settings) -> TextIO | None:
 def run_demo(host: str, port: int) -> None:
     """The Quick start (make run): check the port and lock the database first, then load the
     demo, give the demo coordinator a new password and serve; the sign-in line comes last."""
-    _port_free(host, port)
+    serving.port_free(host, port)
     if "DISPATCH_BASE_URL" not in os.environ:
         # Links in messages and the sign-in line follow the port chosen.
         os.environ["DISPATCH_BASE_URL"] = f"http://{host}:{port}"
         get_settings.cache_clear()
     settings = _settings()
-    lock = _lock_database(settings)
+    lock = serving.lock_database(settings)
     line = _load_demo(settings)
     try:
-        _serve(settings, host, port, when_ready=line)
+        serving.serve(settings, host, port, when_ready=line)
     finally:
         if lock is not None:
             lock.close()
-
-
-def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
-    """Exit 0: a SIGTERM before uvicorn has started, or after it has drained."""
-    sys.exit(0)
 
 
 @main.command()
@@ -214,7 +114,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     settings = _settings()
     upgrade(settings.database_url, revision)
-    click.echo(f"Database at {_safe_url(settings.database_url)} is at revision {revision}.")
+    click.echo(f"Database at {serving.safe_url(settings.database_url)} is at revision {revision}.")
 
 
 @main.group()
@@ -374,7 +274,7 @@ def demo() -> None:
     'dispatch run' serves the same SQLite database (it would sign the live session out).
     """
     settings = _settings()
-    lock = _lock_database(settings)
+    lock = serving.lock_database(settings)
     try:
         click.echo(_load_demo(settings))
     finally:
@@ -419,14 +319,3 @@ def _load_demo(settings: Settings) -> str:
         f"Demo coordinator: sign in at {settings.base_url}/login as {DEMO_USER} "
         f"with the password {password}"
     )
-
-
-def _safe_url(url: str) -> str:
-    """The URL with its password as ``***`` (``embedded`` as it is)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url

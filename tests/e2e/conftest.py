@@ -84,6 +84,18 @@ def give_second_factor(page: Page, server: Server) -> None:
     page.locator("form[action='/login/code'] button[type=submit]").click()
 
 
+def sign_in(page: Page, server: Server) -> None:
+    """Open the dashboard, be sent to the sign-in page, give the password and then the
+    authenticator's code (set up the first time)."""
+    page.goto(f"{server.base}/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+    page.get_by_label("E-postadresse").fill(server.email)
+    page.get_by_label("Passord").fill(server.password)
+    page.get_by_role("button", name="Logg inn").click()
+    give_second_factor(page, server)
+    expect(page).to_have_url(f"{server.base}/")
+
+
 @dataclass
 class Shots:
     """Numbered screenshots of each step, saved as test artifacts."""

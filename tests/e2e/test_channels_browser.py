@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Server, Shots, give_second_factor, load_demo
+from tests.e2e.conftest import Server, Shots, load_demo, sign_in
 from tests.fakes.linkmobility import FakeLink
 from tests.fakes.teams import TeamsReceiver
 from tests.fakes.twilio import FakeTwilio
@@ -77,16 +77,6 @@ def channel_server(
         )
     finally:
         process.stop()
-
-
-def sign_in(page: Page, server: Server) -> None:
-    """Password, then the authenticator (set up the first time)."""
-    page.goto(f"{server.base}/login")
-    page.get_by_label("E-postadresse").fill(server.email)
-    page.get_by_label("Passord").fill(server.password)
-    page.get_by_role("button", name="Logg inn").click()
-    give_second_factor(page, server)
-    expect(page).to_have_url(f"{server.base}/")
 
 
 def test_an_admin_sees_the_providers_takes_one_out_and_tests_teams(

@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Server, Shots, give_second_factor, next_code
+from tests.e2e.conftest import Server, Shots, next_code, sign_in
 
 SECONDS = 1000  # Playwright counts milliseconds
-
-
-def sign_in(page: Page, server: Server) -> None:
-    page.goto(f"{server.base}/")
-    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
-    page.get_by_label("E-postadresse").fill(server.email)
-    page.get_by_label("Passord").fill(server.password)
-    page.get_by_role("button", name="Logg inn").click()
-    give_second_factor(page, server)
-    expect(page).to_have_url(f"{server.base}/")
 
 
 def test_exercise_from_declaration_to_report(

@@ -1,0 +1,125 @@
+"""Starting the server: the banner, the port and database checks of ``make run``, the
+sign-in line once the port answers, and a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+import click
+
+from dispatch.db.migrate import upgrade
+from dispatch.settings import Settings
+
+
+def serve(settings: Settings, host: str, port: int, *, when_ready: str = "") -> None:
+    """Serve until stopped; ``when_ready`` is printed once the port answers, after start-up."""
+    import uvicorn
+
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"\nBeredskapsvarsling is starting on {url}\n"
+        f"  Dashboard:          {url}/ (sign in: dispatch demo or dispatch user create)\n"
+        f"  API documentation:  {url}/schema\n"
+        f"  Health:             {url}/health\n"
+        f"  Database:           {safe_url(settings.database_url)}\n"
+        f"  Broker:             {safe_url(settings.broker_url)}\n"
+        "  Get an API token:   .venv/bin/dispatch token create --role coordinator --name me\n"
+        "  Then:               curl -H 'Authorization: Bearer <token>' "
+        f"{url}/api/v1/networks\n",
+        err=True,
+    )
+    # On SIGTERM uvicorn refuses new connections at once, lets the requests in flight finish,
+    # then raises the signal again for the handler it found. Without one the process would die
+    # of that signal after a clean drain (-15; 143 to a container runtime): exit 0 instead.
+    signal.signal(signal.SIGTERM, exit_cleanly)
+    # X-Forwarded-For is believed only from DISPATCH_TRUSTED_PROXIES (default: from no one), so
+    # behind the Ingress each member is counted by their own address, and no one else can claim
+    # an address by sending the header.
+    proxies = settings.trusted_proxy_list()
+    if when_ready:
+        threading.Thread(target=announce, args=(host, port, when_ready), daemon=True).start()
+    uvicorn.run(
+        "dispatch.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+        workers=settings.api_processes,
+    )
+
+
+def announce(host: str, port: int, text: str) -> None:
+    """Print ``text`` once the server accepts connections: the last thing start-up prints."""
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    click.echo(text)
+
+
+def port_free(host: str, port: int) -> None:
+    """Refuse to start when another process serves on ``port`` (a second ``make run``)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"Port {port} on {host} is in use (is another 'make run' serving?). Nothing was "
+                f"changed. Stop it, or use another port: PORT={port + 1} make run"
+            ) from exc
+
+
+def lock_database(settings: Settings) -> TextIO | None:
+    """Hold a lock on the SQLite database for as long as this process runs; refuse when another
+    process holds it. PostgreSQL serves many processes and needs none."""
+    if not settings.is_sqlite:
+        return None
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).database or ""
+    if not database or database == ":memory:":
+        return None
+    path = Path(database).with_name(Path(database).name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        raise click.ClickException(
+            f"Another dispatch process is using {database} (it holds {path}). Nothing was "
+            "changed. Stop it first, or point DISPATCH_DATABASE_URL at another file."
+        ) from exc
+    return handle
+
+
+def exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    """Exit 0: a SIGTERM before uvicorn has started, or after it has drained."""
+    sys.exit(0)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password as ``***`` (``embedded`` as it is)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
