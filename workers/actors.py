@@ -51,6 +51,11 @@ class Actors:
                     self._runtime = build_runtime(self.settings, self.broker)
         return self._runtime
 
+    @property
+    def built_runtime(self) -> Runtime | None:
+        """The runtime if this process has built it (it is built by the first batch)."""
+        return self._runtime
+
     async def _deliver_batch(self, delivery_ids: list[int]) -> None:
         rt = await self.runtime()
         await process_batch(delivery_ids, rt.engine)

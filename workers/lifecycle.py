@@ -41,6 +41,12 @@ class SweeperMiddleware(Middleware):
         self.stopping = True
         if self.future is not None:
             self.future.cancel()
+        # Sends still waiting for an SMS slot give up now rather than hold the shutdown for up
+        # to their wait; their rows go back to the queue for another worker.
+        thread = get_event_loop_thread()
+        runtime = self.actors.built_runtime
+        if thread is not None and runtime is not None:
+            thread.loop.call_soon_threadsafe(runtime.limiter.stop)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # The worker threads have finished their batches: only now close the channels and the

@@ -36,8 +36,17 @@ FIRST_HORIZON_S = 5.0
 """How far ahead a main contact's send (priority 0) may book a slot."""
 REST_HORIZON_S = 0.5
 """How far ahead any other send may book a slot."""
-MAX_WAIT_S = {0: 60.0, 1: 5.0}
-"""How long a send of each priority waits for a slot before its row goes back to the queue."""
+MAX_WAIT_S = {0: 180.0, 1: 5.0}
+"""How long a send of each priority waits for a slot before its row goes back to the queue.
+
+A main contact's row that gives up goes to the back of the queue, behind every ordinary batch,
+and while it is away the ordinary sends take the slots it would have held: with a 60 s wait,
+450 main contacts of two segments at 10 a second (90 s of capacity) lost their place after
+the 300th, and 5 to 32 ordinary SMS went before the last of them. 180 s holds 900 two-segment
+main contacts at 10 segments a second; it stays under the batch's 300 s time limit and the
+330 s a deployment gives a stopping worker, and a stopping worker hands waiting sends back at
+once (``SlotRateLimiter.stop``). The lease a worker renews keeps the sweeper off rows that
+wait (decision 0014)."""
 POLL_S = 0.05
 """How often a send that may not book yet asks again (and yields to a better one)."""
 
@@ -193,6 +202,14 @@ class _Turns:
                 return
         self._held = False
 
+    def wake_all(self) -> None:
+        """Hand the turn to every waiting send at once (the process is stopping: each finds
+        that out and gives up)."""
+        while self._waiting:
+            _, _, handed = heapq.heappop(self._waiting)
+            if not handed.done():
+                handed.set_result(None)
+
     def better_waiting(self, priority: int) -> bool:
         while self._waiting and self._waiting[0][2].done():
             heapq.heappop(self._waiting)
@@ -215,6 +232,15 @@ class SlotRateLimiter:
         self.per_second = per_second
         self.max_wait_s = max_wait_s or MAX_WAIT_S
         self._turns: dict[str, _Turns] = {}
+        self.stopping = False
+
+    def stop(self) -> None:
+        """The process is stopping: sends waiting for a slot give up now (their rows go back to
+        the queue for another worker) instead of holding the shutdown for up to their wait.
+        Call it in the limiter's event loop."""
+        self.stopping = True
+        for turns in self._turns.values():
+            turns.wake_all()
 
     async def acquire(self, key: str, priority: int = 1, cost: int = 1) -> bool:
         rate = self.per_second.get(key)
@@ -225,7 +251,7 @@ class SlotRateLimiter:
         horizon = FIRST_HORIZON_S if priority == 0 else REST_HORIZON_S
         turns = self._turns.setdefault(key, _Turns())
         while True:
-            if not await turns.take(priority, give_up - loop.time()):
+            if self.stopping or not await turns.take(priority, give_up - loop.time()):
                 return False
             try:
                 booked, wait_s = await self._book(
@@ -257,6 +283,8 @@ class SlotRateLimiter:
         capacity = max(1, math.floor(rate * WINDOW_S))
         cost = min(cost, capacity)
         while True:
+            if self.stopping:
+                return False, math.inf
             booked, wait_s = await self.store.book(key, cost / rate, horizon, cost, capacity)
             if booked:
                 return True, wait_s

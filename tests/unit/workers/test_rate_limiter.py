@@ -122,3 +122,20 @@ async def test_a_message_longer_than_a_second_of_capacity_still_goes() -> None:
     # 5 segments at 2 a second: it fills a whole second on its own rather than never fitting.
     assert await limiter.acquire("sms:a", 1, 5)
     assert await limiter.acquire("sms:a", 1, 5)
+
+
+async def test_a_stopping_worker_hands_back_sends_waiting_for_a_slot_at_once() -> None:
+    limiter = SlotRateLimiter(MemorySlots(), per_second={"sms:a": 1})
+    loop = asyncio.get_running_loop()
+    # Given main contacts queued for one slot a second, the last of them up to a minute away,
+    waiting = [asyncio.create_task(limiter.acquire("sms:a", 0)) for _ in range(60)]
+    await asyncio.sleep(0.2)
+    started = loop.time()
+    # when the worker is told to stop, every send still waiting gives up within a poll, and
+    # the ones that had booked a slot (at most the 5 s a main contact books ahead) go on it,
+    limiter.stop()
+    results = await asyncio.wait_for(asyncio.gather(*waiting), timeout=10.0)
+    assert loop.time() - started < 6.0
+    # so the rest go back to the queue, not 60 s later.
+    assert 0 < results.count(False) < 60, results
+    assert not await limiter.acquire("sms:a", 0)
