@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, String
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -20,6 +21,11 @@ NAMING_CONVENTION = {
 
 # BIGINT identity on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Lists of ids and codes: arrays on PostgreSQL (read without JSON decoding, built by SQL's
+# ``array_agg``), JSON on SQLite. Python sees a list either way.
+IntList = JSON().with_variant(ARRAY(BigInteger()), "postgresql")
+StrList = JSON().with_variant(ARRAY(String(64)), "postgresql")
 
 
 def utcnow() -> datetime:

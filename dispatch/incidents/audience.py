@@ -109,16 +109,17 @@ def merge_people(rows: Iterable[ContactRow]) -> list[Person]:
 
 
 def _person(group: list[ContactRow]) -> Person:
-    # The main-contact row, else the first, decides the language; channels and addresses merge.
-    first = next((r for r in group if r.main_contact), group[0])
+    # Main-contact rows first, then by contact id: the first decides the language, and the
+    # first with an address gives it (``written.py`` merges in SQL by the same rule).
+    ordered = sorted(group, key=lambda r: (not r.main_contact, r.contact_id))
     channels = sorted({c for r in group for c in r.channels}, key=("email", "sms").index)
     return Person(
         contact_ids=sorted({r.contact_id for r in group}),
         organisation_ids=sorted({r.organisation_id for r in group}),
         network_codes=sorted({r.network for r in group}),
-        email=first.email or next((r.email for r in group if r.email), None),
-        phone=first.phone or next((r.phone for r in group if r.phone), None),
-        language=first.language,
+        email=next((r.email for r in ordered if r.email), None),
+        phone=next((r.phone for r in ordered if r.phone), None),
+        language=ordered[0].language,
         channels=channels,
         main_contact=any(r.main_contact for r in group),
     )

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.db.base import Base, BigIntId, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from dispatch.db.base import (
+    Base,
+    BigIntId,
+    IdMixin,
+    IntList,
+    StrList,
+    TimestampMixin,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class IncidentStatus(StrEnum):
@@ -110,22 +119,22 @@ class Recipient(IdMixin, Base):
     __tablename__ = "recipients"
     __table_args__ = (UniqueConstraint("incident_id", "person_key"),)
 
-    incident_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("incidents.id", ondelete="CASCADE"), index=True
-    )
+    incident_id: Mapped[int] = mapped_column(BigIntId)
+    """No foreign key and no index of its own: incidents are never deleted, and the unique key
+    (incident, person) leads with it (decision 0023)."""
     person_key: Mapped[str] = mapped_column(String(400))
     contact_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), default=None
     )
-    contact_ids: Mapped[list[int]] = mapped_column(JSON)
-    organisation_ids: Mapped[list[int]] = mapped_column(JSON)
-    network_codes: Mapped[list[str]] = mapped_column(JSON)
+    contact_ids: Mapped[list[int]] = mapped_column(IntList)
+    organisation_ids: Mapped[list[int]] = mapped_column(IntList)
+    network_codes: Mapped[list[str]] = mapped_column(StrList)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
     """Indexed: an SMS reply finds its sender's incidents by number."""
     language: Mapped[str] = mapped_column(String(35))
     """The language the person prefers (what they get may be a fallback)."""
-    channels: Mapped[list[str]] = mapped_column(JSON)
+    channels: Mapped[list[str]] = mapped_column(StrList)
     main_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """Set when escalation ended with no acknowledgement from this person."""

@@ -43,8 +43,11 @@ def sms_for_check(status: str, code: str, ack_required: bool) -> Any:
     )
 
 
-async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checked:
-    """The body checked (every error at once), with the audience it reaches."""
+async def check(
+    session: AsyncSession, data: IncidentIn, *, code: str, audience: bool = True
+) -> Checked:
+    """The body checked (every error at once), with the audience it reaches (unless
+    ``audience`` is false: a declaration on PostgreSQL resolves it in SQL)."""
     errors: list[str] = []
     title = data.title.strip()
     if not title:
@@ -81,7 +84,7 @@ async def check(session: AsyncSession, data: IncidentIn, *, code: str) -> Checke
     )
     if errors:
         raise InvalidInputError.from_errors(errors)
-    people = await resolve_audience(session, networks)
+    people = await resolve_audience(session, networks) if audience else []
     webhooks = {
         n.code: n.teams_webhook_url
         for n in networks_rows

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit.service import Actor, record
 from dispatch.db.base import utcnow
 from dispatch.db.bulk import insert_returning_ids
-from dispatch.delivery import outbox
 from dispatch.directory.models import Network
 from dispatch.errors import ConflictError, InvalidInputError
-from dispatch.incidents import timers
+from dispatch.incidents import timers, written
 from dispatch.incidents import validation as v
 from dispatch.incidents.audience import Person
 from dispatch.incidents.models import (
@@ -25,14 +24,12 @@ from dispatch.incidents.models import (
     MessageVersion,
     Recipient,
 )
-from dispatch.incidents.outbox import alert_items
 from dispatch.incidents.preview import check, sms_for_check
 from dispatch.incidents.queries import get_incident
 from dispatch.incidents.schemas import (
     IncidentIn,
     LanguageContent,
 )
-from dispatch.incidents.version_preview import person_of
 from dispatch.replycodes import service as replycodes
 from translations.strings.marking import N_
 from translations.text import Text
@@ -74,7 +71,7 @@ async def declare(
             )
             return Outcome(existing, version, recipients or 0, [], created=False)
     code = await replycodes.allocate(session, holder=REPLY_CODE_HOLDER)
-    checked = await check(session, data, code=code)
+    checked = await check(session, data, code=code, audience=not written.in_sql(session))
     now = utcnow()
     incident = Incident(
         code=code,
@@ -98,11 +95,11 @@ async def declare(
     )
     session.add(version)
     await session.flush()
-    recipient_ids = await _insert_recipients(session, incident.id, checked.people)
-    people = list(zip(recipient_ids, checked.people, strict=True))
-    delivery_ids = await outbox.write(
-        session, alert_items(incident, version, people, checked.webhooks)
-    )
+    if written.in_sql(session):
+        recipients = await written.write_recipients(session, incident.id, checked.networks)
+    else:
+        recipients = len(await _insert_recipients(session, incident.id, checked.people))
+    delivery_ids = await written.write_deliveries(session, incident, version, checked.webhooks)
     timers.schedule(session, incident)
     record(
         session,
@@ -113,11 +110,11 @@ async def declare(
         details={
             "status": incident.status,
             "networks": checked.networks,
-            "recipients": len(recipient_ids),
+            "recipients": recipients,
             "deliveries": len(delivery_ids),
         },
     )
-    return Outcome(incident, version, len(recipient_ids), delivery_ids)
+    return Outcome(incident, version, recipients, delivery_ids)
 
 
 async def _insert_recipients(
@@ -187,17 +184,14 @@ async def add_version(
     )
     session.add(version)
     await session.flush()
-    recipients = (
-        await session.scalars(
-            select(Recipient).where(Recipient.incident_id == incident.id).order_by(Recipient.id)
-        )
-    ).all()
-    people = [(r.id, person_of(r)) for r in recipients]
+    recipients = await session.scalar(
+        select(func.count()).where(Recipient.incident_id == incident.id)
+    )
     rows = await session.execute(
         select(Network.code, Network.teams_webhook_url).where(Network.code.in_(incident.networks))
     )
     webhooks = {code: url for code, url in rows.all() if url}
-    delivery_ids = await outbox.write(session, alert_items(incident, version, people, webhooks))
+    delivery_ids = await written.write_deliveries(session, incident, version, webhooks)
     record(
         session,
         actor=actor,
@@ -206,7 +200,7 @@ async def add_version(
         entity_id=incident.id,
         details={"sequence": sequence, "deliveries": len(delivery_ids)},
     )
-    return Outcome(incident, version, len(people), delivery_ids)
+    return Outcome(incident, version, recipients or 0, delivery_ids)
 
 
 async def close(
