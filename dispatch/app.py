@@ -28,6 +28,7 @@ from dispatch.campaigns.api import CampaignController
 from dispatch.campaigns.pages import confirm_page, confirm_submit
 from dispatch.changes.api import ChangeRequestController
 from dispatch.changes.pages import changes_page, changes_submit
+from dispatch.db.direct import DIRECT_STATE_KEY, DirectPool, dsn_of
 from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.session import SESSIONMAKER_STATE_KEY, provide_db_session
 from dispatch.delivery.api import SandboxController
@@ -131,6 +132,12 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             enqueuer = DramatiqEnqueuer(build_broker(settings.broker_url))
     on_shutdown.append(engine.dispose)
     sessionmaker = create_sessionmaker(engine)
+    # One-statement public hot paths (acknowledgements) on PostgreSQL: no ping, no session.
+    direct_state: dict[str, Any] = {}
+    if (dsn := dsn_of(settings.database_url)) is not None:
+        direct = DirectPool(dsn, max_size=settings.api_pool_size)
+        on_shutdown.append(direct.close)
+        direct_state[DIRECT_STATE_KEY] = direct
     # The providers' own view of their webhooks (signatures, reports, inbound messages).
     providers = wiring.channels(settings, sessionmaker)
     on_shutdown.append(providers.close)
@@ -259,6 +266,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 SIGNIN_STATE_KEY: SignInLimits(counter, secret=settings.secret_key),
                 PACK_ZIPS_STATE_KEY: ZipCache(),
                 **sign_in_state(settings, counter),
+                **direct_state,
             }
         ),
         logging_config=None,

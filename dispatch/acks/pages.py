@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from dispatch.acks import service
 from dispatch.acks.models import Acknowledgement, AckVia
+from dispatch.db.direct import DIRECT_STATE_KEY, DirectPool
 from dispatch.db.session import DbSession
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Recipient
@@ -113,11 +114,19 @@ async def _target(
             db_session, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
         )
     except (NotFoundError, service.LinkExpiredError) as exc:
-        if isinstance(exc, NotFoundError):
-            throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
-            if await throttle.failed(client_address(request), "ack"):
-                return _too_many(throttle)
-        return _error_page(exc)
+        return await _refused(request, exc)
+
+
+async def _refused(
+    request: Request[Any, Any, State], exc: NotFoundError | service.LinkExpiredError
+) -> Template:
+    """The page for a wrong link (counted as a failed guess: 429 past the limit) or an
+    expired one."""
+    if isinstance(exc, NotFoundError):
+        throttle: GuessThrottle = request.app.state[THROTTLE_STATE_KEY]
+        if await throttle.failed(client_address(request), "ack"):
+            return _too_many(throttle)
+    return _error_page(exc)
 
 
 def sender_line(lang: str, networks: tuple[str, ...]) -> str:
@@ -177,10 +186,22 @@ async def ack_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
     """Acknowledge once, however often posted; a comment becomes a field report."""
-    target = await _target(request, db_session, token)
-    if isinstance(target, Template):
-        return target
     comment = (data.get("comment") or "").strip()
+    direct: DirectPool | None = request.app.state.get(DIRECT_STATE_KEY)
+    if direct is not None and not comment:
+        # The common case in one round trip: resolve the link and acknowledge together.
+        settings = _settings(request)
+        try:
+            target, created = await service.acknowledge_by_link(
+                direct, secret=settings.secret_key, token=token, valid_days=settings.ack_link_days
+            )
+        except (NotFoundError, service.LinkExpiredError) as exc:
+            return await _refused(request, exc)
+        return await _done(db_session, target, created=created)
+    found = await _target(request, db_session, token)
+    if isinstance(found, Template):
+        return found
+    target = found
     created = await service.acknowledge(
         db_session,
         incident_id=target.incident_id,
@@ -199,7 +220,12 @@ async def ack_submit(
             language=target.language,
         )
     await db_session.commit()
-    context = await _context(db_session, target)
+    return await _done(db_session, target, created=created)
+
+
+async def _done(session: DbSession, target: service.LinkTarget, *, created: bool) -> Template:
+    """Thanks, or "you had already confirmed"."""
+    context = await _context(session, target)
     context["sender"] = sender_line(target.language, target.networks)
     t = translator(context["lang"])
     context["message"] = t.gettext(strings.ACK_PAGE_THANKS if created else strings.ACK_PAGE_ALREADY)

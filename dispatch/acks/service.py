@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import Acknowledgement, AckVia, FieldReport
 from dispatch.db.base import utcnow
+from dispatch.db.direct import DirectPool
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.errors import DomainError, NotFoundError
@@ -99,6 +100,53 @@ async def resolve_link(
         closed=row.closed_at is not None,
         networks=tuple(row.network_codes or ()),
     )
+
+
+_ACK_BY_LINK = """
+WITH target AS (
+  SELECT d.id, d.incident_id, d.recipient_id, d.language, d.source_id, i.status, i.title,
+         i.closed_at, r.network_codes,
+         i.closed_at IS NOT NULL AND i.closed_at + make_interval(days => $2) < now() AS expired
+  FROM deliveries d
+  JOIN incidents i ON i.id = d.incident_id
+  JOIN recipients r ON r.id = d.recipient_id
+  WHERE d.id = $1 AND d.source_kind = 'incident' AND d.recipient_id IS NOT NULL
+), written AS (
+  INSERT INTO acknowledgements (incident_id, recipient_id, delivery_id, via, at)
+  SELECT incident_id, recipient_id, id, 'link', now() FROM target WHERE NOT expired
+  ON CONFLICT (incident_id, recipient_id) DO NOTHING
+  RETURNING id
+)
+SELECT target.*, EXISTS (SELECT 1 FROM written) AS created FROM target
+"""
+
+
+async def acknowledge_by_link(
+    direct: DirectPool, *, secret: str, token: str, valid_days: int
+) -> tuple[LinkTarget, bool]:
+    """Resolve a link and acknowledge by it in one statement (one round trip, PostgreSQL):
+    the target and whether this was the person's first acknowledgement. As ``resolve_link``,
+    404 for a forged or unknown token and 410 once expired (nothing is written then)."""
+    delivery_id = read_token(secret, token)
+    row = None
+    if delivery_id is not None:
+        row = await direct.fetchrow(_ACK_BY_LINK, delivery_id, valid_days)
+    if row is None or delivery_id is None:
+        raise NotFoundError("This link is not valid.")
+    if row["expired"]:
+        raise LinkExpiredError("This link has expired.")
+    target = LinkTarget(
+        delivery_id=delivery_id,
+        incident_id=row["incident_id"],
+        recipient_id=row["recipient_id"],
+        version_id=row["source_id"],
+        language=row["language"],
+        status=row["status"],
+        title=row["title"],
+        closed=row["closed_at"] is not None,
+        networks=tuple(row["network_codes"] or ()),
+    )
+    return target, bool(row["created"])
 
 
 async def closing_message(session: AsyncSession, incident_id: int) -> dict[str, dict[str, str]]:

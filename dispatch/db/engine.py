@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -64,6 +65,10 @@ def database_unavailable(exc: BaseException) -> bool:
     connections), as opposed to a mistake in a query; the API answers the first with 503."""
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
         return True
+    if isinstance(exc, asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError):
+        return True  # the direct pool's (``direct.py``)
+    if isinstance(exc, asyncpg.PostgresError):
+        return str(exc.sqlstate or "").startswith(_UNAVAILABLE_STATES)
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
             return True
