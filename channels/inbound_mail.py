@@ -65,6 +65,17 @@ _SIGNATURE_STARTS = re.compile(
 )
 
 
+# A closing greeting followed by a name at most: where a signature without a delimiter starts.
+_SIGN_OFF = re.compile(
+    r"^\s*(?:mvh|med vennlig hilsen|vennlig hilsen|med venleg helsing|vennleg helsing|hilsen|"
+    r"helsing|beste hilsen|regards|best regards|kind regards|best wishes|cheers|thanks|"
+    r"thank you|takk)\b[.,!]?(?:\s+\S+){0,3}\s*$",
+    re.IGNORECASE,
+)
+SIGNATURE_LINES = 6
+"""Lines after a closing greeting that still count as its signature."""
+
+
 @dataclass(frozen=True, slots=True)
 class Bounce:
     """A mail server's report that a message was not delivered (yet)."""
@@ -176,7 +187,8 @@ def plain_text(message: EmailMessage) -> str:
 
 def own_words(text: str) -> str:
     """The reply without what it quotes (``>`` lines, "On … wrote:" and everything after it)
-    and without the signature."""
+    and without the signature ("-- ", "Sent from my …", or a closing greeting and a name near
+    the end; a greeting on the first line is kept, it may be all there is)."""
     kept: list[str] = []
     for line in text.split("\n"):
         if _QUOTE_STARTS.match(line) or _SIGNATURE_STARTS.match(line):
@@ -184,6 +196,11 @@ def own_words(text: str) -> str:
         if line.lstrip().startswith(">"):
             continue
         kept.append(line.rstrip())
+    for at in range(len(kept) - 1, 0, -1):
+        rest = [line for line in kept[at + 1 :] if line.strip()]
+        if _SIGN_OFF.match(kept[at]) and len(rest) <= SIGNATURE_LINES:
+            kept = kept[:at]
+            break
     words = "\n".join(kept).strip()
     return re.sub(r"\n{3,}", "\n\n", words)[:MAX_TEXT]
 

@@ -13,10 +13,9 @@ from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.directory.bounces import EmailBounce
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.exercises.models import ScheduledExercise
-from dispatch.inbound.models import InboundSms
+from dispatch.inbound.models import InboundMail, InboundSms
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.incidents.timers import EscalationStep
-from dispatch.mailin.models import InboundMail
 from dispatch.meetings.models import Meeting
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.packs.models import Pack, PackContent, PackPublication, PassedOn

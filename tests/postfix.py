@@ -5,10 +5,10 @@ It stands between the service and the members' mailboxes as a real mail server d
 
 - it takes mail on ``127.0.0.1:<port>`` from loopback clients (the service, a member's mail
   program);
-- it delivers ``<user>@members.test`` to a Maildir under the folder for each listed user, and
+- it delivers ``<user>@members.example`` to a Maildir under the folder for each listed user, and
   **bounces** mail to an unlisted user itself, after accepting it (the bounce goes to the
   envelope sender, as any server's would);
-- it relays the inbound mail domain (``svar.test``) to ``dispatch mail-in`` on loopback, as the
+- it relays the inbound mail domain (``svar.example``) to ``dispatch mail-in`` on loopback, as the
   domain's MX would be found in DNS.
 
 Starting needs root (Postfix's master drops to the ``postfix`` user); tests run as root here.
@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import Self
 
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
-MEMBERS_DOMAIN = "members.test"
+MEMBERS_DOMAIN = "members.example"
 
 MASTER_CF = """\
 # service type  private unpriv  chroot  wakeup  maxproc command
@@ -84,7 +84,7 @@ def available() -> str | None:
 
 
 class Postfix:
-    """One private Postfix; ``users`` are the mailboxes at ``members.test``."""
+    """One private Postfix; ``users`` are the mailboxes at ``members.example``."""
 
     def __init__(
         self,

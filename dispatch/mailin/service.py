@@ -35,7 +35,7 @@ from dispatch.delivery.ports import Enqueuer
 from dispatch.delivery.sources import Sources
 from dispatch.directory import bounces as flags
 from dispatch.inbound.mail import MailReply, ReplyHandler
-from dispatch.mailin.models import InboundMail, MailKind
+from dispatch.inbound.models import InboundMail, MailKind
 from dispatch.security.links import ADDRESS_PREFIXES, read_address_token
 
 log = structlog.get_logger("dispatch.mailin")
