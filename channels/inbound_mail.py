@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
@@ -19,6 +20,9 @@ from email.utils import parseaddr
 from flufl.bounce import all_failures
 
 from channels._redact import redact
+
+# flufl.bounce logs each detector it runs at INFO: one line per detector per message.
+logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 MAX_REASON = 300
 """Characters of a server's diagnostic kept as a delivery's reason."""
@@ -231,11 +235,10 @@ def _dsn_fields(message: Message) -> tuple[str, str, str] | None:
 def _reason(code: str, diagnostic: str) -> str:
     """``5.1.1 the server's words`` without the diagnostic type (``smtp;``) or addresses."""
     words = diagnostic.split(";", 1)[1] if ";" in diagnostic[:20] else diagnostic
-    words = redact(words).strip()
-    words = re.sub(r"^\d{3}[ -]", "", words).strip()
-    if words.startswith(code):
-        words = words[len(code) :].strip()
-    return f"{code} {words}".strip()[:MAX_REASON]
+    words = re.sub(r"^\d{3}[ -]", "", words.strip()).strip()
+    words = re.sub(r"^[245]\.\d{1,3}\.\d{1,3}\b", "", words).strip()
+    # After the codes are gone: a status such as 5.1.1 reads as a phone number to ``redact``.
+    return f"{code} {redact(words)}".strip()[:MAX_REASON]
 
 
 def _all_text(message: Message) -> str:
