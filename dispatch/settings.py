@@ -91,8 +91,8 @@ class Settings:
     """PEM file with the certificate chain ``dispatch mail-in`` offers with STARTTLS (for the
     MX's name); empty: no STARTTLS."""
 
-    mail_in_tls_key: str = field(default="", repr=False)
-    """PEM file with that certificate's private key."""
+    mail_in_tls_key: str = ""
+    """PEM file with that certificate's private key (the path; the file stays a secret)."""
 
     mail_in_max_bytes: int = 1_048_576
     """Largest message ``dispatch mail-in`` takes (bigger: 552 before the data is read)."""
