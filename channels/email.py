@@ -236,9 +236,11 @@ class SmtpChannel:
         return pieces if found_stand_ins == expected else None
 
     async def _deliver(
-        self, connection: _Connection, mail: EmailMessage | bytes, to: str, sender: str
+        self, connection: _Connection, mail: EmailMessage | bytes, to: str, sender: str = ""
     ) -> None:
-        """Send on one connection; translate failures, except a lost connection (re-raised)."""
+        """Send on one connection; translate failures, except a lost connection (re-raised).
+        ``sender`` is the envelope sender (the adapter's own address when empty)."""
+        sender = sender or self._envelope_from
         try:
             if isinstance(mail, bytes):
                 await connection.smtp.sendmail(sender, [to], mail)
