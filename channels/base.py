@@ -65,6 +65,11 @@ class OutgoingMessage:
     """Extra e-mail headers, e.g. ``List-Unsubscribe`` for routine mail."""
     attachments: tuple[Attachment, ...] = ()
     """Files sent with an e-mail; other channels ignore them."""
+    return_path: str = ""
+    """The e-mail's envelope sender (``MAIL FROM``), where bounces go; empty: the adapter's
+    own sender address."""
+    reply_to: str = ""
+    """The e-mail's ``Reply-To``; empty for none."""
 
 
 @dataclass(frozen=True, slots=True)

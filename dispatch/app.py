@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch import api_docs, wiring
+from dispatch import api_docs, serving, wiring
 from dispatch import logging as app_logging
 from dispatch.acks.api import (
     AcknowledgementController,
@@ -106,6 +108,38 @@ def _json_bodies(app: Litestar) -> dict[tuple[str, str], Any]:
     return bodies
 
 
+def _serve_mail_in(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    enqueuer: Enqueuer,
+    on_startup: list[Any],
+    on_shutdown: list[Any],
+) -> None:
+    """On the embedded default, ``dispatch mail-in`` runs inside the server's event loop, as the
+    workers run inside its process."""
+    running: list[tuple[asyncio.Server, Any]] = []
+
+    async def start() -> None:
+        running.append(
+            await serving.start_mail_in(
+                settings,
+                sessionmaker,
+                enqueuer,
+                host=settings.mail_in_host,
+                port=settings.mail_in_port,
+            )
+        )
+
+    async def stop() -> None:
+        for server, counter in running:
+            server.close()
+            await server.wait_closed()
+            await counter.close()
+
+    on_startup.append(start)
+    on_shutdown.insert(0, stop)
+
+
 def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> Litestar:
     """Build the ASGI app for the given settings (the environment's by default).
 
@@ -118,6 +152,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     engine = create_engine(settings.database_url, pool_size=settings.api_pool_size)
     on_startup: list[Any] = []
     on_shutdown: list[Any] = []
+    embedded = None
     if enqueuer is None:
         if settings.embedded_broker:
             from workers.embedded import EmbeddedWorkers
@@ -138,6 +173,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         direct = DirectPool(dsn, max_size=settings.api_pool_size)
         on_shutdown.append(direct.close)
         direct_state[DIRECT_STATE_KEY] = direct
+    if embedded is not None and settings.inbound_mail_domain:
+        _serve_mail_in(settings, sessionmaker, embedded.enqueuer, on_startup, on_shutdown)
     # The providers' own view of their webhooks (signatures, reports, inbound messages).
     providers = wiring.channels(settings, sessionmaker)
     on_shutdown.append(providers.close)

@@ -103,6 +103,31 @@ def worker(processes: int, threads: int | None) -> None:
     sys.exit(run_worker(processes=processes, threads=threads or settings.worker_threads))
 
 
+@main.command("mail-in")
+@click.option("--host", default=None, help="Address to listen on [DISPATCH_MAIL_IN_HOST]")
+@click.option("--port", default=None, type=int, help="Port to listen on [DISPATCH_MAIL_IN_PORT]")
+def mail_in(host: str | None, port: int | None) -> None:
+    """Run the SMTP server the inbound mail domain's MX points at (bounces and replies)."""
+    from workers.broker import DramatiqEnqueuer, build_broker
+
+    settings = _settings()
+    if not settings.inbound_mail_domain:
+        raise click.ClickException(
+            "DISPATCH_INBOUND_MAIL_DOMAIN is not set: there is no domain to receive mail for "
+            "(e-mail goes out without return addresses). Set it to the domain whose MX points here."
+        )
+    if settings.embedded_broker:
+        raise click.ClickException(
+            "DISPATCH_BROKER_URL is 'embedded': mail-in runs inside 'dispatch serve' (on "
+            "DISPATCH_MAIL_IN_HOST and DISPATCH_MAIL_IN_PORT). Set DISPATCH_BROKER_URL=redis://… "
+            "to run it as a process of its own."
+        )
+    enqueuer = DramatiqEnqueuer(build_broker(settings.broker_url))
+    serving.run_mail_in(
+        settings, enqueuer, host or settings.mail_in_host, port or settings.mail_in_port
+    )
+
+
 @main.group()
 def db() -> None:
     """Database migrations."""

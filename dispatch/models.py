@@ -10,9 +10,10 @@ from dispatch.delivery.events import StatusEvent
 from dispatch.delivery.history import DeliveryEvent
 from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
+from dispatch.directory.bounces import EmailBounce
 from dispatch.directory.models import Contact, Membership, Network, Organisation
 from dispatch.exercises.models import ScheduledExercise
-from dispatch.inbound.models import InboundSms
+from dispatch.inbound.models import InboundMail, InboundSms
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.incidents.timers import EscalationStep
 from dispatch.meetings.models import Meeting
@@ -33,8 +34,10 @@ __all__ = [
     "Contact",
     "Delivery",
     "DeliveryEvent",
+    "EmailBounce",
     "EscalationStep",
     "FieldReport",
+    "InboundMail",
     "InboundSms",
     "Incident",
     "Meeting",

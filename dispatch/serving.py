@@ -3,6 +3,7 @@ sign-in line once the port answers, and a clean exit on SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import sys
@@ -13,9 +14,18 @@ from types import FrameType
 from typing import TextIO
 
 import click
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from channels import mail_server
+from dispatch import wiring
+from dispatch.db.engine import create_engine, create_sessionmaker
 from dispatch.db.migrate import upgrade
+from dispatch.delivery.ports import Enqueuer
+from dispatch.security import throttle
 from dispatch.settings import Settings
+
+log = structlog.get_logger("dispatch.serving")
 
 
 def serve(settings: Settings, host: str, port: int, *, when_ready: str = "") -> None:
@@ -123,3 +133,65 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
+
+
+async def start_mail_in(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    enqueuer: Enqueuer,
+    *,
+    host: str,
+    port: int,
+) -> tuple[asyncio.Server, throttle.Counter]:
+    """The inbound mail server in the running event loop: our addresses only, messages up to
+    ``DISPATCH_MAIL_IN_MAX_BYTES``, ``DISPATCH_MAIL_IN_MESSAGES_PER_MINUTE`` per client address
+    (counted in Redis with a Redis broker, so every mail-in process shares the count)."""
+    counter = throttle.build_counter(settings)
+    secret = settings.secret_key.encode()
+    limit = settings.mail_in_messages_per_minute
+
+    async def allow(client: str) -> bool:
+        key = f"mailin:{throttle.client_ref(secret, client)}"
+        return await counter.hit(key, 60) <= limit
+
+    tls = None
+    if settings.mail_in_tls_cert:
+        tls = mail_server.tls_context(settings.mail_in_tls_cert, settings.mail_in_tls_key)
+    server = await mail_server.start(
+        wiring.mail_in(settings, sessionmaker, enqueuer),
+        host=host,
+        port=port,
+        hostname=settings.inbound_mail_domain,
+        max_bytes=settings.mail_in_max_bytes,
+        allow=allow,
+        tls=tls,
+    )
+    log.info("mail_in_listening", host=host, port=port, starttls=tls is not None)
+    return server, counter
+
+
+def run_mail_in(settings: Settings, enqueuer: Enqueuer, host: str, port: int) -> None:
+    """``dispatch mail-in``: serve until SIGTERM or SIGINT, then finish the messages in hand."""
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url, pool_size=5)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        server, counter = await start_mail_in(
+            settings, create_sessionmaker(engine), enqueuer, host=host, port=port
+        )
+        click.echo(
+            f"dispatch mail-in: SMTP for @{settings.inbound_mail_domain} on {host}:{port}",
+            err=True,
+        )
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+            await server.wait_closed()
+            await counter.close()
+            await engine.dispose()
+
+    asyncio.run(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -74,6 +75,30 @@ class Settings:
 
     email_from: str = "beredskap@helsedir.example"
     """Sender address of outgoing e-mail."""
+
+    inbound_mail_domain: str = ""
+    """The domain whose MX points at ``dispatch mail-in`` (``svar.varsling.example``): every
+    e-mail then carries a Return-Path ``b-<token>@`` and a Reply-To ``r-<token>@`` it; empty: no
+    bounces or replies are read, and e-mail goes out as before."""
+
+    mail_in_host: str = "127.0.0.1"
+    """Address ``dispatch mail-in`` listens on (``0.0.0.0`` in a container the MX reaches)."""
+
+    mail_in_port: int = 2525
+    """Port of ``dispatch mail-in`` (the MX's port 25 is forwarded to it)."""
+
+    mail_in_tls_cert: str = ""
+    """PEM file with the certificate chain ``dispatch mail-in`` offers with STARTTLS (for the
+    MX's name); empty: no STARTTLS."""
+
+    mail_in_tls_key: str = ""
+    """PEM file with that certificate's private key (the path; the file stays a secret)."""
+
+    mail_in_max_bytes: int = 1_048_576
+    """Largest message ``dispatch mail-in`` takes (bigger: 552 before the data is read)."""
+
+    mail_in_messages_per_minute: int = 120
+    """Messages one client address may hand ``dispatch mail-in`` per minute (then 421)."""
 
     twilio_account_sid: str = ""
     """Twilio account SID; empty means SMS goes to the sandbox."""
@@ -178,6 +203,21 @@ class Settings:
         if not 0 < self.smtp_port < 65536:
             raise SettingsError(
                 f"{PREFIX}SMTP_PORT must be between 1 and 65535, not {self.smtp_port}"
+            )
+        if not 0 < self.mail_in_port < 65536:
+            raise SettingsError(
+                f"{PREFIX}MAIL_IN_PORT must be between 1 and 65535, not {self.mail_in_port}"
+            )
+        if bool(self.mail_in_tls_cert) != bool(self.mail_in_tls_key):
+            raise SettingsError(
+                f"{PREFIX}MAIL_IN_TLS_CERT and {PREFIX}MAIL_IN_TLS_KEY go together: set both"
+            )
+        domain = self.inbound_mail_domain.strip().lower().rstrip(".")
+        object.__setattr__(self, "inbound_mail_domain", domain)
+        if domain and not re.fullmatch(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{2,63}", domain):
+            raise SettingsError(
+                f"{PREFIX}INBOUND_MAIL_DOMAIN must be a domain name, such as "
+                f"svar.varsling.example, not {domain!r}"
             )
         if self.api_processes < 1:
             raise SettingsError(

@@ -8,17 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.email import SmtpSettings
 from channels.registry import ChannelRegistry, build_channels
+from dispatch.acks.mail_replies import reply_to_alert, reply_to_routine
 from dispatch.acks.optouts import SmsOptOuts, opt_out_handler
 from dispatch.acks.replies import acknowledgement_handler
 from dispatch.campaigns.outbox import ListReviewSource
 from dispatch.delivery.events import unreported
+from dispatch.delivery.models import SourceKind
+from dispatch.delivery.ports import Enqueuer
 from dispatch.delivery.sandbox import database_sink
 from dispatch.delivery.sources import Sources, Suppressions
 from dispatch.inbound.router import InboundRouter
 from dispatch.incidents.outbox import IncidentSource
+from dispatch.mailin.service import MailIn
 from dispatch.meetings.answers import sms_answer_handler
 from dispatch.meetings.outbox import MeetingSource
 from dispatch.newsletters.outbox import NewsletterSource
+from dispatch.newsletters.replies import reply_to_newsletter
 from dispatch.packs.outbox import PackSource
 from dispatch.providers.health import HealthCounters, build_counters
 from dispatch.providers.routing import SmsRouter
@@ -43,6 +48,26 @@ def inbound_router() -> InboundRouter:
     """Inbound SMS: opt-outs first, then meeting answers, then acknowledgements (which take
     whatever is left, field reports and unknown numbers included)."""
     return InboundRouter([opt_out_handler, sms_answer_handler, acknowledgement_handler])
+
+
+def mail_in(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], enqueuer: Enqueuer
+) -> MailIn:
+    """E-mail that comes back to the inbound mail domain: bounces fail deliveries (and queue the
+    person's other channel); replies to alerts acknowledge and become field reports, replies to
+    newsletters contributions, and replies to other routine mail field reports."""
+    return MailIn(
+        sessionmaker=sessionmaker,
+        secret=settings.secret_key,
+        domain=settings.inbound_mail_domain,
+        sources=message_sources(sender=settings.email_from),
+        enqueuer=enqueuer,
+        replies={
+            SourceKind.INCIDENT: reply_to_alert,
+            SourceKind.NEWSLETTER: reply_to_newsletter,
+        },
+        other_replies=reply_to_routine,
+    )
 
 
 def suppressions() -> Suppressions:

@@ -54,6 +54,7 @@ def build_runtime(settings: Settings, broker: dramatiq.Broker) -> Runtime:
         base_url=settings.base_url,
         secret=settings.secret_key,
         router=wiring.sms_router(settings, maker),
+        inbound_mail_domain=settings.inbound_mail_domain,
         lease_s=settings.sending_timeout_seconds / 4,
     )
     return Runtime(settings, db, maker, engine, limiter, enqueuer)

@@ -15,6 +15,8 @@ class AckVia(StrEnum):
     SMS = "sms"
     LINK = "link"
     API = "api"
+    EMAIL = "email"
+    """A reply to the alert's e-mail (``dispatch mail-in``)."""
 
 
 class Acknowledgement(IdMixin, Base):

@@ -7,7 +7,7 @@ claimed deliveries' targets and campaigns in one query, for every campaign kind'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,9 @@ from dispatch.delivery import compose
 from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import OutboxItem
 from dispatch.delivery.sources import Job
+from dispatch.directory import bounces
 from dispatch.directory.labels import network_label, network_names
+from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
 from dispatch.security.links import Links
 
@@ -92,15 +94,20 @@ def target_item(
 
 
 def review_items(
-    targets: Iterable[CampaignTarget], addresses: Mapping[int, Mapping[str, Any]], prefix: str
+    targets: Iterable[CampaignTarget],
+    addresses: Mapping[int, Mapping[str, Any]],
+    prefix: str,
+    bounced: Container[str] = (),
 ) -> list[OutboxItem]:
-    """A list review's request (or reminder): e-mail when the contact has an address, else SMS."""
+    """A list review's request (or reminder): e-mail when the contact has an address that has
+    not bounced, else SMS (which, for a bounced address, asks to correct it)."""
     items = []
     for target in targets:
         contact = addresses[target.id]
-        channel, address = (
-            ("email", contact["email"]) if contact["email"] else ("sms", contact["phone"])
-        )
+        email = contact["email"]
+        if email and email in bounced and contact["phone"]:
+            email = None
+        channel, address = ("email", email) if email else ("sms", contact["phone"])
         if address:
             items.append(
                 target_item(
@@ -121,7 +128,19 @@ class ListReviewSource:
 
     async def load(self, session: AsyncSession, jobs: Sequence[Job]) -> Mapping[int, Any]:
         loaded = {}
-        for delivery_id, row in (await load_targets(session, jobs)).items():
+        targets = await load_targets(session, jobs)
+        texted = [r.target.contact_id for r in targets.values() if r.target.contact_id]
+        emails = dict(
+            (
+                await session.execute(
+                    select(Contact.id, Contact.email).where(
+                        Contact.id.in_(texted), Contact.email.is_not(None)
+                    )
+                )
+            ).all()
+        )
+        flagged = await bounces.flagged(session, [e for e in emails.values() if e])
+        for delivery_id, row in targets.items():
             # A list review is refused without a deadline (ListReviewIn).
             assert row.campaign.deadline is not None, f"review {row.campaign.id} has no deadline"
             loaded[delivery_id] = ReviewMail(
@@ -129,6 +148,7 @@ class ListReviewSource:
                 network=row.network,
                 deadline=row.campaign.deadline,
                 reminder=row.delivery_target.startswith(f"{REMINDER}:"),
+                email_bounced=emails.get(row.target.contact_id or 0) in flagged,
             )
         return loaded
 

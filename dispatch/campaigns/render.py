@@ -21,6 +21,8 @@ class ReviewMail:
     network: str
     deadline: datetime
     reminder: bool
+    email_bounced: bool = False
+    """The contact's e-mail address bounced: the SMS asks them to correct it."""
 
 
 def confirm_url(base_url: str, token: str) -> str:
@@ -62,7 +64,7 @@ def email(mail: ReviewMail, *, lang: str, link: str, base_url: str = "") -> Rend
 def sms(mail: ReviewMail, *, lang: str, link: str) -> str:
     """The same text for the request and the reminder: it names the deadline either way."""
     return translator(lang).gettext(
-        strings.REVIEW_SMS,
+        strings.REVIEW_SMS_BOUNCED if mail.email_bounced else strings.REVIEW_SMS,
         deadline=_deadline(mail, lang),
         organisation=mail.organisation,
         link=link,

@@ -36,6 +36,7 @@ from dispatch.campaigns.outbox import REMINDER, review_items
 from dispatch.campaigns.schemas import CampaignOut, Counts, ListReviewIn, OrganisationCounts
 from dispatch.db.base import utcnow
 from dispatch.delivery import outbox
+from dispatch.directory import bounces
 from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
 from dispatch.errors import InvalidInputError
@@ -118,7 +119,10 @@ async def start_list_review(
     session.add_all(targets)
     await session.flush()
     addresses = {t.id: contacts[t.contact_id or 0] for t in targets}
-    delivery_ids = await outbox.write(session, review_items(targets, addresses, REQUEST))
+    bounced = await bounces.flagged(session, [c["email"] for c in contacts.values() if c["email"]])
+    delivery_ids = await outbox.write(
+        session, review_items(targets, addresses, REQUEST, bounced=bounced)
+    )
     unreachable = sum(1 for c in contacts.values() if not c["email"] and not c["phone"])
     record(
         session,
@@ -183,7 +187,8 @@ async def _remind(session: AsyncSession, campaign_id: int, now: datetime) -> lis
     ).all()
     targets = [t for t, _, _ in rows]
     addresses = {t.id: {"email": e, "phone": p} for t, e, p in rows}
-    ids = await outbox.write(session, review_items(targets, addresses, REMINDER))
+    bounced = await bounces.flagged(session, [e for _, e, _ in rows if e])
+    ids = await outbox.write(session, review_items(targets, addresses, REMINDER, bounced=bounced))
     record(
         session,
         actor=SYSTEM,

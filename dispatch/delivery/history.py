@@ -22,6 +22,10 @@ class EventKind(StrEnum):
     """An earlier try's outcome stayed unknown; the message was sent again (possibly twice)."""
     RECONCILED = "reconciled"
     """An earlier try's outcome was unknown; the provider said it had the message."""
+    BOUNCED = "bounced"
+    """The mail server took the e-mail, then reported it undeliverable (its reason)."""
+    BOUNCED_LATER = "bounced_later"
+    """A bounce said to try later (4.x.x): recorded, the delivery unchanged."""
 
 
 class DeliveryEvent(IdMixin, Base):

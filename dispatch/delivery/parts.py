@@ -26,6 +26,9 @@ class Engine:
     suppressions: Suppressions = field(default_factory=NoSuppressions)
     router: SmsRouter | None = None
     """Chooses among the SMS providers and fails over; none in sandbox mode."""
+    inbound_mail_domain: str = ""
+    """Where bounces and replies come back (``dispatch mail-in``); every e-mail then carries
+    its own Return-Path and Reply-To there. Empty: e-mail goes out as the sender rendered it."""
     lease_s: float = 30.0
     """How often a batch still sending renews its rows' ``sending_at``, so the sweeper (which
     takes back rows older than its ``sending_timeout_seconds``) only takes a dead worker's."""

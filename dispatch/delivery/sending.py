@@ -14,6 +14,7 @@ when there is one — marked ``possible_duplicate``, with the reason in the deli
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from functools import lru_cache
 
@@ -57,6 +58,8 @@ async def send(job: Job, engine: Engine, gate: asyncio.Semaphore) -> Outcome:
     """Render ``job`` and hand it over; an outcome for every path."""
     links = Links(engine.base_url.rstrip("/"), engine.secret, job.id)
     message = engine.sources.get(job.source_kind).render(job, links)
+    if job.channel == ChannelKind.EMAIL and engine.inbound_mail_domain:
+        message = with_return_addresses(message, links, engine.inbound_mail_domain)
     if job.channel == ChannelKind.SMS and engine.router is not None:
         return await _send_sms(job, message, engine, gate)
     channel = engine.channels.get(ChannelKind(job.channel))
@@ -68,6 +71,17 @@ async def send(job: Job, engine: Engine, gate: asyncio.Semaphore) -> Outcome:
         decided = settled
     outcome = await _hand_over(job, message, channel, job.channel, 1, engine, gate)
     return _with_decision(outcome, decided)
+
+
+def with_return_addresses(message: OutgoingMessage, links: Links, domain: str) -> OutgoingMessage:
+    """The e-mail with its own Return-Path (bounces) and Reply-To (replies) at ``domain``, so
+    whatever comes back names this delivery (VERP). Every kind of e-mail gets them here, in one
+    place, whoever rendered it."""
+    return dataclasses.replace(
+        message,
+        return_path=links.address("bounce", domain),
+        reply_to=links.address("reply", domain),
+    )
 
 
 async def _send_sms(

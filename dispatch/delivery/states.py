@@ -1,5 +1,8 @@
 """Delivery states only move forward: a late ``sent`` never overwrites ``delivered``.
 
+One exception, outside ``can_move``: an e-mail's bounce fails a ``delivered`` e-mail
+(``dispatch.delivery.bounces``), since the mail server's acceptance was not the last word.
+
 queued ─▶ sending ─▶ sent ─▶ delivered
    ▲         │         └───▶ undeliverable
    └─────────┤ (transient error: back to queued for a retry)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelKind
 from dispatch.db.session import DbSession
-from dispatch.directory import contacts, importer, networks, organisations
+from dispatch.directory import bounces, contacts, importer, networks, organisations
 from dispatch.directory.models import Contact, Network, Organisation
 from dispatch.directory.schemas import (
     ContactIn,
     ContactOut,
     ContactPatch,
+    EmailBouncedOut,
     ImportRejection,
     ImportResult,
     MembershipIO,
@@ -68,7 +71,13 @@ def organisation_out(organisation: Organisation, *, full: bool = True) -> Organi
     )
 
 
-def contact_out(contact: Contact) -> ContactOut:
+async def contacts_out(session: AsyncSession, rows: Sequence[Contact]) -> list[ContactOut]:
+    """The contacts with their addresses' bounce flags (one query)."""
+    flags = await bounces.flagged(session, [c.email for c in rows if c.email])
+    return [contact_out(c, flags.get(c.email) if c.email else None) for c in rows]
+
+
+def contact_out(contact: Contact, bounced: bounces.Bounced | None = None) -> ContactOut:
     return ContactOut(
         id=contact.id,
         organisation_id=contact.organisation_id,
@@ -82,6 +91,7 @@ def contact_out(contact: Contact) -> ContactOut:
         last_confirmed_at=contact.last_confirmed_at,
         created_at=contact.created_at,
         updated_at=contact.updated_at,
+        email_bounced=EmailBouncedOut(at=bounced.at, reason=bounced.reason) if bounced else None,
     )
 
 
@@ -241,7 +251,10 @@ class ContactController(Controller):
             page_size=page_size,
         )
         return Page(
-            items=[contact_out(c) for c in rows], total=total, page=page, page_size=page_size
+            items=await contacts_out(db_session, rows),
+            total=total,
+            page=page,
+            page_size=page_size,
         )
 
     @post("/", guards=[WRITE_DIRECTORY], summary="Add a contact")
@@ -255,11 +268,13 @@ class ContactController(Controller):
             db_session, data=data, actor=_principal(request).actor
         )
         await db_session.commit()
-        return contact_out(contact)
+        return (await contacts_out(db_session, [contact]))[0]
 
     @get("/{contact_id:int}", guards=[READ_PERSONAL], summary="One contact")
     async def get_contact(self, db_session: DbSession, contact_id: FromPath[int]) -> ContactOut:
-        return contact_out(await contacts.get_contact(db_session, contact_id))
+        return (
+            await contacts_out(db_session, [await contacts.get_contact(db_session, contact_id)])
+        )[0]
 
     @patch("/{contact_id:int}", guards=[WRITE_DIRECTORY], summary="Change a contact")
     async def update_contact(
@@ -273,7 +288,7 @@ class ContactController(Controller):
             db_session, contact_id=contact_id, patch=data, actor=_principal(request).actor
         )
         await db_session.commit()
-        return contact_out(contact)
+        return (await contacts_out(db_session, [contact]))[0]
 
     @delete("/{contact_id:int}", guards=[WRITE_DIRECTORY], summary="Remove a contact")
     async def delete_contact(

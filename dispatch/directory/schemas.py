@@ -87,6 +87,14 @@ class ContactPatch(msgspec.Struct, forbid_unknown_fields=True):
     active: bool | UnsetType = UNSET
 
 
+class EmailBouncedOut(msgspec.Struct):
+    """The contact's e-mail address bounced for good: correct it, or ask the person."""
+
+    at: datetime
+    reason: str
+    """The mail server's status and words, e.g. ``5.1.1 User unknown``."""
+
+
 class ContactOut(msgspec.Struct):
     id: int
     organisation_id: int
@@ -100,6 +108,8 @@ class ContactOut(msgspec.Struct):
     last_confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    email_bounced: EmailBouncedOut | None = None
+    """Set while the address is flagged as bouncing (``dispatch mail-in``)."""
 
 
 class ImportRejection(msgspec.Struct):

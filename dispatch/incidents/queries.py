@@ -11,6 +11,7 @@ from sqlalchemy.sql import ColumnElement
 
 from dispatch.delivery.models import Delivery
 from dispatch.errors import NotFoundError
+from dispatch.inbound.models import InboundMail
 from dispatch.incidents.models import Incident
 from dispatch.paging import paginate
 from translations.strings.marking import N_
@@ -37,6 +38,37 @@ async def delivery_counts(
     out: dict[int, dict[str, int]] = {i: {} for i in incident_ids}
     for incident_id, state, count in rows.all():
         out[incident_id or 0][state] = count
+    return out
+
+
+async def email_counts(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """E-mail taken by the server, and deliveries bounced, replied to and answered
+    automatically, for each incident (``EmailCounts``' fields)."""
+    out: dict[int, dict[str, int]] = {i: {} for i in incident_ids}
+    if not incident_ids:
+        return out
+    accepted = await session.execute(
+        select(Delivery.incident_id, func.count())
+        .where(
+            Delivery.incident_id.in_(list(incident_ids)),
+            Delivery.channel == "email",
+            Delivery.sent_at.is_not(None),
+        )
+        .group_by(Delivery.incident_id)
+    )
+    for incident_id, count in accepted.all():
+        out[incident_id or 0]["accepted"] = count
+    names = {"bounce": "bounced", "reply": "replied", "auto_reply": "automatic"}
+    came_back = await session.execute(
+        select(Delivery.incident_id, InboundMail.kind, func.count(func.distinct(Delivery.id)))
+        .join(InboundMail, InboundMail.delivery_id == Delivery.id)
+        .where(Delivery.incident_id.in_(list(incident_ids)), InboundMail.kind.in_(list(names)))
+        .group_by(Delivery.incident_id, InboundMail.kind)
+    )
+    for incident_id, kind, count in came_back.all():
+        out[incident_id or 0][names[kind]] = count
     return out
 
 

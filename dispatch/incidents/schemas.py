@@ -88,12 +88,24 @@ class DeliveryCounts(msgspec.Struct):
     undeliverable: int = 0
 
 
+class EmailCounts(msgspec.Struct):
+    """What became of the e-mail: taken by the mail server, bounced back for good, answered by a
+    person, answered by a program (out of office). Bounces and replies are read only with
+    ``DISPATCH_INBOUND_MAIL_DOMAIN`` set."""
+
+    accepted: int = 0
+    bounced: int = 0
+    replied: int = 0
+    automatic: int = 0
+
+
 class Stats(msgspec.Struct):
     recipients: int
     acknowledged: int
     deliveries: DeliveryCounts
     unreachable: int = 0
     """People still silent when escalation ended."""
+    email: EmailCounts = msgspec.field(default_factory=EmailCounts)
 
 
 class IncidentOut(msgspec.Struct):

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from dispatch.delivery.models import DeliveryState
+from dispatch.incidents.schemas import EmailCounts
 
 
 def _no_deliveries() -> dict[str, int]:
@@ -176,6 +177,19 @@ class Comparison(msgspec.Struct):
     no_longer_silent: list[str]
 
 
+class BouncedAddress(msgspec.Struct):
+    name: str
+    address: str
+    reason: str
+
+
+class BouncedOrganisation(msgspec.Struct):
+    organisation: str
+    bounced: int
+    addresses: list[BouncedAddress]
+    """Only in a personal report (coordinators); viewers get the count."""
+
+
 class Report(msgspec.Struct):
     incident: IncidentHead
     personal: bool
@@ -211,3 +225,7 @@ class Report(msgspec.Struct):
     """The decisions themselves, at most ``MAX_LISTED``, oldest first."""
     authors: dict[str, str] = msgspec.field(default_factory=dict)
     """Who ``user:N`` in ``declared_by`` and ``created_by`` is (their e-mail address)."""
+    email: EmailCounts = msgspec.field(default_factory=EmailCounts)
+    """E-mail taken by the mail server, bounced, replied to, answered automatically."""
+    bounced: list[BouncedOrganisation] = msgspec.field(default_factory=list)
+    """The addresses that bounced, per organisation, for the coordinator to correct."""

@@ -19,7 +19,7 @@ from dispatch.delivery.models import DeliveryState
 from dispatch.directory.models import Organisation
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident, IncidentStatus, MessageVersion
-from dispatch.reports import decisions
+from dispatch.reports import bounced, decisions
 from dispatch.reports.figures import comparison, cumulative, timeline, timing
 from dispatch.reports.rows import (
     DeliveryRow,
@@ -44,7 +44,7 @@ from dispatch.security.models import User
 
 MAX_LISTED = 500
 """The most people listed by name (fallbacks); the counts always cover everyone."""
-ACK_VIA_CHANNEL = {"sms": "sms", "link": "email"}
+ACK_VIA_CHANNEL = {"sms": "sms", "link": "email", "email": "email"}
 
 
 async def authors(session: AsyncSession, labels: list[str]) -> dict[str, str]:
@@ -246,6 +246,8 @@ async def build(
         send_decisions=await decisions.counts(session, incident_id),
         send_decision_items=await decisions.listed(session, incident_id, limit=MAX_LISTED),
         authors=await authors(session, [incident.declared_by, *(v.created_by for v in versions)]),
+        email=await bounced.email_counts(session, incident_id),
+        bounced=await bounced.bounced_by_organisation(session, incident_id, personal=personal),
     )
     if compare and incident.status == IncidentStatus.EXERCISE:
         previous_id = await session.scalar(

@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.acks.models import Acknowledgement
 from dispatch.incidents import queries as incident_queries
 from dispatch.incidents.models import Incident, Recipient
-from dispatch.incidents.schemas import DeliveryCounts, IncidentOut, Stats
+from dispatch.incidents.schemas import DeliveryCounts, EmailCounts, IncidentOut, Stats
 
 
 async def incident_out(db_session: AsyncSession, incidents: list[Incident]) -> list[IncidentOut]:
-    """The incidents with their numbers, counted in four queries whatever their number."""
+    """The incidents with their numbers, counted in six queries whatever their number."""
     ids = [i.id for i in incidents]
     deliveries = await incident_queries.delivery_counts(db_session, ids)
+    email = await incident_queries.email_counts(db_session, ids)
     acknowledged = await incident_queries.count_per_incident(
         db_session, Acknowledgement.incident_id, ids
     )
@@ -44,6 +45,7 @@ async def incident_out(db_session: AsyncSession, incidents: list[Incident]) -> l
                 acknowledged=acknowledged[i.id],
                 deliveries=DeliveryCounts(**deliveries[i.id]),
                 unreachable=unreachable[i.id],
+                email=EmailCounts(**email[i.id]),
             ),
         )
         for i in incidents

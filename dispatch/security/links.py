@@ -7,6 +7,10 @@ answer, ``unsubscribe`` for a newsletter), cannot be guessed, altered or used fo
 purpose without the secret key, and is checked with a constant-time comparison.
 
 Every sender mints its links through ``Links``, which the delivery engine hands to its render.
+
+E-mail addresses that come back to us (``b-<token>@domain`` for bounces, ``r-<token>@domain``
+for replies) carry the same HMAC, written ``<id in base 36>-<MAC in lower-case base 32>``: mail
+servers may change the case of a local part, and base 64 would not survive that.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import hmac
 from dataclasses import dataclass
 
 MAC_BYTES = 16
+ADDRESS_PREFIXES = {"bounce": "b", "reply": "r"}
+"""The local part's first letter for each purpose of an address that comes back to us."""
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -54,6 +60,32 @@ def read_token(secret: str, token: str, purpose: str = "ack") -> int | None:
     return delivery_id
 
 
+def _mac_bytes(secret: str, delivery_id: int, purpose: str) -> bytes:
+    message = f"{purpose}:{delivery_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def make_address_token(secret: str, delivery_id: int, purpose: str) -> str:
+    """A token for an e-mail address's local part: case-insensitive, no dots."""
+    mac = base64.b32encode(_mac_bytes(secret, delivery_id, purpose)).rstrip(b"=").decode()
+    return f"{_b36(delivery_id)}-{mac.lower()}"
+
+
+def read_address_token(secret: str, token: str, purpose: str) -> int | None:
+    """The delivery id an address token names, or None (malformed, forged, another purpose)."""
+    head, dash, mac = token.lower().partition("-")
+    if not dash or not head or len(head) > 13 or len(mac) != 26:
+        return None
+    try:
+        delivery_id = int(head, 36)
+    except ValueError:
+        return None
+    expected = base64.b32encode(_mac_bytes(secret, delivery_id, purpose)).rstrip(b"=").decode()
+    if not hmac.compare_digest(mac.encode(), expected.lower().encode()):
+        return None
+    return delivery_id
+
+
 @dataclass(frozen=True, slots=True)
 class Links:
     """What a sender needs to put links into one delivery's message."""
@@ -66,6 +98,11 @@ class Links:
     def token(self, purpose: str) -> str:
         """This delivery's token for ``purpose``."""
         return make_token(self.secret, self.delivery_id, purpose)
+
+    def address(self, purpose: str, domain: str) -> str:
+        """``b-<token>@<domain>`` for ``bounce``, ``r-<token>@<domain>`` for ``reply``."""
+        token = make_address_token(self.secret, self.delivery_id, purpose)
+        return f"{ADDRESS_PREFIXES[purpose]}-{token}@{domain}"
 
     def url(self, path: str, purpose: str) -> str:
         """``{base_url}{path}/{token}``, e.g. ``url("/ack", "ack")``."""

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from dispatch.acks.optouts import stopped_at, stopped_numbers
 from dispatch.db.session import DbSession
-from dispatch.directory import importer
+from dispatch.directory import bounces, importer
 from dispatch.directory.api import IMPORT_MAX_BYTES
 from dispatch.directory.contacts import get_contact, list_contacts, update_contact
 from dispatch.directory.models import Organisation
@@ -58,6 +58,7 @@ class DirectoryPages(Controller):
         org_ids = {c.organisation_id for c in rows}
         names = await organisation_names(db_session, org_ids)
         stopped = await stopped_at(db_session, [c.phone for c in rows if c.phone])
+        bounced = await bounces.flagged(db_session, [c.email for c in rows if c.email])
         fragment = bool(request.headers.get("hx-request"))
         return page(
             request,
@@ -72,6 +73,7 @@ class DirectoryPages(Controller):
             pages=max(1, -(-total // PAGE_SIZE)),
             saved=saved,
             stopped=stopped,
+            bounced=bounced,
             only_stopped=only_stopped,
         )
 

@@ -269,7 +269,7 @@ def test_migration_job_runs_db_upgrade() -> None:
     assert pod_spec(job)["restartPolicy"] in ("Never", "OnFailure")
 
 
-@pytest.mark.parametrize("command", ["serve", "worker"])
+@pytest.mark.parametrize("command", ["serve", "worker", "mail-in"])
 def test_a_disruption_budget_covers_the_deployment(command: str) -> None:
     labels = pod_labels(deployment_running(command)).items()
     budgets = [
@@ -282,7 +282,9 @@ def test_a_disruption_budget_covers_the_deployment(command: str) -> None:
 
 def test_service_routes_to_the_api_port() -> None:
     api = deployment_running("serve")
-    (service,) = find("Service")
+    (service,) = [
+        s for s in find("Service") if s["spec"]["selector"].items() <= pod_labels(api).items()
+    ]
     (container,) = containers(api)
     assert service["spec"]["selector"].items() <= pod_labels(api).items()
     port_names = {p["name"] for p in container["ports"]}
@@ -290,7 +292,7 @@ def test_service_routes_to_the_api_port() -> None:
 
 
 def test_workloads_run_unprivileged_with_resources() -> None:
-    assert len(workloads()) == 3
+    assert len(workloads()) == 4
     for workload in workloads():
         name = workload["metadata"]["name"]
         pod = pod_spec(workload)

@@ -25,6 +25,12 @@ REVIEW_REMINDER = N_(
 REVIEW_SMS = N_(
     "Confirm by %(deadline)s that you are still the alert contact for %(organisation)s: %(link)s"
 )
+# TRANSLATORS: The whole SMS for a contact whose e-mail address bounced. Keep it short.
+# %(organisation)s is the organisation, %(deadline)s a date, %(link)s a web address.
+REVIEW_SMS_BOUNCED = N_(
+    "Our e-mail to you came back undelivered. Correct your address for %(organisation)s by "
+    "%(deadline)s: %(link)s"
+)
 # TRANSLATORS: Heading of the confirmation page.
 REVIEW_PAGE_TITLE = N_("Your contact details")
 REVIEW_PAGE_NAME = N_("Name")

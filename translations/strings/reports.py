@@ -17,6 +17,12 @@ REPORT_SILENT = N_("Organisations where no one acknowledged")
 REPORT_ACKS_OVER_TIME = N_("Acknowledgements over time")
 REPORT_TIME_TO_ACK = N_("Time to acknowledge")
 REPORT_FAILURES = N_("Failed deliveries and their reasons")
+REPORT_EMAIL = N_(
+    "E-mail: accepted by the mail server %(accepted)s, bounced %(bounced)s, replied "
+    "%(replied)s, answered automatically %(automatic)s"
+)
+REPORT_BOUNCED = N_("E-mail addresses that bounced, to correct")
+REPORT_ADDRESS = N_("Address")
 REPORT_FALLBACKS = N_("Sent in another language than preferred")
 REPORT_FIELD_REPORTS = N_("Field reports")
 REPORT_RECIPIENTS = N_("Recipients")

@@ -325,3 +325,34 @@ async def test_a_shared_mail_with_an_attachment_is_built_for_each(
     [received] = smtp_sink.messages
     assert received.part("text/calendar") is not None
     assert "https://v.example/a/1" in received.text
+
+
+async def test_each_copy_carries_its_own_return_path_and_reply_to(
+    channel: SmtpChannel, smtp_sink: SmtpSink
+) -> None:
+    # Two copies from one frame, and one composed whole (an attachment), each with its own
+    # envelope sender and Reply-To: none may carry another's.
+    copies = [
+        mail(to=f"p{n}@kommune.test", return_path=f"b-{n}@svar.test", reply_to=f"r-{n}@svar.test")
+        for n in (1, 2)
+    ]
+    copies.append(
+        dataclasses.replace(
+            copies[0],
+            to="p3@kommune.test",
+            return_path="b-3@svar.test",
+            reply_to="r-3@svar.test",
+            attachments=(Attachment("a.txt", "text/plain", b"x"),),
+        )
+    )
+    for copy in copies:
+        await channel.send(copy)
+    for n in (1, 2, 3):
+        [received] = smtp_sink.to(f"p{n}@kommune.test")
+        assert received.mail_from == f"b-{n}@svar.test"
+        assert received.message["Reply-To"] == f"r-{n}@svar.test"
+    # Without them, the sender address as before and no Reply-To.
+    await channel.send(mail(to="p4@kommune.test"))
+    [plain] = smtp_sink.to("p4@kommune.test")
+    assert plain.mail_from == "varsel@helsedir.test"
+    assert plain.message["Reply-To"] is None

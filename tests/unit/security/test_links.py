@@ -57,3 +57,23 @@ def test_links_mint_each_purpose_for_their_delivery() -> None:
     assert links.url("/ack", "ack") == f"https://v.example/ack/{make_token(SECRET, 42)}"
     assert read_token(SECRET, links.token("rsvp"), purpose="rsvp") == 42
     assert read_token(SECRET, links.token("rsvp"), purpose="ack") is None
+
+
+def test_address_tokens_name_one_delivery_whatever_the_case() -> None:
+    from dispatch.security.links import Links, make_address_token, read_address_token
+
+    token = make_address_token("k" * 32, 12345, "bounce")
+    assert read_address_token("k" * 32, token, "bounce") == 12345
+    # Mail servers may change the case of a local part.
+    assert read_address_token("k" * 32, token.upper(), "bounce") == 12345
+    # Not for another purpose, another key or another delivery.
+    assert read_address_token("k" * 32, token, "reply") is None
+    assert read_address_token("x" * 32, token, "bounce") is None
+    head, _, mac = token.partition("-")
+    assert read_address_token("k" * 32, f"{int(head, 36) + 1:x}-{mac}", "bounce") is None
+    assert read_address_token("k" * 32, "not-a-token", "bounce") is None
+    links = Links("https://x.example", "k" * 32, 12345)
+    bounce = links.address("bounce", "svar.example")
+    assert bounce == f"b-{token}@svar.example"
+    assert len(bounce.partition("@")[0]) <= 64  # an SMTP local part's limit
+    assert links.address("reply", "svar.example").startswith("r-")

@@ -1,7 +1,7 @@
 """Declarations written by the database: recipients' lists as arrays, fewer checks per row
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-07
 
 On PostgreSQL the recipients' id and code lists become arrays (SQLite keeps JSON). The foreign
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0023'
-down_revision: str | None = '0019'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
