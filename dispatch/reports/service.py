@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks.models import FieldReport
-from dispatch.delivery.models import DeliveryState
-from dispatch.directory.models import Organisation
+from dispatch.directory.models import Contact, Organisation
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident, IncidentStatus, MessageVersion
-from dispatch.reports import bounced, decisions
+from dispatch.reports import bounced, decisions, tally
 from dispatch.reports.figures import comparison, cumulative, timeline, timing
 from dispatch.reports.rows import (
     DeliveryRow,
@@ -27,12 +26,10 @@ from dispatch.reports.rows import (
     load_acks,
     person_of,
     recipient_rows,
-    stream_deliveries,
 )
 from dispatch.reports.schemas import (
     Breakdown,
     FailureReason,
-    FallbackPerson,
     FallbackSummary,
     FieldReportRow,
     IncidentHead,
@@ -40,10 +37,9 @@ from dispatch.reports.schemas import (
     Report,
     VersionRow,
 )
+from dispatch.reports.tally import MAX_LISTED, Slices
 from dispatch.security.models import User
 
-MAX_LISTED = 500
-"""The most people listed by name (fallbacks); the counts always cover everyone."""
 ACK_VIA_CHANNEL = {"sms": "sms", "link": "email", "email": "email"}
 
 
@@ -54,6 +50,17 @@ async def authors(session: AsyncSession, labels: list[str]) -> dict[str, str]:
         return {}
     rows = await session.execute(select(User.id, User.email).where(User.id.in_(ids)))
     return {f"user:{user_id}": email for user_id, email in rows.all()}
+
+
+async def contact_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Contact id → name, for the few people a report lists by name."""
+    rows = await session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids)))
+    return dict(rows.all())
+
+
+def _in_sql(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
@@ -109,46 +116,28 @@ async def build(
                     seconds_by_network[n].append((ack.at - alert_at).total_seconds())
 
     # Deliveries: states per channel, network, organisation and language; failures; fallbacks.
-    by_channel: dict[str, Breakdown] = defaultdict(Breakdown)
-    people_by_channel: dict[str, set[int]] = defaultdict(set)
-    reasons: Counter[tuple[str, str]] = Counter()
-    fallback_counts: Counter[tuple[str, str]] = Counter()
-    fallback_people: list[FallbackPerson] = []
-    fallback_seen: set[int] = set()
-    first_sent: datetime | None = None
-    last_sent: datetime | None = None
-    rows = stream_deliveries(session, incident_id, personal=personal, acks=acks, people=people)
-    async for row in rows:
-        if on_row is not None:
-            on_row(row)
-        totals.count(row.state)
-        by_channel[row.channel].count(row.state)
-        if row.recipient_id is not None:
-            people_by_channel[row.channel].add(row.recipient_id)
-        by_language[row.language].count(row.state)
-        for network in row.network.split(","):
-            if network:
-                by_network[network].count(row.state)
-        if row.sent_at is not None:
-            first_sent = row.sent_at if first_sent is None else min(first_sent, row.sent_at)
-            last_sent = row.sent_at if last_sent is None else max(last_sent, row.sent_at)
-        if row.state in (DeliveryState.FAILED, DeliveryState.UNDELIVERABLE):
-            reasons[(row.channel, row.last_error or "no reason given")] += 1
-            for o in org_ids_of.get(row.recipient_id or 0, ()):
-                failed_by_org[o] += 1
-        first_fallback = row.fallback and row.message == 1 and row.recipient_id is not None
-        if first_fallback and row.recipient_id not in fallback_seen:
-            fallback_seen.add(row.recipient_id or 0)
-            fallback_counts[(row.preferred_language, row.language)] += 1
-            if personal and len(fallback_people) < MAX_LISTED:
-                fallback_people.append(
-                    FallbackPerson(
-                        name=row.name,
-                        organisation=row.organisation,
-                        preferred=row.preferred_language,
-                        sent_in=row.language,
-                    )
-                )
+    slices = Slices(totals, by_language, by_network, failed_by_org)
+    if on_row is None and _in_sql(session):
+        delivered = await tally.in_sql(
+            session,
+            incident_id,
+            slices,
+            personal=personal,
+            people=people,
+            names=lambda ids: contact_names(session, ids),
+        )
+    else:
+        delivered = await tally.streamed(
+            session,
+            incident_id,
+            slices,
+            personal=personal,
+            acks=acks,
+            people=people,
+            org_ids_of=org_ids_of,
+            on_row=on_row,
+        )
+    by_channel = delivered.by_channel
     seconds_by_channel: dict[str, list[float]] = defaultdict(list)
     all_seconds = []
     for ack in acks.values():
@@ -160,7 +149,7 @@ async def build(
     # A channel's people are those it carried a message to; its acknowledgements those that
     # came back through it (an SMS reply, a link in an e-mail), as the incident page counts them.
     for channel, slice_ in by_channel.items():
-        slice_.recipients = len(people_by_channel[channel])
+        slice_.recipients = delivered.channel_people[channel]
         slice_.acknowledged = len(seconds_by_channel.get(channel, []))
     organisations = sorted(
         (
@@ -206,7 +195,9 @@ async def build(
             )
             for v in versions
         ],
-        timeline=timeline(incident, versions, first_sent=first_sent, last_sent=last_sent),
+        timeline=timeline(
+            incident, versions, first_sent=delivered.first_sent, last_sent=delivered.last_sent
+        ),
         totals=totals,
         ack_rate=round(totals.acknowledged / totals.recipients, 4) if totals.recipients else 0.0,
         time_to_ack=timing(all_seconds),
@@ -218,13 +209,14 @@ async def build(
         organisations=organisations,
         silent_organisations=[o for o in organisations if o.acknowledged == 0],
         failure_reasons=[
-            FailureReason(channel=c, reason=r, deliveries=n) for (c, r), n in reasons.most_common()
+            FailureReason(channel=c, reason=r, deliveries=n)
+            for (c, r), n in delivered.reasons.most_common()
         ],
         fallbacks=[
             FallbackSummary(preferred=p, sent_in=s, recipients=n)
-            for (p, s), n in fallback_counts.most_common()
+            for (p, s), n in delivered.fallback_counts.most_common()
         ],
-        fallback_people=fallback_people,
+        fallback_people=delivered.fallback_people,
         field_reports=len(field_reports),
         field_report_items=[
             FieldReportRow(
