@@ -2,6 +2,7 @@
 imports every package, so nothing in them imports it)."""
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
+from dispatch.alert_templates.models import AlertTemplate, TemplateContent
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
@@ -24,6 +25,7 @@ from dispatch.security.models import ApiToken, RecoveryCode, User, WebSession
 
 __all__ = [
     "Acknowledgement",
+    "AlertTemplate",
     "ApiToken",
     "AuditEvent",
     "Base",
@@ -55,6 +57,7 @@ __all__ = [
     "SmsOptOut",
     "SmsProviderState",
     "StatusEvent",
+    "TemplateContent",
     "User",
     "WebSession",
 ]
