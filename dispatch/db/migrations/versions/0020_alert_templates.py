@@ -53,14 +53,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_template_contents')),
     sa.UniqueConstraint('template_id', 'language', name=op.f('uq_alert_template_contents_template_id_language'))
     )
-    with op.batch_alter_table('incidents', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
-        batch_op.add_column(sa.Column('template_version', sa.Integer(), nullable=True))
+    # Plain ALTER TABLE (never a batch copy of incidents, whose drop would cascade to deliveries).
+    op.add_column('incidents', sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+    op.add_column('incidents', sa.Column('template_version', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('incidents', schema=None) as batch_op:
-        batch_op.drop_column('template_version')
-        batch_op.drop_column('template_id')
+    # Not batch mode: on SQLite it would copy and drop the incidents table, and dropping it
+    # cascades to every delivery. SQLite (3.35 and later) and PostgreSQL both drop a column.
+    op.execute('ALTER TABLE incidents DROP COLUMN template_version')
+    op.execute('ALTER TABLE incidents DROP COLUMN template_id')
     op.drop_table('alert_template_contents')
     op.drop_table('alert_templates')
