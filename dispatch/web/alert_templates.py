@@ -69,12 +69,13 @@ class TemplatePages(Controller):
         request: DashboardRequest,
         db_session: DbSession,
         template_id: FromPath[int],
-        lang: FromQuery[str] = "",
+        language: FromQuery[str] = "",
         done: FromQuery[str | None] = None,
     ) -> Template:
-        """The source language beside ``lang``, which a translator or coordinator can edit."""
+        """The source language beside ``language``, which a translator or coordinator can edit
+        (not ``lang``: that switches the dashboard's own language)."""
         return await self._compare_page(
-            request, db_session, template_id, lang, done=done if done in DONE else None
+            request, db_session, template_id, language, done=done if done in DONE else None
         )
 
     async def _compare_page(
@@ -115,7 +116,7 @@ class TemplatePages(Controller):
         """Save the language as a draft, or (a coordinator) approve it; nothing is written if a
         check fails, and the page shows why beside the field."""
         form = await request.form()
-        raw_lang = str(form.get("lang") or "")
+        raw_lang = str(form.get("language") or "")
         typed = {part: str(form.get(part) or "") for part in PARTS}
         approve = form.get("action") == "approve"
         if approve and not can(request.user, Role.COORDINATOR):
@@ -138,7 +139,7 @@ class TemplatePages(Controller):
             )
         done = "approved" if approve else "saved"
         return Redirect(
-            path=f"/templates/{template_id}/compare?lang={content.language}&done={done}",
+            path=f"/templates/{template_id}/compare?language={content.language}&done={done}",
             status_code=303,
         )
 
@@ -150,5 +151,5 @@ def _tag(raw: str) -> str:
     try:
         return canonical_tag(raw.strip())
     except UnknownLanguageError as exc:
-        reason = Text(N_("'%(tag)s' is not a language tag we know"), tag=raw, field="lang")
+        reason = Text(N_("'%(tag)s' is not a language tag we know"), tag=raw, field="language")
         raise InvalidInputError.from_errors([reason]) from exc
