@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dispatch.alert_templates.library import load_library
 from dispatch.audit.models import AuditEvent
+from dispatch.audit.service import Actor
 from dispatch.models import AlertTemplate, Delivery, Incident, Recipient, TemplateContent
 from dispatch.security.models import Role
 from dispatch.settings import Settings
@@ -344,3 +346,27 @@ async def test_the_coordinator_s_own_text_replaces_a_language_of_the_template(
     assert preview["sms"]["per_language"]["en"]["text"].startswith(
         "EXERCISE: Boil water in Voss. Details follow."
     )
+
+
+async def test_the_starter_library_loads_once_with_nb_nn_en_approved_and_the_rest_drafts(
+    coordinator_client: Client, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        first = await load_library(session, actor=Actor("cli"))
+    async with sessionmaker() as session, session.begin():
+        again = await load_library(session, actor=Actor("cli"))
+    assert len(first.added) == 6
+    assert (again.added, len(again.already_there)) == ([], 6)
+    listed = (await coordinator_client.get("/api/v1/templates")).json()
+    assert listed["total"] == 6
+    for item in listed["items"]:
+        states = item["languages"]
+        assert {lang for lang, s in states.items() if s == "approved"} == {"nb", "nn", "en"}
+        assert {s for lang, s in states.items() if lang not in ("nb", "nn", "en")} == {"draft"}
+    async with sessionmaker() as session:
+        approvals = await session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "template.content_approved")
+        )
+    assert approvals == 6 * 3
