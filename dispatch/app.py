@@ -26,6 +26,7 @@ from dispatch.acks.api import (
     ProgressController,
 )
 from dispatch.acks.pages import ack_page, ack_submit
+from dispatch.alert_templates.api import TemplateController
 from dispatch.campaigns.api import CampaignController
 from dispatch.campaigns.pages import confirm_page, confirm_submit
 from dispatch.changes.api import ChangeRequestController
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             ProgressController,
             FieldReportController,
             PackController,
+            TemplateController,
             ReportController,
             CampaignController,
             ChangeRequestController,

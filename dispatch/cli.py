@@ -288,6 +288,26 @@ def import_(file: Path, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@main.group()
+def templates() -> None:
+    """Alert templates prepared before the crisis."""
+
+
+@templates.command("load")
+def templates_load() -> None:
+    """Load the starter library (boil-water notice, outbreak, heatwave, medicine shortage,
+    evacuation, vaccination); templates already loaded are left as they are."""
+    from dispatch.alert_templates.library import load_library
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    outcome = _run_in_session(lambda s: load_library(s, actor=CLI))
+    click.echo(
+        f"Templates: {len(outcome.added)} added, {len(outcome.already_there)} already there."
+    )
+
+
 DEMO_USER = "koordinator@demo.example"
 
 
@@ -313,6 +333,7 @@ def _load_demo(settings: Settings) -> str:
 
     from sqlalchemy import select
 
+    from dispatch.alert_templates.library import load_library
     from dispatch.directory.demo import load_demo
     from dispatch.security.models import Role, User
     from dispatch.security.service import create_user, set_password
@@ -320,6 +341,7 @@ def _load_demo(settings: Settings) -> str:
     if settings.is_sqlite:
         upgrade(settings.database_url)
     outcome = _run_in_session(lambda s: load_demo(s, actor=CLI))
+    library = _run_in_session(lambda s: load_library(s, actor=CLI))
     password = secrets.token_urlsafe(12)
 
     async def demo_user(session: AsyncSession) -> None:
@@ -335,6 +357,10 @@ def _load_demo(settings: Settings) -> str:
     click.echo(
         f"Demo directory: {outcome.created_organisations} organisation(s) and "
         f"{outcome.created_contacts} contact(s) added, {outcome.unchanged_contacts} already there."
+    )
+    click.echo(
+        f"Starter templates: {len(library.added)} added, {len(library.already_there)} already "
+        "there (dashboard: /templates)."
     )
     click.echo(
         "Coordinators also give a code from an authenticator app: the first sign-in shows "

@@ -2,6 +2,7 @@
 imports every package, so nothing in them imports it)."""
 
 from dispatch.acks.models import Acknowledgement, FieldReport, SmsOptOut
+from dispatch.alert_templates.models import AlertTemplate, TemplateContent
 from dispatch.audit.models import AuditEvent
 from dispatch.campaigns.models import Campaign, CampaignTarget
 from dispatch.changes.models import ChangeRequest
@@ -25,6 +26,7 @@ from dispatch.security.models import ApiToken, RecoveryCode, User, WebSession
 
 __all__ = [
     "Acknowledgement",
+    "AlertTemplate",
     "ApiToken",
     "AuditEvent",
     "Base",
@@ -58,6 +60,7 @@ __all__ = [
     "SmsOptOut",
     "SmsProviderState",
     "StatusEvent",
+    "TemplateContent",
     "User",
     "WebSession",
 ]

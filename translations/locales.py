@@ -7,7 +7,7 @@ A leaf: imports nothing from ``dispatch`` or ``workers``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -155,6 +155,26 @@ def format_span_local(start: datetime, end: datetime, tag: str) -> str:
     begins = format_time(local_start, "short", tzinfo=OSLO, locale=locale)
     ends = format_time(local_end, "short", tzinfo=OSLO, locale=locale)
     return f"{day} {begins}–{ends}"
+
+
+def format_date_local(value: date | datetime, tag: str) -> str:
+    """A date as ``tag``'s readers write it in full: ``7. desember 2026`` (nb), ``7 ديسمبر 2026``
+    (ar). An aware datetime is read in Norwegian time (Europe/Oslo); naive is refused."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("the datetime has no time zone")
+        value = value.astimezone(OSLO).date()
+    return format_date(value, "long", locale=babel_locale(canonical_tag(tag)))
+
+
+def format_time_local(value: time | datetime, tag: str) -> str:
+    """A clock time in Norwegian time as ``tag``'s readers write it: ``14:30`` (nb),
+    ``2:30 PM`` (en). A bare time is already Norwegian time; an aware datetime is converted."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("the datetime has no time zone")
+        value = value.astimezone(OSLO).time()
+    return format_time(value, "short", locale=babel_locale(canonical_tag(tag)))
 
 
 def format_duration_local(seconds: int, tag: str) -> str:

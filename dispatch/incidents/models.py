@@ -94,6 +94,10 @@ class Incident(IdMixin, TimestampMixin, Base):
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    template_id: Mapped[int | None] = mapped_column(BigIntId, default=None)
+    """The alert template it was declared from (templates are never deleted)."""
+    template_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    """That template's version at the declaration."""
 
 
 class MessageVersion(IdMixin, Base):

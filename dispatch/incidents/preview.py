@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.sms_encoding import analyse
+from dispatch.alert_templates.render import Filled, fill_in
 from dispatch.directory.models import Network
 from dispatch.errors import InvalidInputError
 from dispatch.incidents import render
 from dispatch.incidents import validation as v
 from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.outbox import personal_channels
-from dispatch.incidents.schemas import Estimate, IncidentIn, PreviewOut, SmsLanguage, SmsPreview
-from translations.locales import choose_language
+from dispatch.incidents.schemas import (
+    Estimate,
+    IncidentIn,
+    LanguageContent,
+    PreviewOut,
+    SmsLanguage,
+    SmsPreview,
+)
+from translations.locales import UnknownLanguageError, canonical_tag, choose_language
 from translations.strings.marking import N_
 from translations.text import Text
 
@@ -34,6 +42,9 @@ class Checked:
     content: dict[str, dict[str, str]]
     people: list[Person]
     webhooks: dict[str, str]
+    template: Filled | None = None
+    edited: list[str] = field(default_factory=list)
+    """From a template: languages whose text the coordinator replaced."""
 
 
 def sms_for_check(status: str, code: str, ack_required: bool) -> Any:
@@ -76,11 +87,16 @@ async def check(
         certainty=data.certainty,
     )
     deadline_s = v.check_deadline(errors, data.ack_deadline_minutes, data.ack_deadline_seconds)
-    content = v.check_message(
-        errors,
-        data.message,
-        channels=channels,
-        sms_text=sms_for_check(cap["status"], code, data.ack_required),
+    message, filled, edited = await _with_template(session, errors, data)
+    content = (
+        v.check_message(
+            errors,
+            message,
+            channels=channels,
+            sms_text=sms_for_check(cap["status"], code, data.ack_required),
+        )
+        if filled is not None or data.template is None
+        else {}
     )
     if errors:
         raise InvalidInputError.from_errors(errors)
@@ -103,7 +119,49 @@ async def check(
         content=content,
         people=people,
         webhooks=webhooks,
+        template=filled,
+        edited=edited,
     )
+
+
+async def _with_template(
+    session: AsyncSession, errors: list[str], data: IncidentIn
+) -> tuple[dict[str, LanguageContent], Filled | None, list[str]]:
+    """The message to check: the template filled in (its approved languages, or all of them
+    when asked), with any language the coordinator wrote in ``message`` in its place."""
+    if data.template is None:
+        return data.message, None, []
+    filled = await fill_in(
+        session,
+        errors,
+        template_id=data.template.id,
+        values=dict(data.template.fields),
+        include_unreviewed=data.template.include_unreviewed or data.include_unreviewed,
+    )
+    if filled is None:
+        return {}, None, []
+    message = {lang: LanguageContent(**texts) for lang, texts in filled.content.items()}
+    edited = []
+    for raw, typed in data.message.items():
+        lang = _canonical_or_same(raw)
+        if filled.content.get(lang) != _texts(typed):
+            edited.append(lang)
+        message.pop(lang, None)
+        message[raw] = typed
+    return message, filled, edited
+
+
+def _texts(typed: LanguageContent) -> dict[str, str]:
+    return {
+        part: getattr(typed, part).strip() for part in ("subject", "sms", "body", "instruction")
+    }
+
+
+def _canonical_or_same(tag: str) -> str:
+    try:
+        return canonical_tag(tag)
+    except UnknownLanguageError:
+        return tag
 
 
 async def preview(
@@ -112,7 +170,7 @@ async def preview(
     """Who would get what, what the SMS would cost, and how long handing them over would take
     at ``sms_capacity`` segments a second; writes nothing."""
     checked = await check(session, data, code="0000")
-    return tally(
+    outcome = tally(
         people=checked.people,
         channels=checked.channels,
         teams_channels=len(checked.webhooks),
@@ -122,6 +180,14 @@ async def preview(
         code="0000",
         sms_capacity=sms_capacity,
     )
+    if checked.template is not None:
+        outcome.review = dict(checked.template.review)
+        outcome.left_out = [
+            lang for lang in checked.template.left_out if lang not in checked.content
+        ]
+        outcome.edited = checked.edited
+        outcome.template_version = checked.template.template.version
+    return outcome
 
 
 def tally(
@@ -170,6 +236,7 @@ def tally(
                 segments=analysis.segments,
                 characters=len(text),
                 offenders=[f"'{o.char}' at {o.position} ({o.name})" for o in analysis.offenders],
+                text=text,
             )
             total += analysis.segments * sms_counts[lang]
             main_total += analysis.segments * main_sms[lang]

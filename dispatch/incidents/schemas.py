@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from dispatch.lengths import Body, LanguageTag, Sms, Subject, Word
+from dispatch.lengths import Body, LanguageTag, Reason, Sms, Subject, Word
 
 
 class LanguageContent(msgspec.Struct, forbid_unknown_fields=True):
@@ -18,10 +18,23 @@ class LanguageContent(msgspec.Struct, forbid_unknown_fields=True):
     instruction: Body = ""
 
 
+class TemplateUse(msgspec.Struct, forbid_unknown_fields=True):
+    """Declaring from a template: its id and a value for each of its fields."""
+
+    id: int
+    fields: dict[Word, Reason] = msgspec.field(default_factory=dict)
+    include_unreviewed: bool = False
+    """Send draft and needs-review languages too (otherwise their readers get the fallback)."""
+
+
 class IncidentIn(msgspec.Struct, forbid_unknown_fields=True):
     title: Subject
     networks: list[Word]
-    message: dict[LanguageTag, LanguageContent]
+    message: dict[LanguageTag, LanguageContent] = msgspec.field(default_factory=dict)
+    """The text per language; with ``template``, a language given here replaces the template's."""
+    template: TemplateUse | None = None
+    include_unreviewed: bool = False
+    """The same as ``template.include_unreviewed`` (either one is enough)."""
     status: Word = "actual"
     severity: Word = "severe"
     urgency: Word = "immediate"
@@ -47,6 +60,8 @@ class SmsLanguage(msgspec.Struct):
     characters: int
     offenders: list[str] = msgspec.field(default_factory=list)
     """Characters that force UCS-2 in otherwise GSM-7 text, with their position."""
+    text: str = ""
+    """The SMS exactly as sent (marker and reply instruction included)."""
 
 
 class SmsPreview(msgspec.Struct):
@@ -77,6 +92,14 @@ class PreviewOut(msgspec.Struct):
     """Recipients who get a language other than their own, by the language they get."""
     unread: list[str] = msgspec.field(default_factory=list)
     """Languages written that no recipient will get (no one reads them, nor falls back to them)."""
+    review: dict[str, str] = msgspec.field(default_factory=dict)
+    """From a template: every language's review state (``draft``, ``approved``,
+    ``needs_review``), also of those left out."""
+    left_out: list[str] = msgspec.field(default_factory=list)
+    """From a template: unreviewed languages not sent; their readers get the fallback."""
+    edited: list[str] = msgspec.field(default_factory=list)
+    """From a template: languages whose text the coordinator changed before sending."""
+    template_version: int | None = None
 
 
 class DeliveryCounts(msgspec.Struct):
@@ -108,6 +131,13 @@ class Stats(msgspec.Struct):
     email: EmailCounts = msgspec.field(default_factory=EmailCounts)
 
 
+class TemplateRef(msgspec.Struct):
+    """The template an incident was declared from, and its version then."""
+
+    id: int
+    version: int
+
+
 class IncidentOut(msgspec.Struct):
     id: int
     code: str
@@ -125,6 +155,7 @@ class IncidentOut(msgspec.Struct):
     declared_at: datetime
     closed_at: datetime | None
     stats: Stats
+    template: TemplateRef | None = None
 
 
 class Planned(msgspec.Struct):

@@ -81,6 +81,8 @@ async def declare(
         declared_by=actor.label,
         declared_at=now,
         idempotency_key=idempotency_key,
+        template_id=checked.template.template.id if checked.template else None,
+        template_version=checked.template.template.version if checked.template else None,
         **checked.fields,
     )
     session.add(incident)
@@ -112,6 +114,16 @@ async def declare(
             "networks": checked.networks,
             "recipients": recipients,
             "deliveries": len(delivery_ids),
+            **(
+                {
+                    "template_id": incident.template_id,
+                    "template_version": incident.template_version,
+                    "languages": sorted(checked.content),
+                    "edited": checked.edited,
+                }
+                if checked.template
+                else {}
+            ),
         },
     )
     return Outcome(incident, version, recipients, delivery_ids)

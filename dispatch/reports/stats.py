@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.acks.models import Acknowledgement
 from dispatch.incidents import queries as incident_queries
 from dispatch.incidents.models import Incident, Recipient
-from dispatch.incidents.schemas import DeliveryCounts, EmailCounts, IncidentOut, Stats
+from dispatch.incidents.schemas import DeliveryCounts, EmailCounts, IncidentOut, Stats, TemplateRef
 
 
 async def incident_out(db_session: AsyncSession, incidents: list[Incident]) -> list[IncidentOut]:
@@ -46,6 +46,11 @@ async def incident_out(db_session: AsyncSession, incidents: list[Incident]) -> l
                 deliveries=DeliveryCounts(**deliveries[i.id]),
                 unreachable=unreachable[i.id],
                 email=EmailCounts(**email[i.id]),
+            ),
+            template=(
+                TemplateRef(id=i.template_id, version=i.template_version or 0)
+                if i.template_id is not None
+                else None
             ),
         )
         for i in incidents

@@ -22,9 +22,11 @@ from dispatch.problems import refuse_impossible_input
 from dispatch.security.oidc import client_for
 from dispatch.security.throttle import Counter, GuessThrottle
 from dispatch.settings import Settings
+from dispatch.web.alert_templates import TemplatePages
 from dispatch.web.auth import DASHBOARD, SessionAuthMiddleware, require_csrf, to_login
 from dispatch.web.changes import ChangePages
 from dispatch.web.channels import ChannelPages
+from dispatch.web.declare_template import DeclareFromTemplate
 from dispatch.web.directory import DirectoryPages
 from dispatch.web.inbox import InboxPages
 from dispatch.web.incident_messages import IncidentMessagePages
@@ -76,10 +78,12 @@ def routes() -> list[ControllerRouterHandler]:
         path=DASHBOARD,
         route_handlers=[
             IncidentPages,
+            DeclareFromTemplate,
             IncidentMessagePages,
             DirectoryPages,
             InboxPages,
             PackPages,
+            TemplatePages,
             ChangePages,
             MeetingPages,
             ChannelPages,

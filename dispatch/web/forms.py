@@ -14,7 +14,7 @@ from typing import Any
 from litestar.datastructures import FormMultiDict
 
 from dispatch.errors import InvalidInputError
-from dispatch.incidents.schemas import IncidentIn, LanguageContent
+from dispatch.incidents.schemas import IncidentIn, LanguageContent, TemplateUse
 from dispatch.incidents.validation import CHANNELS
 from translations.locales import UnknownLanguageError, canonical_tag
 from translations.strings.marking import N_
@@ -86,10 +86,22 @@ class IncidentForm:
     ack_deadline_minutes: str = "30"
     idempotency_key: str = ""
     message: MessageForm = field(default_factory=MessageForm)
+    template_id: str = ""
+    """The template the message was filled in from, if any."""
+    template_fields: dict[str, str] = field(default_factory=dict)
+    """The template's field values, by field name (form fields ``field.<name>``)."""
+    include_unreviewed: bool = False
 
 
 def incident_form(form: FormMultiDict) -> IncidentForm:
     return IncidentForm(
+        template_id=_text(form, "template_id").strip()[:20],
+        template_fields={
+            key.removeprefix("field."): value.strip()
+            for key, value in form.multi_items()
+            if key.startswith("field.") and isinstance(value, str)
+        },
+        include_unreviewed=_text(form, "include_unreviewed") == "on",
         title=_text(form, "title").strip(),
         status=_text(form, "status"),
         severity=_text(form, "severity") or "severe",
@@ -128,15 +140,31 @@ def incident_in(typed: IncidentForm) -> IncidentIn:
     except InvalidInputError as exc:
         errors.extend(exc.errors)
         message = {}
+    template = template_use(errors, typed)
     if errors:
         raise InvalidInputError.from_errors(errors)
     return IncidentIn(
         title=typed.title,
         networks=typed.networks,
         message=message,
+        template=template,
         status=typed.status,
         severity=typed.severity,
         ack_required=typed.ack_required,
         ack_deadline_minutes=minutes,
         channels=typed.channels,
+    )
+
+
+def template_use(errors: list[str], typed: IncidentForm) -> TemplateUse | None:
+    """The template the form was filled in from, with its field values, or None."""
+    if not typed.template_id:
+        return None
+    if not typed.template_id.isdigit():
+        errors.append(Text(N_("choose a template from the list"), field="template_id"))
+        return None
+    return TemplateUse(
+        id=int(typed.template_id),
+        fields=dict(typed.template_fields),
+        include_unreviewed=typed.include_unreviewed,
     )

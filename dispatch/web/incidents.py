@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.acks.progress import progress
+from dispatch.alert_templates import service as template_service
+from dispatch.alert_templates.models import AlertTemplate
 from dispatch.db.session import DbSession
 from dispatch.directory.networks import list_networks
 from dispatch.errors import DomainError, InvalidInputError
@@ -56,7 +58,7 @@ COLUMNS_CHANGED = "columns-changed"
 """The event a form's preview listens for when a language column is added or removed."""
 
 
-def _language_choices(lang: str) -> list[tuple[str, str]]:
+def language_choices(lang: str) -> list[tuple[str, str]]:
     """Every language with a catalog, named in the dashboard's language, sorted by name."""
     tags = sorted(available_languages() | {"nb", "nn", "en"})
     return sorted(((t, language_name(t, lang)) for t in tags), key=lambda pair: pair[1].lower())
@@ -101,9 +103,45 @@ async def incident_page(
         update_form=update_form or MessageForm(columns=list(columns)),
         close_form=close_form or MessageForm(columns=list(columns)),
         call_in=call_in_values or {"idempotency_key": secrets.token_urlsafe(16), "duration": "60"},
-        language_choices=_language_choices(language_of(request)),
+        language_choices=language_choices(language_of(request)),
         report_formats=REPORT_FORMATS,
     )
+
+
+async def declare_page(
+    request: DashboardRequest,
+    db_session: DbSession,
+    typed: IncidentForm,
+    *,
+    error: DomainError | None = None,
+    review: dict[str, str] | None = None,
+) -> Template:
+    """The declaration form as typed, with its reasons beside the fields after a refusal, and
+    the templates to start from (``review``: each column's state after filling one in)."""
+    networks = await list_networks(db_session)
+    templates, _ = await template_service.list_templates(db_session, offset=0, limit=500)
+    chosen = await chosen_template(db_session, typed.template_id)
+    return page(
+        request,
+        "dashboard/declare.html",
+        status_code=error.status_code if error else 200,
+        form=typed,
+        error=error,
+        networks=networks,
+        channels=CHANNELS,
+        severities=[s.value for s in Severity],
+        language_choices=language_choices(language_of(request)),
+        templates=[t for t, _ in templates],
+        alert_template=chosen,
+        review=review or {},
+    )
+
+
+async def chosen_template(db_session: DbSession, template_id: str) -> AlertTemplate | None:
+    """The template the form names, if it names one that exists."""
+    if not template_id.strip().isdigit():
+        return None
+    return await db_session.get(AlertTemplate, int(template_id))
 
 
 def _canonical_or_same(tag: str) -> str:
@@ -154,18 +192,7 @@ class IncidentPages(Controller):
         *,
         error: DomainError | None = None,
     ) -> Template:
-        networks = await list_networks(db_session)
-        return page(
-            request,
-            "dashboard/declare.html",
-            status_code=422 if error else 200,
-            form=typed,
-            error=error,
-            networks=networks,
-            channels=CHANNELS,
-            severities=[s.value for s in Severity],
-            language_choices=_language_choices(language_of(request)),
-        )
+        return await declare_page(request, db_session, typed, error=error)
 
     @get("/incidents/new/column", guards=[WRITE_INCIDENTS])
     async def column(

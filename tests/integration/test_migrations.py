@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,8 @@ def _populate_0014(url: str) -> None:
         f"  'nb', false, 1, 'sending', NULL, 1, NULL, {now})",
         f"INSERT INTO inbound_sms (id, message_sid, received_at, answer) VALUES"
         f" (1, 'SMreply1', {now}, 'Takk')",
+        "INSERT INTO acknowledgements (id, incident_id, recipient_id, delivery_id, via, at)"
+        f" VALUES (1, 1, 1, 1, 'sms', {now})",
     ]
     asyncio.run(_execute(url, statements))
 
@@ -179,7 +182,7 @@ def _check_a_populated_upgrade(url: str) -> None:
     _populate_0014(url)
     [before] = asyncio.run(_execute(url, [KEPT]))
     upgrade(url)
-    after, sources, codes, inbound = asyncio.run(
+    after, sources, codes, inbound, acks, people = asyncio.run(
         _execute(
             url,
             [
@@ -187,9 +190,17 @@ def _check_a_populated_upgrade(url: str) -> None:
                 "SELECT id, source_kind, source_id, provider FROM deliveries ORDER BY id",
                 "SELECT code, holder, held_until IS NULL FROM reply_codes ORDER BY code",
                 "SELECT message_sid FROM inbound_sms",
+                "SELECT incident_id, recipient_id, via FROM acknowledgements",
+                "SELECT id, network_codes, channels FROM recipients",
             ],
         )
     )
+    # Rows that refer to a rebuilt table (SQLite's batch mode copies it) are all still there,
+    # and the recipients' lists read as lists (arrays on PostgreSQL, JSON on SQLite).
+    assert [tuple(r) for r in acks] == [(1, 1, "sms")]
+    [(_, networks, channels)] = people
+    as_list = (lambda v: json.loads(v)) if url.startswith("sqlite") else list
+    assert (as_list(networks), as_list(channels)) == (["NIK"], ["email", "sms"])
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
     assert [tuple(r) for r in sources] == [
         (1, "incident", 1, "twilio"),
