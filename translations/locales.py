@@ -6,13 +6,15 @@ A leaf: imports nothing from ``dispatch`` or ``workers``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
+from babel.lists import format_list
 
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
@@ -168,6 +170,25 @@ def format_duration_local(seconds: int, tag: str) -> str:
         format="short",
         locale=babel_locale(canonical_tag(tag)),
     )
+
+
+# A list pattern that glues a word to an item ("{0} و{1}", "{0}ን {1}ን") suits the language's own
+# words, not a Norwegian organisation's name; such lists are joined with the script's comma.
+_GLUED = re.compile(r"[^\W\d_]\{\d\}|\{\d\}[^\W\d_]")
+_COMMA = {"ti": "፣ ", **dict.fromkeys(("ar", "fa", "ps", "ur", "ckb"), "، ")}
+
+
+def format_list_local(items: Sequence[str], tag: str) -> str:
+    """Names joined the way ``tag``'s readers join them: ``Oslo kommune og Bergen kommune``,
+    ``Oslo kommune ja Bergen kommune``; ``Oslo kommune، Bergen kommune`` where the language's
+    own pattern would glue its "and" to a Latin name."""
+    if not items:
+        return ""
+    locale = babel_locale(canonical_tag(tag))
+    patterns = locale.list_patterns.get("standard", {})
+    if any(_GLUED.search(pattern) for pattern in patterns.values()):
+        return _COMMA.get(locale.language, ", ").join(items)
+    return format_list(list(items), locale=locale)
 
 
 def language_name(tag: str, display_in: str | None = None) -> str:

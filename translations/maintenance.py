@@ -55,6 +55,23 @@ def placeholders(text: str) -> frozenset[str]:
     return frozenset(_PLACEHOLDER.findall(text))
 
 
+EXACT_CATEGORIES = frozenset({"zero", "two"})
+"""CLDR plural categories that hold exactly one number (0, 2) in every language here: a form
+for them may say the number in words and leave ``%(num)d`` out (Arabic «منظمتان», "two
+organisations", is wrong as «2 منظمتان»)."""
+
+
+def placeholders_allowed(msgid: object, folder: str, index: int) -> tuple[frozenset[str], ...]:
+    """The placeholder sets form ``index`` of a translation may have: those of the message id,
+    and for a plural form of an exact category, the same without ``num``."""
+    wanted = placeholders(" ".join(_forms(msgid)))
+    if isinstance(msgid, (list, tuple)):
+        categories = plural_rule(folder).categories
+        if index < len(categories) and categories[index] in EXACT_CATEGORIES:
+            return (wanted, wanted - {"num"})
+    return (wanted,)
+
+
 def extract(root: Path = REPOSITORY_ROOT, template: Path = TEMPLATE) -> int:
     """Write the template from the sources ``babel.cfg`` names; return the number of messages.
 
@@ -201,9 +218,8 @@ def _problems(po_path: Path) -> list[str]:
     for message in list(catalog)[1:]:
         if not _translated(message):
             continue
-        wanted = placeholders(" ".join(_forms(message.id)))
-        for form in _forms(message.string):
-            if placeholders(form) != wanted:
+        for index, form in enumerate(_forms(message.string)):
+            if placeholders(form) not in placeholders_allowed(message.id, folder, index):
                 found.append(f"{form!r} has placeholders {sorted(placeholders(form))}")
         keyword = KEYWORDS_KEPT.get(_forms(message.id)[0])
         if keyword and keyword not in _forms(message.string)[0]:

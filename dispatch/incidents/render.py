@@ -6,13 +6,15 @@ EXERCISE, …) and every test message with TEST; the SMS ends with how to acknow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup, escape
 
 from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from dispatch.incidents.models import IncidentStatus
 from translations import strings
 from translations.catalog import translator
-from translations.locales import text_direction
+from translations.locales import format_list_local, text_direction
 
 
 def marker(status: str, lang: str) -> str:
@@ -30,18 +32,28 @@ def _prefixed(status: str, lang: str, text: str) -> str:
     return f"{mark}: {text}" if mark else text
 
 
-def with_reminder(lang: str, text: str, reminder: bool) -> str:
-    """``text`` preceded by the reminder sentence when this is a follow-up."""
+def with_reminder(lang: str, text: str, reminder: bool, silent: Sequence[str] = ()) -> str:
+    """``text`` preceded by the reminder sentence when this is a follow-up; for a main contact,
+    first which of their organisations have not confirmed, by name (``silent``)."""
     if not reminder:
         return text
-    return f"{translator(lang).gettext(strings.REMINDER)}\n{text}"
+    t = translator(lang)
+    lines = [t.gettext(strings.REMINDER), text]
+    if silent:
+        names = format_list_local(silent, t.language)
+        lines.insert(
+            0, t.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, len(silent), organisations=names)
+        )
+    return "\n".join(lines)
 
 
-def content_with_reminder(lang: str, content: dict[str, str], reminder: bool) -> dict[str, str]:
-    """A message's fields with the reminder sentence before the body of a follow-up."""
+def content_with_reminder(
+    lang: str, content: dict[str, str], reminder: bool, silent: Sequence[str] = ()
+) -> dict[str, str]:
+    """A message's fields with the reminder (and the silent organisations) before the body."""
     if not reminder:
         return content
-    return {**content, "body": with_reminder(lang, content.get("body", ""), reminder)}
+    return {**content, "body": with_reminder(lang, content.get("body", ""), reminder, silent)}
 
 
 def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool) -> str:
