@@ -18,6 +18,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
+from translations import review
 from translations.catalog import DOMAIN, LOCALE_DIR, folder_name
 from translations.locales import canonical_tag, language_name, text_direction
 from translations.plurals import plural_rule
@@ -48,6 +49,8 @@ class CatalogStatus:
     translated: int
     total: int
     review_status: str
+    system_words: str = ""
+    """How many of the system's own words a person has approved, and the state of the rest."""
 
 
 def placeholders(text: str) -> frozenset[str]:
@@ -184,9 +187,19 @@ def status(locale_dir: Path = LOCALE_DIR) -> list[CatalogStatus]:
                 translated=translated,
                 total=len(MEMBER_FACING),
                 review_status=read_extra_headers(po_path).get(REVIEW_HEADER, "unknown"),
+                system_words=_system_words(tag, locale_dir),
             )
         )
     return rows
+
+
+def _system_words(tag: str, locale_dir: Path) -> str:
+    """``8/8 approved``, ``0/8 approved``, ``6/8 approved, 2 need review``."""
+    states = list(review.word_states(tag, locale_dir).values())
+    approved = states.count(review.ReviewState.APPROVED)
+    stale = states.count(review.ReviewState.NEEDS_REVIEW)
+    text = f"{approved}/{len(states)} approved"
+    return f"{text}, {stale} need review" if stale else text
 
 
 def check(locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE) -> list[str]:

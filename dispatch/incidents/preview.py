@@ -20,6 +20,7 @@ from dispatch.incidents.audience import Person, resolve_audience
 from dispatch.incidents.outbox import personal_channels
 from dispatch.incidents.schemas import Estimate, IncidentIn, PreviewOut, SmsLanguage, SmsPreview
 from translations.locales import choose_language
+from translations.review import language_state
 from translations.strings.marking import N_
 from translations.text import Text
 
@@ -179,6 +180,7 @@ def tally(
         main_contacts=sum(1 for p in people if p.main_contact),
         fallback_recipients=dict(fallback_counts),
         unread=[lang for lang in languages if not by_language[lang]],
+        system_words={lang: str(language_state(lang)) for lang in languages if by_language[lang]},
         estimated_seconds=Estimate(
             main_contacts=seconds(main_total, sms_capacity),
             all=seconds(total, sms_capacity),

@@ -15,16 +15,26 @@ from dispatch.incidents.models import IncidentStatus
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_list_local, text_direction
+from translations.review import is_approved
+
+MARKERS = {IncidentStatus.EXERCISE: "EXERCISE", IncidentStatus.TEST: "TEST"}
+"""The system word (``strings.SYSTEM_WORDS``) that marks each kind of message that is not real."""
 
 
 def marker(status: str, lang: str) -> str:
-    """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident."""
-    t = translator(lang)
-    if status == IncidentStatus.EXERCISE:
-        return t.gettext(strings.EXERCISE)
-    if status == IncidentStatus.TEST:
-        return t.gettext(strings.TEST)
-    return ""
+    """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident.
+
+    A marker no person has approved in that language is followed by bokmål's (``تمرين /
+    ØVELSE``): a wrong machine-drafted word must not make an exercise read as a real alert.
+    """
+    name = MARKERS.get(status)  # type: ignore[call-overload]
+    if name is None:
+        return ""
+    word = translator(lang).gettext(strings.SYSTEM_WORDS[name])
+    if is_approved(lang, name):
+        return word
+    bokmal = translator("nb").gettext(strings.SYSTEM_WORDS[name])
+    return word if word == bokmal else f"{word} / {bokmal}"
 
 
 def _prefixed(status: str, lang: str, text: str) -> str:

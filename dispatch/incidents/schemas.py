@@ -77,6 +77,10 @@ class PreviewOut(msgspec.Struct):
     """Recipients who get a language other than their own, by the language they get."""
     unread: list[str] = msgspec.field(default_factory=list)
     """Languages written that no recipient will get (no one reads them, nor falls back to them)."""
+    system_words: dict[str, str] = msgspec.field(default_factory=dict)
+    """For each language sent: the review state of the system's own words in it (markers, SMS
+    reply instruction, acknowledgement page): ``approved``, ``draft`` or ``needs_review``. An
+    exercise or test marker not approved goes with bokmål's beside it."""
 
 
 class DeliveryCounts(msgspec.Struct):
