@@ -28,6 +28,9 @@ LANGUAGE_ALIASES = {
 DARI = "prs"
 # Babel files Tagalog's data under Filipino; we keep the tag people use.
 BABEL_LANGUAGE = {"tl": "fil"}
+# Languages written in more than one script whose catalog is in one of them: the name says
+# which (Punjabi in Pakistan is written in Shahmukhi, which a Gurmukhi text does not serve).
+CATALOG_SCRIPTS = {"pa": "Guru"}
 # Northern Sami and Nynorsk readers read Bokmål more easily than English.
 NORWEGIAN_FALLBACK = {"nn": "nb", "se": "nb"}
 # Every chain ends here: English, then Bokmål, the language every message is written in first.
@@ -198,6 +201,9 @@ def language_name(tag: str, display_in: str | None = None) -> str:
     """
     canonical = canonical_tag(tag)
     locale = babel_locale(canonical_tag(display_in) if display_in else canonical)
+    script = CATALOG_SCRIPTS.get(canonical)
+    if script:
+        return str(Locale.parse(f"{canonical}_{script}").get_display_name(locale))
     # CLDR names some regional variants on their own (fa_AF is Dari, en_GB British English).
     for key in (canonical.replace("-", "_"), canonical.split("-")[0]):
         name = locale.languages.get(key)
