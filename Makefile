@@ -16,7 +16,7 @@ TEST_WORKERS ?= 4
 
 OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
 
-.PHONY: help install run test test-unit test-provider lint format bench screenshots clean i18n-extract i18n-update i18n-compile i18n-check i18n-status
+.PHONY: help install run test test-unit test-provider lint format bench screenshots clean i18n-extract i18n-update i18n-compile i18n-check i18n-status i18n-approve
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -79,8 +79,12 @@ i18n-compile: install ## Compile .po catalogs to .mo (the service also does it a
 i18n-check: install ## Fail on a stale .pot, a missing member-facing string or a broken placeholder
 	$(BIN)/python -m translations check
 
-i18n-status: install ## Print each language's coverage and review status
+i18n-status: install ## Print each language's coverage, review status and approved system words
 	$(BIN)/python -m translations status
+
+i18n-approve: install ## Record a reviewer's approval of the system's own words: make i18n-approve LANGS="so ti" BY="name"
+	@test -n "$(LANGS)" -a -n "$(BY)" || { echo 'usage: make i18n-approve LANGS="so ti" BY="name"'; exit 2; }
+	$(BIN)/python -m translations approve $(LANGS) --by "$(BY)"
 
 clean: ## Remove the environments and local data
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

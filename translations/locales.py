@@ -6,13 +6,15 @@ A leaf: imports nothing from ``dispatch`` or ``workers``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
+from babel.lists import format_list
 
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
@@ -26,6 +28,9 @@ LANGUAGE_ALIASES = {
 DARI = "prs"
 # Babel files Tagalog's data under Filipino; we keep the tag people use.
 BABEL_LANGUAGE = {"tl": "fil"}
+# Languages written in more than one script whose catalog is in one of them: the name says
+# which (Punjabi in Pakistan is written in Shahmukhi, which a Gurmukhi text does not serve).
+CATALOG_SCRIPTS = {"pa": "Guru"}
 # Northern Sami and Nynorsk readers read Bokmål more easily than English.
 NORWEGIAN_FALLBACK = {"nn": "nb", "se": "nb"}
 # Every chain ends here: English, then Bokmål, the language every message is written in first.
@@ -190,6 +195,25 @@ def format_duration_local(seconds: int, tag: str) -> str:
     )
 
 
+# A list pattern that glues a word to an item ("{0} و{1}", "{0}ን {1}ን") suits the language's own
+# words, not a Norwegian organisation's name; such lists are joined with the script's comma.
+_GLUED = re.compile(r"[^\W\d_]\{\d\}|\{\d\}[^\W\d_]")
+_COMMA = {"ti": "፣ ", **dict.fromkeys(("ar", "fa", "ps", "ur", "ckb"), "، ")}
+
+
+def format_list_local(items: Sequence[str], tag: str) -> str:
+    """Names joined the way ``tag``'s readers join them: ``Oslo kommune og Bergen kommune``,
+    ``Oslo kommune ja Bergen kommune``; ``Oslo kommune، Bergen kommune`` where the language's
+    own pattern would glue its "and" to a Latin name."""
+    if not items:
+        return ""
+    locale = babel_locale(canonical_tag(tag))
+    patterns = locale.list_patterns.get("standard", {})
+    if any(_GLUED.search(pattern) for pattern in patterns.values()):
+        return _COMMA.get(locale.language, ", ").join(items)
+    return format_list(list(items), locale=locale)
+
+
 def language_name(tag: str, display_in: str | None = None) -> str:
     """The language's name in its own language (``ar`` → ``العربية``, ``fa-AF`` → ``دری``).
 
@@ -197,6 +221,9 @@ def language_name(tag: str, display_in: str | None = None) -> str:
     """
     canonical = canonical_tag(tag)
     locale = babel_locale(canonical_tag(display_in) if display_in else canonical)
+    script = CATALOG_SCRIPTS.get(canonical)
+    if script:
+        return str(Locale.parse(f"{canonical}_{script}").get_display_name(locale))
     # CLDR names some regional variants on their own (fa_AF is Dari, en_GB British English).
     for key in (canonical.replace("-", "_"), canonical.split("-")[0]):
         name = locale.languages.get(key)

@@ -18,6 +18,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
+from translations import review
 from translations.catalog import DOMAIN, LOCALE_DIR, folder_name
 from translations.locales import canonical_tag, language_name, text_direction
 from translations.plurals import plural_rule
@@ -48,11 +49,30 @@ class CatalogStatus:
     translated: int
     total: int
     review_status: str
+    system_words: str = ""
+    """How many of the system's own words a person has approved, and the state of the rest."""
 
 
 def placeholders(text: str) -> frozenset[str]:
     """The names of the ``%(name)s``-style placeholders in ``text``."""
     return frozenset(_PLACEHOLDER.findall(text))
+
+
+EXACT_CATEGORIES = frozenset({"zero", "two"})
+"""CLDR plural categories that hold exactly one number (0, 2) in every language here: a form
+for them may say the number in words and leave ``%(num)d`` out (Arabic «منظمتان», "two
+organisations", is wrong as «2 منظمتان»)."""
+
+
+def placeholders_allowed(msgid: object, folder: str, index: int) -> tuple[frozenset[str], ...]:
+    """The placeholder sets form ``index`` of a translation may have: those of the message id,
+    and for a plural form of an exact category, the same without ``num``."""
+    wanted = placeholders(" ".join(_forms(msgid)))
+    if isinstance(msgid, (list, tuple)):
+        categories = plural_rule(folder).categories
+        if index < len(categories) and categories[index] in EXACT_CATEGORIES:
+            return (wanted, wanted - {"num"})
+    return (wanted,)
 
 
 def extract(root: Path = REPOSITORY_ROOT, template: Path = TEMPLATE) -> int:
@@ -167,9 +187,19 @@ def status(locale_dir: Path = LOCALE_DIR) -> list[CatalogStatus]:
                 translated=translated,
                 total=len(MEMBER_FACING),
                 review_status=read_extra_headers(po_path).get(REVIEW_HEADER, "unknown"),
+                system_words=_system_words(tag, locale_dir),
             )
         )
     return rows
+
+
+def _system_words(tag: str, locale_dir: Path) -> str:
+    """``8/8 approved``, ``0/8 approved``, ``6/8 approved, 2 need review``."""
+    states = list(review.word_states(tag, locale_dir).values())
+    approved = states.count(review.ReviewState.APPROVED)
+    stale = states.count(review.ReviewState.NEEDS_REVIEW)
+    text = f"{approved}/{len(states)} approved"
+    return f"{text}, {stale} need review" if stale else text
 
 
 def check(locale_dir: Path = LOCALE_DIR, template: Path = TEMPLATE) -> list[str]:
@@ -201,9 +231,8 @@ def _problems(po_path: Path) -> list[str]:
     for message in list(catalog)[1:]:
         if not _translated(message):
             continue
-        wanted = placeholders(" ".join(_forms(message.id)))
-        for form in _forms(message.string):
-            if placeholders(form) != wanted:
+        for index, form in enumerate(_forms(message.string)):
+            if placeholders(form) not in placeholders_allowed(message.id, folder, index):
                 found.append(f"{form!r} has placeholders {sorted(placeholders(form))}")
         keyword = KEYWORDS_KEPT.get(_forms(message.id)[0])
         if keyword and keyword not in _forms(message.string)[0]:

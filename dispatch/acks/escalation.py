@@ -4,7 +4,9 @@ For an incident that asks for acknowledgement, three steps are scheduled when it
 
 1. at the deadline, everyone who has not acknowledged gets the alert again, marked as a
    reminder, on their *other* channel (the same one if they have only one);
-2. one deadline later, the main contacts of organisations where no one has acknowledged get it;
+2. one deadline later, the main contacts of organisations where no one has acknowledged get it,
+   opening with which of their organisations have not confirmed (``ORGANISATIONS_NOT_CONFIRMED``,
+   in their language) and the reminder;
 3. one deadline after that, whoever is still silent is marked unreachable.
 
 Steps are rows with a due time (``dispatch.incidents.timers``); the sweeper runs the due ones
@@ -92,7 +94,11 @@ async def _alert(session: AsyncSession, incident: Incident) -> MessageVersion:
 
 
 async def _new_version(
-    session: AsyncSession, incident: Incident, kind: MessageKind, content: dict[str, Any]
+    session: AsyncSession,
+    incident: Incident,
+    kind: MessageKind,
+    content: dict[str, Any],
+    silent_organisation_ids: list[int] | None = None,
 ) -> MessageVersion:
     sequence = (
         await session.scalar(
@@ -104,7 +110,12 @@ async def _new_version(
         or 0
     ) + 1
     version = MessageVersion(
-        incident_id=incident.id, sequence=sequence, kind=kind, content=content, created_by="system"
+        incident_id=incident.id,
+        sequence=sequence,
+        kind=kind,
+        content=content,
+        created_by="system",
+        silent_organisation_ids=silent_organisation_ids,
     )
     session.add(version)
     await session.flush()
@@ -138,7 +149,9 @@ async def _tell_main_contacts(session: AsyncSession, incident: Incident) -> tupl
     if not main:
         return [], f"{len(silent_orgs)} organisations silent; no main contact to tell"
     alert = await _alert(session, incident)
-    version = await _new_version(session, incident, MessageKind.ESCALATION, alert.content)
+    version = await _new_version(
+        session, incident, MessageKind.ESCALATION, alert.content, sorted(silent_orgs)
+    )
     rows = []
     for person in main:
         channel = "sms" if person.phone and "sms" in person.channels else "email"

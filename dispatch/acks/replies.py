@@ -1,6 +1,10 @@
 """SMS replies to alerts: any reply from a known number counts as received; extra text is a
 field report; a number we do not know is answered so and its text kept for a coordinator.
 
+A yes ("OK", "JA", "بلی", "Na-receive ko po") is read in the member's language and confirms
+without a report; anything else, a no included ("NEI", "جی نہیں"), confirms receipt and goes
+to the field-report inbox whole, for a coordinator to read.
+
 This is the inbound router's last handler: it takes every message the others left.
 """
 
@@ -23,7 +27,6 @@ from translations.catalog import translator
 async def acknowledgement_handler(session: AsyncSession, message: Inbound) -> SmsAnswer:
     """Acknowledge for the sender (and keep any text as a field report)."""
     sender, body = message.sender, message.text
-    reply = parse_reply(body)
     rows = await session.execute(
         select(Recipient, Incident)
         .join(Incident, Incident.id == Recipient.incident_id)
@@ -46,6 +49,8 @@ async def acknowledgement_handler(session: AsyncSession, message: Inbound) -> Sm
             translator(lang).gettext(strings.SMS_REPLY_UNKNOWN_NUMBER) for lang in ("nb", "en")
         )
         return SmsAnswer(text, "unknown_sender")
+    # The newest alert's record of the number says which language the member reads.
+    reply = parse_reply(body, recipients[0][0].language)
     open_codes = {i.code for _, i in recipients if i.state == IncidentState.ACTIVE}
     if reply.code and reply.code not in open_codes:
         return await _unknown_code(session, recipients, reply.code, reply.rest)

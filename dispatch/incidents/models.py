@@ -115,6 +115,9 @@ class MessageVersion(IdMixin, Base):
     """``{lang: {"subject", "sms", "body", "instruction"}}``."""
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    silent_organisation_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)
+    """For the main contacts' escalation: the organisations where no one had confirmed, which
+    each main contact's message names (those of them the contact belongs to)."""
 
 
 class Recipient(IdMixin, Base):

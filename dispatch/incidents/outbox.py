@@ -109,6 +109,8 @@ class AlertJob:
     network: str
     personal: bool
     """A person's delivery (not a network's Teams channel): it may carry an ack link."""
+    silent: tuple[str, ...] = ()
+    """For a main contact's escalation: their organisations that had not confirmed, by name."""
 
 
 class IncidentSource:
@@ -128,6 +130,7 @@ class IncidentSource:
                     MessageVersion.id.label("version_id"),
                     MessageVersion.kind,
                     MessageVersion.content,
+                    MessageVersion.silent_organisation_ids,
                     Incident.status,
                     Incident.code,
                     Incident.ack_required,
@@ -142,7 +145,9 @@ class IncidentSource:
         ).all()
         languages = {j.id: j.language for j in jobs}
         org_names = await organisation_names(
-            session, {r.organisation_ids[0] for r in rows if r.organisation_ids}
+            session,
+            {r.organisation_ids[0] for r in rows if r.organisation_ids}
+            | {o for r in rows for o in _silent_of(r.organisation_ids, r.silent_organisation_ids)},
         )
         names = await network_names(session)
         loaded: dict[int, AlertJob] = {}
@@ -159,13 +164,17 @@ class IncidentSource:
                 organisation=org_names.get(r.organisation_ids[0], "") if r.organisation_ids else "",
                 network=network_label(network, names),
                 personal=r.network_codes is not None,
+                silent=tuple(
+                    org_names.get(o, "")
+                    for o in _silent_of(r.organisation_ids, r.silent_organisation_ids)
+                ),
             )
         return loaded
 
     def render(self, job: Job, links: Links) -> OutgoingMessage:
         alert: AlertJob = job.payload
         key = (alert.version_id, job.language, job.channel, alert.organisation, alert.network,
-               links.base_url)  # fmt: skip
+               alert.silent, links.base_url)  # fmt: skip
         shared = self._cache.get(key)
         if shared is None:
             if len(self._cache) >= RENDER_CACHE:
@@ -222,6 +231,16 @@ class IncidentSource:
         return items
 
 
+def _silent_of(
+    organisation_ids: Sequence[int] | None, silent_ids: Sequence[int] | None
+) -> list[int]:
+    """The person's organisations among those an escalation found silent, in their order."""
+    if not organisation_ids or not silent_ids:
+        return []
+    silent = set(silent_ids)
+    return [o for o in organisation_ids if o in silent]
+
+
 LINK = "\x1fLINK\x1f"
 """Stands for a person's link in a cached rendering (a character no text contains)."""
 
@@ -234,7 +253,7 @@ def _render(job: Job, alert: AlertJob, base_url: str) -> OutgoingMessage:
         text = render.sms_text(
             status=alert.status,
             lang=job.language,
-            sms=render.with_reminder(job.language, content["sms"], alert.reminder),
+            sms=render.with_reminder(job.language, content["sms"], alert.reminder, alert.silent),
             code=alert.code,
             ack_required=alert.ack_required,
         )
@@ -244,7 +263,9 @@ def _render(job: Job, alert: AlertJob, base_url: str) -> OutgoingMessage:
         mail = render.email(
             status=alert.status,
             lang=job.language,
-            content=render.content_with_reminder(job.language, content, alert.reminder),
+            content=render.content_with_reminder(
+                job.language, content, alert.reminder, alert.silent
+            ),
             link=link,
             organisation=alert.organisation,
             network=alert.network,

@@ -28,6 +28,7 @@ from dispatch.incidents.schemas import (
     SmsPreview,
 )
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
+from translations.review import language_state
 from translations.strings.marking import N_
 from translations.text import Text
 
@@ -249,6 +250,7 @@ def tally(
         main_contacts=sum(1 for p in people if p.main_contact),
         fallback_recipients=dict(fallback_counts),
         unread=[lang for lang in languages if not by_language[lang]],
+        system_words={lang: str(language_state(lang)) for lang in languages if by_language[lang]},
         estimated_seconds=Estimate(
             main_contacts=seconds(main_total, sms_capacity),
             all=seconds(total, sms_capacity),

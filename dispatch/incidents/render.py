@@ -6,23 +6,35 @@ EXERCISE, …) and every test message with TEST; the SMS ends with how to acknow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup, escape
 
 from dispatch.delivery.compose import Rendered, footer_html, footer_text
 from dispatch.incidents.models import IncidentStatus
 from translations import strings
 from translations.catalog import translator
-from translations.locales import text_direction
+from translations.locales import format_list_local, text_direction
+from translations.review import is_approved
+
+MARKERS = {IncidentStatus.EXERCISE: "EXERCISE", IncidentStatus.TEST: "TEST"}
+"""The system word (``strings.SYSTEM_WORDS``) that marks each kind of message that is not real."""
 
 
 def marker(status: str, lang: str) -> str:
-    """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident."""
-    t = translator(lang)
-    if status == IncidentStatus.EXERCISE:
-        return t.gettext(strings.EXERCISE)
-    if status == IncidentStatus.TEST:
-        return t.gettext(strings.TEST)
-    return ""
+    """``ØVELSE``/``EXERCISE``/``TEST`` in the language, or empty for a real incident.
+
+    A marker no person has approved in that language is followed by bokmål's (``تمرين /
+    ØVELSE``): a wrong machine-drafted word must not make an exercise read as a real alert.
+    """
+    name = MARKERS.get(status)  # type: ignore[call-overload]
+    if name is None:
+        return ""
+    word = translator(lang).gettext(strings.SYSTEM_WORDS[name])
+    if is_approved(lang, name):
+        return word
+    bokmal = translator("nb").gettext(strings.SYSTEM_WORDS[name])
+    return word if word == bokmal else f"{word} / {bokmal}"
 
 
 def _prefixed(status: str, lang: str, text: str) -> str:
@@ -30,18 +42,28 @@ def _prefixed(status: str, lang: str, text: str) -> str:
     return f"{mark}: {text}" if mark else text
 
 
-def with_reminder(lang: str, text: str, reminder: bool) -> str:
-    """``text`` preceded by the reminder sentence when this is a follow-up."""
+def with_reminder(lang: str, text: str, reminder: bool, silent: Sequence[str] = ()) -> str:
+    """``text`` preceded by the reminder sentence when this is a follow-up; for a main contact,
+    first which of their organisations have not confirmed, by name (``silent``)."""
     if not reminder:
         return text
-    return f"{translator(lang).gettext(strings.REMINDER)}\n{text}"
+    t = translator(lang)
+    lines = [t.gettext(strings.REMINDER), text]
+    if silent:
+        names = format_list_local(silent, t.language)
+        lines.insert(
+            0, t.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, len(silent), organisations=names)
+        )
+    return "\n".join(lines)
 
 
-def content_with_reminder(lang: str, content: dict[str, str], reminder: bool) -> dict[str, str]:
-    """A message's fields with the reminder sentence before the body of a follow-up."""
+def content_with_reminder(
+    lang: str, content: dict[str, str], reminder: bool, silent: Sequence[str] = ()
+) -> dict[str, str]:
+    """A message's fields with the reminder (and the silent organisations) before the body."""
     if not reminder:
         return content
-    return {**content, "body": with_reminder(lang, content.get("body", ""), reminder)}
+    return {**content, "body": with_reminder(lang, content.get("body", ""), reminder, silent)}
 
 
 def sms_text(*, status: str, lang: str, sms: str, code: str, ack_required: bool) -> str:

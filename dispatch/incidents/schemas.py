@@ -100,6 +100,10 @@ class PreviewOut(msgspec.Struct):
     edited: list[str] = msgspec.field(default_factory=list)
     """From a template: languages whose text the coordinator changed before sending."""
     template_version: int | None = None
+    system_words: dict[str, str] = msgspec.field(default_factory=dict)
+    """For each language sent: the review state of the system's own words in it (markers, SMS
+    reply instruction, acknowledgement page): ``approved``, ``draft`` or ``needs_review``. An
+    exercise or test marker not approved goes with bokmål's beside it."""
 
 
 class DeliveryCounts(msgspec.Struct):

@@ -17,7 +17,7 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
 from dispatch.errors import NotFoundError
-from dispatch.inbound.replies import SmsAnswer, yes_or_no
+from dispatch.inbound.replies import SmsAnswer, reply_code, yes_or_no
 from dispatch.inbound.router import Inbound
 from dispatch.incidents.models import Incident, IncidentState, Recipient
 from dispatch.meetings.models import Answer, Meeting
@@ -104,7 +104,7 @@ async def answer_by_sms(
     exactly one coming invitation and no open incident: an alert's "OK" must never become a
     meeting answer.
     """
-    accepted, code = yes_or_no(body)
+    code = reply_code(body)
     now = utcnow()
     rows = (
         await session.execute(
@@ -120,7 +120,9 @@ async def answer_by_sms(
     ).all()
     if code:
         rows = [r for r in rows if r[2].code == code]
-    elif has_open_incident or accepted is None or len({r[1].id for r in rows}) != 1:
+    # Read in the language the invitation went out in: «Ja nie mogę przyjść» is a Polish no.
+    accepted, _ = yes_or_no(body, rows[0][0].language if rows else None)
+    if not code and (has_open_incident or accepted is None or len({r[1].id for r in rows}) != 1):
         return None
     if not rows:
         return None

@@ -150,3 +150,17 @@ SAFETY_CRITICAL: tuple[str, ...] = (
     alerts.SMS_REPLY_INSTRUCTION,
     alerts.SMS_REPLY_STOPPED,
 )
+
+SYSTEM_WORDS: dict[str, str] = {
+    "EXERCISE": alerts.EXERCISE,
+    "TEST": alerts.TEST,
+    "SMS_REPLY_INSTRUCTION": alerts.SMS_REPLY_INSTRUCTION,
+    "ACK_PAGE_QUESTION": alerts.ACK_PAGE_QUESTION,
+    "ACK_PAGE_BUTTON": alerts.ACK_PAGE_BUTTON,
+    "ACK_PAGE_FIELD_REPORT": alerts.ACK_PAGE_FIELD_REPORT,
+    "ACK_PAGE_THANKS": alerts.ACK_PAGE_THANKS,
+    "ACK_PAGE_ALREADY": alerts.ACK_PAGE_ALREADY,
+}
+"""The system's own words whose review a person records per language (``translations.review``):
+the markers, how to confirm by SMS, and the acknowledgement page. By name, as ``review.json``
+keeps them."""

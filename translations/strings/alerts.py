@@ -83,8 +83,13 @@ SMS_REPLY_STARTED = N_("You will receive SMS from us again.")
 # --- Reminders and escalation ----------------------------------------------------------------
 
 REMINDER = N_("Reminder: please confirm that you received the alert.")
-# TRANSLATORS: Told to a main contact. %(num)d is a whole number;
-# fill in every plural form your language has.
+# TRANSLATORS: Told to a main contact, before the alert is sent to them
+# again. %(num)d is a whole number; %(organisations)s names the
+# organisations, already joined in your language ("Oslo kommune" or
+# "Oslo kommune and Bergen kommune"). Fill in every plural form your
+# language has; a form used for exactly one number (Arabic's dual) may
+# leave %(num)d out.
 ORGANISATIONS_NOT_CONFIRMED = NN_(
-    "%(num)d organisation has not confirmed.", "%(num)d organisations have not confirmed."
+    "%(num)d organisation has not confirmed: %(organisations)s.",
+    "%(num)d organisations have not confirmed: %(organisations)s.",
 )

@@ -63,7 +63,7 @@ def test_a_naive_datetime_is_refused() -> None:
         ("se", "davvisámegiella"),
         ("uk", "українська"),
         ("ti", "ትግርኛ"),
-        ("pa", "ਪੰਜਾਬੀ"),
+        ("pa", "ਪੰਜਾਬੀ (ਗੁਰਮੁਖੀ)"),  # the catalog is Gurmukhi, not Shahmukhi
         ("ckb", "کوردیی ناوەندی"),
         ("ku", "kurdî (kurmancî)"),
         ("tl", "Tagalog"),
@@ -85,6 +85,8 @@ def test_language_name_is_in_its_own_language(tag: str, name: str) -> None:
         ("fa-AF", "nb", "dari"),
         ("nb", "nn", "norsk bokmål"),
         ("tl", "en", "Tagalog"),
+        ("pa", "en", "Punjabi (Gurmukhi)"),
+        ("pa", "nb", "panjabi (gurmukhi)"),
     ],
 )
 def test_language_name_in_another_language(tag: str, display_in: str, name: str) -> None:

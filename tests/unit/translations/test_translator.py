@@ -64,27 +64,30 @@ def test_arabic_after_compiling(locale_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("tag", "n", "expected"),
     [
-        ("ar", 2, "2 منظمتان لم تؤكدا."),
-        ("ar", 5, "5 منظمات لم تؤكد."),
-        ("ru", 1, "1 организация не подтвердила."),
-        ("ru", 3, "3 организации не подтвердили."),
-        ("ru", 11, "11 организаций не подтвердили."),
-        ("ru", 21, "21 организация не подтвердила."),
-        ("se", 2, "2 organisašuvnna eaba leat duođaštan."),
-        ("ro", 20, "20 de organizații nu au confirmat."),
-        ("fr", 0, "0 organisation n'a pas confirmé."),
-        ("nb", 1, "1 organisasjon har ikke bekreftet."),
-        ("nb", 3, "3 organisasjoner har ikke bekreftet."),
-        ("nn", 3, "3 organisasjonar har ikkje stadfesta."),
+        # The dual says "two" itself: «منظمتان», never «2 منظمتان».
+        ("ar", 2, "منظمتان لم تؤكدا: X."),
+        ("ar", 5, "5 منظمات لم تؤكد: X."),
+        ("ru", 1, "1 организация не подтвердила: X."),
+        ("ru", 3, "3 организации не подтвердили: X."),
+        ("ru", 11, "11 организаций не подтвердили: X."),
+        ("ru", 21, "21 организация не подтвердила: X."),
+        ("se", 2, "2 organisašuvnna eaba leat duođaštan: X."),
+        ("ro", 20, "20 de organizații nu au confirmat: X."),
+        ("fr", 0, "0 organisation n'a pas confirmé : X."),
+        ("nb", 1, "1 organisasjon har ikke bekreftet: X."),
+        ("nb", 3, "3 organisasjoner har ikke bekreftet: X."),
+        ("nn", 3, "3 organisasjonar har ikkje stadfesta: X."),
+        ("ti", 2, "2 ትካላት ኣየረጋገጹን፦ X።"),
     ],
 )
 def test_plural_forms_pick_the_right_form(
     locale_copy: Path, tag: str, n: int, expected: str
 ) -> None:
     ensure_compiled(locale_copy)
-    assert translator(tag, locale_copy).ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, n) == (
-        expected
+    told = translator(tag, locale_copy).ngettext(
+        *strings.ORGANISATIONS_NOT_CONFIRMED, n, organisations="X"
     )
+    assert told == expected
 
 
 @pytest.mark.parametrize(
@@ -138,8 +141,8 @@ def test_no_catalogs_at_all_leaves_the_english_message_ids(tmp_path: Path) -> No
     nothing = translator("nb", tmp_path)
     assert nothing.languages == ()
     assert nothing.gettext(strings.SENT_AT, time="13:00") == "Sent 13:00"
-    assert nothing.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, 2) == (
-        "2 organisations have not confirmed."
+    assert nothing.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, 2, organisations="X, Y") == (
+        "2 organisations have not confirmed: X, Y."
     )
 
 
@@ -182,15 +185,18 @@ def test_a_plural_entry_with_an_empty_form_falls_back_whole(tmp_path: Path) -> N
     catalog.mime_headers = [
         ("Plural-Forms", "nplurals=3; plural=(n % 10 == 1 && n % 100 != 11 ? 0 : 2);")
     ]
-    catalog.add(strings.ORGANISATIONS_NOT_CONFIRMED, ("%(num)d организация", "", "%(num)d x"))
+    catalog.add(
+        strings.ORGANISATIONS_NOT_CONFIRMED,
+        ("%(num)d организация: %(organisations)s", "", "%(num)d x: %(organisations)s"),
+    )
     po_path = tmp_path / "ru" / "LC_MESSAGES" / "messages.po"
     po_path.parent.mkdir(parents=True)
     with po_path.open("wb") as po_file:
         write_po(po_file, catalog)
     ensure_compiled(tmp_path)
     russian = translator("ru", tmp_path)
-    assert russian.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, 1) == (
-        "1 organisation has not confirmed."
+    assert russian.ngettext(*strings.ORGANISATIONS_NOT_CONFIRMED, 1, organisations="X") == (
+        "1 organisation has not confirmed: X."
     )
 
 
