@@ -32,7 +32,7 @@ from dispatch.incidents.schemas import (
 from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.providers import service as providers
 from dispatch.reports.stats import incident_out
-from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
+from dispatch.requests import AuthedRequest, IdempotencyKey, enqueue_after_response, enqueuer_of
 from dispatch.security.guards import READ, WRITE_INCIDENTS
 from dispatch.settings import Settings
 
@@ -67,30 +67,36 @@ class IncidentController(Controller):
                 db_session, data=data, actor=request.user.actor, idempotency_key=idempotency_key
             ),
         )
+        background = None
         if outcome.created:
-            # After the commit: a worker can only see rows that exist.
-            enqueuer_of(request).enqueue(outcome.delivery_ids)
+            # After the commit (a worker can only see rows that exist) and after the answer.
+            background = enqueue_after_response(request, outcome.delivery_ids)
             log.info(
                 "incident_declared",
                 incident_id=outcome.incident.id,
                 recipients=outcome.recipients,
                 deliveries=len(outcome.delivery_ids),
             )
-        planned = await db_session.scalar(
-            select(func.count()).where(
-                Delivery.source_kind == SourceKind.INCIDENT,
-                Delivery.source_id == outcome.version.id,
+        planned = len(outcome.delivery_ids)
+        if not outcome.created:
+            planned = (
+                await db_session.scalar(
+                    select(func.count()).where(
+                        Delivery.source_kind == SourceKind.INCIDENT,
+                        Delivery.source_id == outcome.version.id,
+                    )
+                )
+                or 0
             )
-        )
         body = DeclaredOut(
             id=outcome.incident.id,
             code=outcome.incident.code,
             state=outcome.incident.state,
             status=outcome.incident.status,
             recipients=outcome.recipients,
-            deliveries=Planned(planned=planned or 0),
+            deliveries=Planned(planned=planned),
         )
-        return Response(body, status_code=201 if outcome.created else 200)
+        return Response(body, status_code=201 if outcome.created else 200, background=background)
 
     @get("/", guards=[READ], summary="Incidents, newest first")
     async def list_incidents(
