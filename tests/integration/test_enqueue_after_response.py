@@ -45,6 +45,8 @@ async def test_a_queue_that_refuses_the_ids_loses_no_declaration(
     assert declared.json()["deliveries"]["planned"] == 60
     async with sessionmaker() as session:
         queued = await session.scalar(
-            select(func.count()).where(Delivery.state == "queued", Delivery.incident_id.is_not(None))
+            select(func.count()).where(
+                Delivery.state == "queued", Delivery.incident_id.is_not(None)
+            )
         )
     assert queued == 60
