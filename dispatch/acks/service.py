@@ -16,6 +16,8 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.errors import DomainError, NotFoundError
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.security.links import read_token
+from translations import strings
+from translations.text import Text
 
 MAX_COMMENT = 4000
 
@@ -85,9 +87,9 @@ async def resolve_link(
             )
         ).first()
     if row is None or delivery_id is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     if row.closed_at is not None and row.closed_at + timedelta(days=valid_days) < utcnow():
-        raise LinkExpiredError("This link has expired.")
+        raise LinkExpiredError(Text(strings.ACK_LINK_EXPIRED))
     return LinkTarget(
         delivery_id=delivery_id,
         incident_id=row.incident_id,

@@ -171,8 +171,8 @@ def webhook_url(raw: str, *, allow_loopback: bool = False) -> str:
     problem = webhook_problem(url, allow_loopback=allow_loopback)
     if problem is not None:
         shown = url if len(url) <= 80 else url[:80] + "…"
-        # TRANSLATORS: %(problem)s says what is wrong with the address, in English.
         raise InvalidValue(
+            # TRANSLATORS: %(problem)s says what is wrong with the address, in English.
             Text(N_("Teams webhook '%(value)s' %(problem)s"), value=shown, problem=problem)
         )
     return url

@@ -41,6 +41,8 @@ from dispatch.reports.schemas import (
     VersionRow,
 )
 from dispatch.security.models import User
+from translations.strings.marking import N_
+from translations.text import Text
 
 MAX_LISTED = 500
 """The most people listed by name (fallbacks); the counts always cover everyone."""
@@ -59,7 +61,7 @@ async def authors(session: AsyncSession, labels: list[str]) -> dict[str, str]:
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
     incident = await session.get(Incident, incident_id)
     if incident is None:
-        raise NotFoundError(f"There is no incident with id {incident_id}.")
+        raise NotFoundError(Text(N_("There is no incident with id %(id)d."), id=incident_id))
     return incident
 
 
