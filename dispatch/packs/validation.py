@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from dispatch.packs.schemas import Link
 from translations.locales import UnknownLanguageError, canonical_tag
 from translations.strings.marking import N_
-from translations.text import Text
+from translations.text import Text, reason_of
 
 LIMITS = {"title": 200, "short": 1000, "body": 20000}
 MAX_LINKS = 20
@@ -49,8 +49,7 @@ def check_language(errors: list[str], raw: str) -> str:
     try:
         return canonical_tag(raw)
     except UnknownLanguageError as exc:
-        # TRANSLATORS: %(problem)s says what is wrong with the tag, in English.
-        errors.append(Text(N_("language %(problem)s"), field="content", problem=str(exc)))
+        errors.append(Text(N_("language %(problem)s"), field="content", problem=reason_of(exc)))
         return raw
 
 
