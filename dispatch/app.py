@@ -272,7 +272,8 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         ),
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
-        # A reason kept as a ``Text`` (an import's rejected rows) is answered in English.
+        # msgspec does not encode str subclasses: a ``Text`` left in a body is its English.
+        # Controllers that answer reasons say them in the caller's language first.
         type_encoders={Text: str},
         before_request=refuse_impossible_input,
         request_max_body_size=MAX_BODY,

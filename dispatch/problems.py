@@ -26,9 +26,11 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from dispatch import unreadable
 from dispatch.db.engine import database_unavailable
 from dispatch.errors import DomainError, sentence
 from translations.catalog import translator
+from translations.text import Text, say
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = 5
@@ -82,8 +84,12 @@ def answer_language(accept_language: str | None) -> str:
     return min(asked)[2] if asked else "en"
 
 
+def _language(request: Request[Any, Any, Any]) -> str:
+    return answer_language(request.headers.get("accept-language"))
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    lang = answer_language(request.headers.get("accept-language"))
+    lang = _language(request)
     detail, errors = exc.in_language(translator(lang))
     extra: dict[str, Any] = {"errors": errors} if exc.errors else {}
     response = problem(exc.status_code, exc.title, detail, request=request, **extra)
@@ -93,37 +99,48 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     # Litestar reports body and parameter decoding errors as 400; they are 422 for us, with
-    # the msgspec message ("Expected `str`, got `int` - at `$.name`") turned into a sentence.
-    reasons = []
+    # msgspec's message ("Expected `str`, got `int` - at `$.name`") turned into a sentence in
+    # the language Accept-Language asks for (dispatch.unreadable).
+    reasons: list[str] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            message = str(item.get("message", "")).strip()
-            key = item.get("key")
             source = getattr(item.get("source"), "value", item.get("source"))
-            if key and key != "data":
-                where = "field" if source in (None, "body") else f"{source} parameter"
-                reasons.append(f"{where} '{key}': {message}")
-            else:
-                reasons.append(message)
+            reasons.append(
+                unreadable.reason(
+                    str(item.get("message", "")),
+                    key=str(item.get("key") or "") or None,
+                    source=str(source) if source is not None else None,
+                )
+            )
     if not reasons:
-        reasons.append(str(exc.detail))
-    detail = "The request could not be read: " + "; ".join(reasons)
-    return problem(
+        reasons.append(unreadable.problem(str(exc.detail)))
+    lang = _language(request)
+    t = translator(lang)
+    said = [say(r, t) for r in reasons]
+    detail = Text(unreadable.UNREADABLE, problems="; ".join(said)).in_language(t)
+    response = problem(
         HTTP_422_UNPROCESSABLE_ENTITY,
         "Invalid input",
         sentence(detail),
         request=request,
-        errors=reasons,
+        errors=said,
     )
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     detail = exc.detail or "The request could not be handled."
     headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
+    reason = unreadable.malformed(str(detail))
+    if isinstance(reason, Text):  # said in the caller's language; other details are English
+        lang = _language(request)
+        headers["Content-Language"] = lang
+        reason = reason.in_language(translator(lang))
     return problem(
         exc.status_code,
         _TITLES.get(exc.status_code, "Error"),
-        sentence(str(detail)),
+        sentence(reason),
         request=request,
         headers=headers,
     )

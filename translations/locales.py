@@ -16,6 +16,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
 from babel.lists import format_list
 
+from translations.strings.marking import N_
+
 # Language subtags people write that we spell otherwise.
 LANGUAGE_ALIASES = {
     "no": "nb",  # Norwegian → Bokmål, the written standard of the messages
@@ -42,7 +44,14 @@ Direction = Literal["ltr", "rtl"]
 
 
 class UnknownLanguageError(ValueError):
-    """The tag is not a BCP 47 language Babel has data for."""
+    """The tag is not a BCP 47 language Babel has data for. Reads as the English reason; its
+    ``msgid`` and ``params`` let a reader have it in their language
+    (``translations.text.reason_of``)."""
+
+    def __init__(self, msgid: str, **params: str) -> None:
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
 
 
 @lru_cache(maxsize=512)
@@ -53,7 +62,7 @@ def canonical_tag(tag: str) -> str:
     """
     cleaned = tag.strip().replace("_", "-")
     if not cleaned:
-        raise UnknownLanguageError("the language is empty")
+        raise UnknownLanguageError(N_("the language is empty"))
     language, *rest = cleaned.split("-")
     language = language.lower()
     if language == DARI:
@@ -64,9 +73,9 @@ def canonical_tag(tag: str) -> str:
     locale = _parse("-".join([BABEL_LANGUAGE.get(language, language), *rest]), original=tag)
     for subtag in rest:
         if len(subtag) == 2 and subtag.upper() != locale.territory:
-            raise UnknownLanguageError(f"'{tag}' has a region we do not know")
+            raise UnknownLanguageError(N_("'%(tag)s' has a region we do not know"), tag=tag)
         if len(subtag) == 4 and subtag.title() != locale.script:
-            raise UnknownLanguageError(f"'{tag}' has a script we do not know")
+            raise UnknownLanguageError(N_("'%(tag)s' has a script we do not know"), tag=tag)
     parts = [language]
     if locale.script and any(len(s) == 4 for s in rest):
         parts.append(locale.script)
@@ -85,7 +94,9 @@ def _parse(tag: str, original: str) -> Locale:
     try:
         return Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError, TypeError) as exc:
-        raise UnknownLanguageError(f"'{original}' is not a language tag we know") from exc
+        raise UnknownLanguageError(
+            N_("'%(tag)s' is not a language tag we know"), tag=original
+        ) from exc
 
 
 def fallback_chain(tag: str) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, Self
 
-from translations.locales import language_name
+from translations.locales import UnknownLanguageError, language_name
 
 
 class Sayer(Protocol):
@@ -103,6 +103,13 @@ def _name(tag: str, display_in: str) -> str:
 def say(text: str, sayer: Sayer) -> str:
     """``text`` in ``sayer``'s language when it is a ``Text``; a plain ``str`` as it is."""
     return text.in_language(sayer) if isinstance(text, Text) else text
+
+
+def reason_of(exc: UnknownLanguageError) -> Text:
+    """Why a language tag is not one we know, as a ``Text`` (``'xx' is not a language tag we
+    know``), so that it too is said in the reader's language."""
+    params: dict[str, Any] = dict(exc.params)
+    return Text(exc.msgid, **params)
 
 
 def field_of(text: str) -> str:

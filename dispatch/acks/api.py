@@ -19,6 +19,8 @@ from dispatch.incidents.queries import get_incident
 from dispatch.lengths import Name
 from dispatch.paging import Page, PageNumber, PageSize, paginate
 from dispatch.security.guards import READ, READ_PERSONAL, WRITE_INCIDENTS
+from translations.strings.marking import N_
+from translations.text import Text
 
 MAX_TAGS = 20
 
@@ -146,14 +148,18 @@ class FieldReportController(Controller):
     ) -> FieldReportOut:
         report = await db_session.get(FieldReport, report_id)
         if report is None:
-            raise NotFoundError(f"There is no field report with id {report_id}.")
+            raise NotFoundError(Text(N_("There is no field report with id %(id)d."), id=report_id))
         if not isinstance(data.read, msgspec.UnsetType):
             report.read = data.read
         if not isinstance(data.tags, msgspec.UnsetType):
             tags = sorted({t.strip().lower() for t in data.tags if t.strip()})
             if len(tags) > MAX_TAGS or any(len(t) > 40 for t in tags):
                 raise InvalidInputError(
-                    f"Give at most {MAX_TAGS} tags of at most 40 characters each."
+                    Text(
+                        N_("Give at most %(most)d tags of at most 40 characters each."),
+                        field="tags",
+                        most=MAX_TAGS,
+                    )
                 )
             report.tags = tags
         await db_session.commit()

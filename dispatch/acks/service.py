@@ -17,6 +17,8 @@ from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.errors import DomainError, NotFoundError
 from dispatch.incidents.models import Incident, MessageKind, MessageVersion, Recipient
 from dispatch.security.links import read_token
+from translations import strings
+from translations.text import Text
 
 MAX_COMMENT = 4000
 
@@ -86,9 +88,9 @@ async def resolve_link(
             )
         ).first()
     if row is None or delivery_id is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     if row.closed_at is not None and row.closed_at + timedelta(days=valid_days) < utcnow():
-        raise LinkExpiredError("This link has expired.")
+        raise LinkExpiredError(Text(strings.ACK_LINK_EXPIRED))
     return LinkTarget(
         delivery_id=delivery_id,
         incident_id=row.incident_id,
@@ -132,9 +134,9 @@ async def acknowledge_by_link(
     if delivery_id is not None:
         row = await direct.fetchrow(_ACK_BY_LINK, delivery_id, valid_days)
     if row is None or delivery_id is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     if row["expired"]:
-        raise LinkExpiredError("This link has expired.")
+        raise LinkExpiredError(Text(strings.ACK_LINK_EXPIRED))
     target = LinkTarget(
         delivery_id=delivery_id,
         incident_id=row["incident_id"],

@@ -18,6 +18,9 @@ from dispatch.directory.models import Contact, Organisation
 from dispatch.directory.schemas import ContactPatch
 from dispatch.errors import InvalidInputError, NotFoundError
 from dispatch.security.links import read_token
+from translations import strings
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 @dataclass(slots=True)
@@ -44,7 +47,7 @@ async def resolve_confirm(session: AsyncSession, *, secret: str, token: str) -> 
     )
     target = await session.get(CampaignTarget, target_id) if target_id is not None else None
     if target is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     campaign = await session.get(Campaign, target.campaign_id)
     assert campaign is not None
     contact = await session.get(Contact, target.contact_id) if target.contact_id else None
@@ -96,17 +99,29 @@ async def answer(session: AsyncSession, found: Confirming, given: Answer) -> str
         await update_contact(session, contact_id=contact.id, patch=patch, actor=actor)
     replacement = {k: v.strip() for k, v in given.replacement.items() if v.strip()}
     if replacement:
-        errors = []
+        errors: list[str] = []
         if "email" in replacement:
             try:
                 replacement["email"] = validation.email(replacement["email"])
             except validation.InvalidValue as exc:
-                errors.append(f"the replacement's e-mail: {exc}")
+                errors.append(
+                    Text(
+                        N_("the replacement's e-mail: %(reason)s"),
+                        field="replacement_email",
+                        reason=exc.reason,
+                    )
+                )
         if "phone" in replacement:
             try:
                 replacement["phone"] = validation.mobile(replacement["phone"])
             except validation.InvalidValue as exc:
-                errors.append(f"the replacement's number: {exc}")
+                errors.append(
+                    Text(
+                        N_("the replacement's number: %(reason)s"),
+                        field="replacement_phone",
+                        reason=exc.reason,
+                    )
+                )
         if errors:
             raise InvalidInputError.from_errors(errors)
     found.target.state = TargetState.CONFIRMED

@@ -19,6 +19,7 @@ from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
 from translations.locales import format_datetime_local
+from translations.text import say
 
 FIELDS = ("name", "email", "phone", "language")
 
@@ -119,9 +120,9 @@ async def confirm_submit(
     except DomainError as exc:
         await db_session.rollback()
         shown = {**values, **{f"replacement_{k}": v for k, v in replacement.items()}}
-        return _page(
-            info, lang=lang, status_code=422, values=shown, errors=exc.errors or [exc.detail]
-        )
+        t = translator(lang)
+        reasons = [say(e, t) for e in exc.errors or [exc.detail]]
+        return _page(info, lang=lang, status_code=422, values=shown, errors=reasons)
     t = translator(lang)
     message = (
         strings.REVIEW_PAGE_REPLACEMENT_NOTED

@@ -41,6 +41,8 @@ from dispatch.directory.models import Contact
 from dispatch.directory.organisations import organisation_names
 from dispatch.errors import InvalidInputError
 from dispatch.incidents.audience import contact_rows
+from translations.strings.marking import N_
+from translations.text import Text
 
 REQUEST = "request"
 
@@ -59,13 +61,21 @@ def _check(data: ListReviewIn, known: Sequence[str], now: datetime) -> list[str]
     _, errors = chosen_networks(data.networks, known)
     for name, moment in (("deadline", data.deadline), ("reminder_at", data.reminder_at)):
         if moment is not None and moment.tzinfo is None:
-            errors.append(f"{name} needs a time zone offset, such as 2027-01-31T12:00:00+01:00")
+            errors.append(
+                Text(
+                    N_("%(name)s needs a time zone offset, such as 2027-01-31T12:00:00+01:00"),
+                    field=name,
+                    name=name,
+                )
+            )
     if errors:
         return errors
     if data.deadline <= now:
-        errors.append("the deadline must be in the future")
+        errors.append(Text(N_("the deadline must be in the future"), field="deadline"))
     if data.reminder_at is not None and not now < data.reminder_at < data.deadline:
-        errors.append("reminder_at must be after now and before the deadline")
+        errors.append(
+            Text(N_("reminder_at must be after now and before the deadline"), field="reminder_at")
+        )
     return errors
 
 

@@ -22,8 +22,19 @@ from dispatch.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.lengths import Reason
 from dispatch.paging import paginate
 from translations import strings
+from translations.strings.marking import N_
+from translations.text import Text
 
 LIMITS = {"organisation": 300, "name": 200, "comment": 2000}
+MISSING = {"organisation": N_("the organisation is missing"), "name": N_("the name is missing")}
+TOO_LONG = {
+    "organisation": N_("the organisation is longer than %(limit)d characters"),
+    "name": N_("the name is longer than %(limit)d characters"),
+}
+ALREADY = {
+    ChangeState.APPROVED: N_("Change request %(id)d is already approved."),
+    ChangeState.REJECTED: N_("Change request %(id)d is already rejected."),
+}
 
 
 @dataclass(slots=True)
@@ -43,14 +54,14 @@ def check(given: Submitted) -> tuple[dict[str, str | None], list[str]]:
     """Cleaned values and every problem, so the form can show them all at once."""
     errors: list[str] = []
     if given.kind not in {k.value for k in ChangeKind}:
-        errors.append("choose whether to add or to remove the person")
+        errors.append(Text(N_("choose whether to add or to remove the person"), field="kind"))
     values: dict[str, str | None] = {"kind": given.kind}
     for field in ("organisation", "name"):
         text = getattr(given, field).strip()
         if not text:
-            errors.append(f"the {field} is missing")
+            errors.append(Text(MISSING[field], field=field))
         elif len(text) > LIMITS[field]:
-            errors.append(f"the {field} is longer than {LIMITS[field]} characters")
+            errors.append(Text(TOO_LONG[field], field=field, limit=LIMITS[field]))
         values[field] = text
     values["email"] = values["phone"] = None
     if given.email.strip():
@@ -117,9 +128,9 @@ async def list_requests(
 async def _pending(session: AsyncSession, request_id: int) -> ChangeRequest:
     request = await session.get(ChangeRequest, request_id)
     if request is None:
-        raise NotFoundError(f"There is no change request with id {request_id}.")
+        raise NotFoundError(Text(N_("There is no change request with id %(id)d."), id=request_id))
     if request.state != ChangeState.PENDING:
-        raise ConflictError(f"Change request {request_id} is already {request.state}.")
+        raise ConflictError(Text(ALREADY[ChangeState(request.state)], id=request_id))
     return request
 
 
@@ -137,7 +148,10 @@ async def approve(
     if request.kind == ChangeKind.ADD:
         if data.organisation_id is None:
             raise InvalidInputError(
-                "Choose the organisation the new contact belongs to (organisation_id)."
+                Text(
+                    N_("Choose the organisation the new contact belongs to (organisation_id)."),
+                    field="organisation_id",
+                )
             )
         await get_organisation(session, data.organisation_id)
         contact = await create_contact(
@@ -168,7 +182,9 @@ async def approve(
             ).all()
         )
         if not changed:
-            raise ConflictError("No active contact has that e-mail address or mobile number.")
+            raise ConflictError(
+                Text(N_("No active contact has that e-mail address or mobile number."))
+            )
         await session.execute(update(Contact).where(Contact.id.in_(changed)).values(active=False))
         for contact_id in changed:
             record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,12 @@ from dispatch.directory.schemas import (
     OrganisationPatch,
 )
 from dispatch.paging import Page, PageNumber, PageSize
+from dispatch.problems import answer_language
 from dispatch.requests import AuthedRequest, channels_of
 from dispatch.security.guards import PERSONAL_ROLES, READ, READ_PERSONAL, WRITE_DIRECTORY
 from dispatch.security.service import Principal
+from translations.catalog import translator
+from translations.text import Sayer, say
 
 NetworkFilter = Annotated[
     str | None, QueryParameter(name="network", description="Network code: NIK, NONEMI or NIFS.")
@@ -328,20 +331,27 @@ class DirectoryImportController(Controller):
         request: AuthedRequest,
         db_session: DbSession,
         dry_run: FromQuery[bool] = False,
-    ) -> ImportResult:
+    ) -> Response[ImportResult]:
         outcome = await importer.import_directory(
             db_session, data=await request.body(), dry_run=dry_run, actor=_principal(request).actor
         )
         await db_session.commit()
-        return import_result(outcome)
+        # The rejected rows' reasons in the language Accept-Language asks for, as ``detail`` is.
+        lang = answer_language(request.headers.get("accept-language"))
+        return Response(
+            import_result(outcome, translator(lang)), headers={"Content-Language": lang}
+        )
 
 
-def import_result(outcome: importer.ImportOutcome) -> ImportResult:
+def import_result(outcome: importer.ImportOutcome, sayer: Sayer) -> ImportResult:
     return ImportResult(
         created_organisations=outcome.created_organisations,
         created_contacts=outcome.created_contacts,
         updated_contacts=outcome.updated_contacts,
-        rejected=[ImportRejection(row=row, errors=errors) for row, errors in outcome.rejected],
+        rejected=[
+            ImportRejection(row=row, errors=[say(e, sayer) for e in errors])
+            for row, errors in outcome.rejected
+        ],
         updated_organisations=outcome.updated_organisations,
         unchanged_contacts=outcome.unchanged_contacts,
         dry_run=outcome.dry_run,

@@ -132,7 +132,14 @@ async def create_contact(session: AsyncSession, *, data: ContactIn, actor: Actor
         channels=data.channels,
     )
     if await session.get(Organisation, data.organisation_id) is None:
-        cleaned.errors.insert(0, f"there is no organisation with id {data.organisation_id}")
+        cleaned.errors.insert(
+            0,
+            Text(
+                N_("there is no organisation with id %(id)d"),
+                field="organisation_id",
+                id=data.organisation_id,
+            ),
+        )
     if cleaned.errors:
         raise InvalidInputError.from_errors(cleaned.errors)
     await _ensure_unique_contact(session, data.organisation_id, cleaned.values, exclude_id=None)
@@ -176,7 +183,14 @@ async def update_contact(
     if organisation_id != contact.organisation_id and (
         await session.get(Organisation, organisation_id) is None
     ):
-        cleaned.errors.insert(0, f"there is no organisation with id {organisation_id}")
+        cleaned.errors.insert(
+            0,
+            Text(
+                N_("there is no organisation with id %(id)d"),
+                field="organisation_id",
+                id=organisation_id,
+            ),
+        )
     if cleaned.errors:
         raise InvalidInputError.from_errors(cleaned.errors)
     await _ensure_unique_contact(session, organisation_id, cleaned.values, exclude_id=contact.id)

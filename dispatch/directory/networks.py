@@ -15,6 +15,8 @@ from dispatch.audit.service import Actor, record
 from dispatch.directory import validation
 from dispatch.directory.models import Network
 from dispatch.errors import InvalidInputError, NotFoundError
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 async def list_networks(session: AsyncSession) -> Sequence[Network]:
@@ -38,7 +40,12 @@ async def update_network(
     """Set or clear a network's Teams webhook."""
     network = await session.scalar(select(Network).where(Network.code == code.upper()))
     if network is None:
-        raise NotFoundError(f"There is no network '{code}'; the networks are NIK, NONEMI and NIFS.")
+        raise NotFoundError(
+            Text(
+                N_("There is no network '%(code)s'; the networks are NIK, NONEMI and NIFS."),
+                code=code,
+            )
+        )
     url = None
     if teams_webhook_url is not None and teams_webhook_url.strip():
         url = _clean(
@@ -63,7 +70,13 @@ async def network_id_of(session: AsyncSession, code: str) -> int:
     codes = await network_codes(session)
     network_id = codes.get(code.strip().upper())
     if network_id is None:
-        raise InvalidInputError(f"Unknown network '{code}'; the networks are {', '.join(codes)}.")
+        raise InvalidInputError(
+            Text(
+                N_("Unknown network '%(code)s'; the networks are %(known)s."),
+                code=code,
+                known=", ".join(codes),
+            )
+        )
     return network_id
 
 
@@ -100,10 +113,19 @@ async def send_test_card(
     """Post a test card to the network's Teams channel now, and say what Teams answered."""
     network = await session.scalar(select(Network).where(Network.code == code.upper()))
     if network is None:
-        raise NotFoundError(f"There is no network '{code}'; the networks are NIK, NONEMI and NIFS.")
+        raise NotFoundError(
+            Text(
+                N_("There is no network '%(code)s'; the networks are NIK, NONEMI and NIFS."),
+                code=code,
+            )
+        )
     if not network.teams_webhook_url:
         raise InvalidInputError(
-            f"{network.code} has no Teams webhook yet: set one before sending a test card."
+            Text(
+                N_("%(code)s has no Teams webhook yet: set one before sending a test card."),
+                field="teams_webhook_url",
+                code=network.code,
+            )
         )
     message = OutgoingMessage(
         channel=ChannelKind.TEAMS,

@@ -14,7 +14,7 @@ from channels.teams import is_loopback_host, webhook_problem
 from dispatch.directory.models import Channel, MembershipRole, OrganisationKind
 from translations.locales import UnknownLanguageError, canonical_tag
 from translations.strings.marking import N_
-from translations.text import Text
+from translations.text import Text, reason_of
 
 ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _MOBILE_TYPES = {
@@ -129,7 +129,7 @@ def language(raw: str) -> str:
         raise InvalidValue(
             Text(
                 N_("language %(problem)s; use a BCP 47 tag such as nb, en, ar or fa-AF"),
-                problem=str(exc),
+                problem=reason_of(exc),
             )
         ) from exc
 
@@ -171,8 +171,8 @@ def webhook_url(raw: str, *, allow_loopback: bool = False) -> str:
     problem = webhook_problem(url, allow_loopback=allow_loopback)
     if problem is not None:
         shown = url if len(url) <= 80 else url[:80] + "…"
-        # TRANSLATORS: %(problem)s says what is wrong with the address, in English.
         raise InvalidValue(
+            # TRANSLATORS: %(problem)s says what is wrong with the address, in English.
             Text(N_("Teams webhook '%(value)s' %(problem)s"), value=shown, problem=problem)
         )
     return url

@@ -17,8 +17,17 @@ from dispatch.incidents import preview as incident_preview
 from dispatch.incidents import service as incidents
 from dispatch.incidents.models import IncidentStatus
 from dispatch.incidents.schemas import IncidentIn
+from translations.strings.marking import N_
+from translations.text import Text
 
 SCHEDULER = Actor("scheduler")
+CANNOT_CANCEL = {
+    ScheduleState.DECLARED: N_("Exercise %(id)d is already declared; it cannot be cancelled."),
+    ScheduleState.CANCELLED: N_("Exercise %(id)d is already cancelled; it cannot be cancelled."),
+    ScheduleState.FAILED: N_(
+        "Exercise %(id)d was due and could not be declared; there is nothing to cancel."
+    ),
+}
 log = structlog.get_logger("dispatch.exercises")
 
 
@@ -33,10 +42,13 @@ async def schedule(session: AsyncSession, *, data: ScheduleIn, actor: Actor) -> 
     """Check the exercise now (a mistake found at 03:00 helps no one) and keep it for later."""
     if data.at.tzinfo is None:
         raise InvalidInputError(
-            "The time 'at' needs a time zone offset, such as 2027-03-01T10:00:00+01:00."
+            Text(
+                N_("The time 'at' needs a time zone offset, such as 2027-03-01T10:00:00+01:00."),
+                field="at",
+            )
         )
     if data.at <= utcnow():
-        raise InvalidInputError("The time 'at' must be in the future.")
+        raise InvalidInputError(Text(N_("The time 'at' must be in the future."), field="at"))
     body = msgspec.structs.replace(data.incident, status=IncidentStatus.EXERCISE.value)
     # The same checks as declaring; raises with the reasons.
     await incident_preview.preview(session, body)
@@ -59,16 +71,16 @@ async def schedule(session: AsyncSession, *, data: ScheduleIn, actor: Actor) -> 
 async def get(session: AsyncSession, exercise_id: int) -> ScheduledExercise:
     found = await session.get(ScheduledExercise, exercise_id)
     if found is None:
-        raise NotFoundError(f"There is no scheduled exercise with id {exercise_id}.")
+        raise NotFoundError(
+            Text(N_("There is no scheduled exercise with id %(id)d."), id=exercise_id)
+        )
     return found
 
 
 async def cancel(session: AsyncSession, *, exercise_id: int, actor: Actor) -> ScheduledExercise:
     found = await get(session, exercise_id)
     if found.state != ScheduleState.SCHEDULED:
-        raise ConflictError(
-            f"Exercise {exercise_id} is already {found.state}; it cannot be cancelled."
-        )
+        raise ConflictError(Text(CANNOT_CANCEL[ScheduleState(found.state)], id=exercise_id))
     found.state = ScheduleState.CANCELLED
     record(
         session,

@@ -25,6 +25,7 @@ from dispatch.meetings.schemas import AnswerCounts, Attendee
 from dispatch.security.links import read_token
 from translations import strings
 from translations.catalog import translator
+from translations.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ async def resolve_link(session: AsyncSession, *, secret: str, token: str) -> Inv
             )
         ).first()
     if row is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     return Invitation(*row)
 
 

@@ -17,6 +17,7 @@ from dispatch.newsletters import service
 from dispatch.settings import Settings
 from translations import strings
 from translations.catalog import translator
+from translations.text import say
 
 
 def _page(lang: str, *, title: str, status_code: int = 200, **context: Any) -> Template:
@@ -121,7 +122,7 @@ async def contribute_submit(
             kind="contribute",
             title=strings.CONTRIBUTE_TITLE,
             values=values,
-            errors=exc.errors or [exc.detail],
+            errors=[say(e, t) for e in exc.errors or [exc.detail]],
         )
     return _page(
         lang,

@@ -35,9 +35,23 @@ from dispatch.lengths import Body, LanguageTag, Name, Subject, Word
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.newsletters.outbox import newsletter_items
 from dispatch.security.links import read_token
+from translations import strings
 from translations.locales import UnknownLanguageError, canonical_tag, choose_language
+from translations.strings.marking import N_
+from translations.text import Text
 
 CHANNELS = ("email", "teams")
+MISSING = {
+    "title": N_("the title is missing"),
+    "name": N_("the name is missing"),
+    "organisation": N_("the organisation is missing"),
+    "text": N_("the text is missing"),
+}
+TOO_LONG = {
+    "name": N_("the name is longer than %(limit)d characters"),
+    "organisation": N_("the organisation is longer than %(limit)d characters"),
+    "text": N_("the text is longer than %(limit)d characters"),
+}
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,23 +78,35 @@ class Sent:
 def _check(data: NewsletterIn, known: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
     errors: list[str] = []
     if not data.title.strip():
-        errors.append("the title is missing")
+        errors.append(Text(MISSING["title"], field="title"))
     errors += chosen_networks(data.networks, known)[1]
-    errors += [f"channel '{c}' must be email or teams" for c in data.channels if c not in CHANNELS]
+    errors += [
+        Text(N_("channel '%(channel)s' must be email or teams"), field="channels", channel=c)
+        for c in data.channels
+        if c not in CHANNELS
+    ]
     if not data.channels:
-        errors.append("choose at least one channel: email or teams")
+        errors.append(Text(N_("choose at least one channel: email or teams"), field="channels"))
     content: dict[str, dict[str, str]] = {}
     for tag, section in data.content.items():
         try:
             canonical = canonical_tag(tag)
         except UnknownLanguageError:
-            errors.append(f"'{tag}' is not a language tag we know")
+            errors.append(
+                Text(N_("'%(tag)s' is not a language tag we know"), field="content", tag=tag)
+            )
             continue
         if not section.subject.strip() or not section.body.strip():
-            errors.append(f"{canonical}: give both a subject and a body")
+            errors.append(
+                Text(
+                    N_("%(language)s: give both a subject and a body"),
+                    field=f"content.{canonical}",
+                    language=canonical,
+                )
+            )
         content[canonical] = {"subject": section.subject.strip(), "body": section.body.strip()}
     if not data.content:
-        errors.append("write the newsletter in at least one language")
+        errors.append(Text(N_("write the newsletter in at least one language"), field="content"))
     return content, errors
 
 
@@ -183,7 +209,7 @@ async def send(
 async def get_newsletter(session: AsyncSession, campaign_id: int) -> Campaign:
     found = await session.get(Campaign, campaign_id)
     if found is None or found.kind != CampaignKind.NEWSLETTER:
-        raise NotFoundError(f"There is no newsletter with id {campaign_id}.")
+        raise NotFoundError(Text(N_("There is no newsletter with id %(id)d."), id=campaign_id))
     return found
 
 
@@ -208,7 +234,7 @@ async def contact_for_unsubscribe(
         else None
     )
     if row is None:
-        raise NotFoundError("This link is not valid.")
+        raise NotFoundError(Text(strings.ACK_LINK_INVALID))
     return row[0], row[1]
 
 
@@ -240,13 +266,13 @@ class Contribution:
 
 
 async def contribute(session: AsyncSession, given: Contribution) -> NewsletterContribution:
-    errors = []
+    errors: list[str] = []
     for field_name, limit in (("name", 200), ("organisation", 300), ("text", 10000)):
         value = getattr(given, field_name).strip()
         if not value:
-            errors.append(f"the {field_name} is missing")
+            errors.append(Text(MISSING[field_name], field=field_name))
         elif len(value) > limit:
-            errors.append(f"the {field_name} is longer than {limit} characters")
+            errors.append(Text(TOO_LONG[field_name], field=field_name, limit=limit))
     email = None
     if given.email.strip():
         try:

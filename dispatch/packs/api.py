@@ -33,6 +33,8 @@ from dispatch.requests import AuthedRequest, IdempotencyKey, enqueuer_of
 from dispatch.security.guards import READ, WRITE_INCIDENTS, WRITE_PACK_CONTENT
 from dispatch.security.models import Role
 from translations.locales import language_name, text_direction
+from translations.strings.marking import N_
+from translations.text import Text
 
 log = structlog.get_logger("dispatch.packs")
 APPROVERS = (Role.COORDINATOR, Role.ADMIN)
@@ -91,7 +93,9 @@ class PackController(Controller):
         except IntegrityError as exc:
             # Another pack took the same slug between our check and the insert.
             await db_session.rollback()
-            raise ConflictError("That address was taken a moment ago; try again.") from exc
+            raise ConflictError(
+                Text(N_("That address was taken a moment ago; try again."), field="slug")
+            ) from exc
         return PackCreatedOut(
             id=pack.id, slug=pack.slug, url=page_url(_base_url(request), pack.slug)
         )

@@ -17,6 +17,8 @@ from dispatch.directory.models import Organisation
 from dispatch.errors import InvalidInputError
 from dispatch.packs.models import PackPublication, PassedOn
 from dispatch.packs.schemas import PassedOnTotals
+from translations.strings.marking import N_
+from translations.text import Text
 
 MAX_PEOPLE = 1_000_000
 
@@ -90,7 +92,10 @@ async def record_passed_on(
 ) -> None:
     """Record a report; an organisation's later report for a language replaces its earlier one."""
     if not 1 <= people <= MAX_PEOPLE:
-        raise InvalidInputError(f"Give a whole number of people between 1 and {MAX_PEOPLE:,}.")
+        # The sentence names MAX_PEOPLE as each language writes a million.
+        raise InvalidInputError(
+            Text(N_("Give a whole number of people between 1 and 1,000,000."), field="people")
+        )
     row = {
         "pack_id": pack_id,
         "language": language,

@@ -20,6 +20,8 @@ from dispatch.incidents.validation import check_networks
 from dispatch.packs.models import PackPublication
 from dispatch.packs.outbox import pack_item
 from dispatch.packs.service import contents_of, get_pack, language_order
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 @dataclass(slots=True)
@@ -64,8 +66,12 @@ async def publish(
     )
     if not languages:
         raise ConflictError(
-            "Nothing to publish: no language of this pack is approved yet. A coordinator "
-            'approves a language by saving it with "approved": true.'
+            Text(
+                N_(
+                    "Nothing to publish: no language of this pack is approved yet. A coordinator "
+                    'approves a language by saving it with "approved": true.'
+                )
+            )
         )
     now = utcnow()
     publication = PackPublication(

@@ -20,7 +20,10 @@ from dispatch.packs.validation import (
     check_slug,
     slugify,
 )
+from translations import strings
 from translations.locales import language_name
+from translations.strings.marking import N_
+from translations.text import Text
 
 # Norwegian first, then Northern Sami and English, then the rest by tag.
 _FIRST = ("nb", "nn", "se", "en")
@@ -34,7 +37,7 @@ def language_order(tag: str) -> tuple[int, str]:
 async def get_pack(session: AsyncSession, pack_id: int) -> Pack:
     pack = await session.get(Pack, pack_id)
     if pack is None:
-        raise NotFoundError(f"There is no message pack with id {pack_id}.")
+        raise NotFoundError(Text(N_("There is no message pack with id %(id)d."), id=pack_id))
     return pack
 
 
@@ -62,16 +65,25 @@ async def create_pack(session: AsyncSession, *, data: PackIn, actor: Actor) -> P
     errors: list[str] = []
     title = data.title.strip()
     if not title:
-        errors.append("the pack's title is empty")
+        errors.append(Text(N_("the pack's title is empty"), field="title"))
     elif len(title) > 200:
-        errors.append("the pack's title is longer than 200 characters")
+        errors.append(Text(N_("the pack's title is longer than 200 characters"), field="title"))
     if not data.content:
-        errors.append('the content is empty: give at least one language, e.g. "nb"')
+        errors.append(
+            Text(N_('the content is empty: give at least one language, e.g. "nb"'), field="content")
+        )
     contents: dict[str, dict[str, Any]] = {}
     for raw, item in data.content.items():
         lang = check_language(errors, raw)
         if lang in contents:
-            errors.append(f"language '{raw}' is the same as another one given ({lang})")
+            errors.append(
+                Text(
+                    N_("language '%(given)s' is the same as another one given (%(language)s)"),
+                    field="content",
+                    given=raw,
+                    language=lang,
+                )
+            )
         contents[lang] = check_content(
             errors, lang, title=item.title, short=item.short, body=item.body, links=item.links
         )
@@ -81,7 +93,13 @@ async def create_pack(session: AsyncSession, *, data: PackIn, actor: Actor) -> P
     if slug is None:
         slug = await _free_slug(session, slugify(title))
     elif await session.scalar(select(Pack.id).where(Pack.slug == slug)) is not None:
-        raise ConflictError(f"The address /packs/{slug} is taken; choose another slug.")
+        raise ConflictError(
+            Text(
+                N_("The address /packs/%(slug)s is taken; choose another slug."),
+                field="slug",
+                slug=slug,
+            )
+        )
     now = utcnow()
     pack = Pack(slug=slug, title=title, created_by=actor.label, created_at=now, updated_at=now)
     session.add(pack)
@@ -188,7 +206,7 @@ async def published_pack(session: AsyncSession, slug: str) -> tuple[Pack, list[P
     """A published pack and its approved languages; 404 for anything else."""
     pack = await session.scalar(select(Pack).where(Pack.slug == slug))
     if pack is None or pack.published_at is None:
-        raise NotFoundError("This information is not available.")
+        raise NotFoundError(Text(strings.PACK_NOT_FOUND))
     languages = [
         PublicLanguage(
             tag=c.language,
@@ -203,5 +221,5 @@ async def published_pack(session: AsyncSession, slug: str) -> tuple[Pack, list[P
         if c.approved is not None
     ]
     if not languages:
-        raise NotFoundError("This information is not available.")
+        raise NotFoundError(Text(strings.PACK_NOT_FOUND))
     return pack, languages

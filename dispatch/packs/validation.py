@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from dispatch.packs.schemas import Link
 from translations.locales import UnknownLanguageError, canonical_tag
+from translations.strings.marking import N_
+from translations.text import Text, reason_of
 
 LIMITS = {"title": 200, "short": 1000, "body": 20000}
 MAX_LINKS = 20
@@ -31,8 +33,14 @@ def check_slug(errors: list[str], slug: str) -> str:
     slug = slug.strip().lower()
     if not SLUG.match(slug):
         errors.append(
-            f"slug '{slug}' must be 3 to 80 characters of a-z, 0-9 and hyphens, "
-            "starting and ending with a letter or digit"
+            Text(
+                N_(
+                    "slug '%(slug)s' must be 3 to 80 characters of a-z, 0-9 and hyphens, "
+                    "starting and ending with a letter or digit"
+                ),
+                field="slug",
+                slug=slug,
+            )
         )
     return slug
 
@@ -41,7 +49,7 @@ def check_language(errors: list[str], raw: str) -> str:
     try:
         return canonical_tag(raw)
     except UnknownLanguageError as exc:
-        errors.append(f"language {exc}")
+        errors.append(Text(N_("language %(problem)s"), field="content", problem=reason_of(exc)))
         return raw
 
 
@@ -50,22 +58,65 @@ def check_content(
 ) -> dict[str, Any]:
     """One language's text, trimmed; the shape ``PackContent.approved`` keeps."""
     fields = {"title": title.strip(), "short": short.strip(), "body": body.strip()}
+    at = f"content.{lang}"
     if not fields["title"]:
-        errors.append(f"{lang}: the title is empty")
+        errors.append(
+            Text(N_("%(language)s: the title is empty"), field=f"{at}.title", language=lang)
+        )
     if not (fields["short"] or fields["body"]):
-        errors.append(f"{lang}: give a short text, a long text, or both")
+        errors.append(
+            Text(
+                N_("%(language)s: give a short text, a long text, or both"),
+                field=f"{at}.short",
+                language=lang,
+            )
+        )
     for key, limit in LIMITS.items():
         if len(fields[key]) > limit:
-            errors.append(f"{lang}: {key} is longer than {limit} characters")
+            errors.append(
+                Text(
+                    # TRANSLATORS: %(key)s is the field's name in the API: title, short or body.
+                    N_("%(language)s: %(key)s is longer than %(limit)d characters"),
+                    field=f"{at}.{key}",
+                    language=lang,
+                    key=key,
+                    limit=limit,
+                )
+            )
     if len(links) > MAX_LINKS:
-        errors.append(f"{lang}: at most {MAX_LINKS} links, not {len(links)}")
+        errors.append(
+            Text(
+                N_("%(language)s: at most %(most)d links, not %(count)d"),
+                field=f"{at}.links",
+                language=lang,
+                most=MAX_LINKS,
+                count=len(links),
+            )
+        )
     checked_links = []
     for number, link in enumerate(links[:MAX_LINKS], start=1):
         url, label = link.url.strip(), link.label.strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
-            errors.append(f"{lang}: link {number} must be a web address starting with https://")
+            errors.append(
+                Text(
+                    N_(
+                        "%(language)s: link %(number)d must be a web address starting with https://"
+                    ),
+                    field=f"{at}.links",
+                    language=lang,
+                    number=number,
+                )
+            )
         if len(label) > MAX_LABEL:
-            errors.append(f"{lang}: the label of link {number} is longer than {MAX_LABEL}")
+            errors.append(
+                Text(
+                    N_("%(language)s: the label of link %(number)d is longer than %(limit)d"),
+                    field=f"{at}.links",
+                    language=lang,
+                    number=number,
+                    limit=MAX_LABEL,
+                )
+            )
         checked_links.append({"url": url, "label": label})
     return {**fields, "links": checked_links}

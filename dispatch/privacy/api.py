@@ -19,6 +19,8 @@ from dispatch.privacy import erase as erasure
 from dispatch.privacy import export as exports
 from dispatch.requests import AuthedRequest
 from dispatch.security.guards import ADMIN_ONLY, READ_PERSONAL
+from translations.strings.marking import N_
+from translations.text import Text
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -47,16 +49,19 @@ def _address(data: JSONBody[AddressIn]) -> tuple[str | None, str | None]:
     """The address in its stored form; 422 naming what is wrong, before anything is read."""
     raw_email, raw_phone = (data.email or "").strip(), (data.phone or "").strip()
     if not raw_email and not raw_phone:
-        raise InvalidInputError("Give an e-mail address or a mobile number (or both).")
-    errors, email, phone = [], None, None
+        raise InvalidInputError(
+            Text(N_("Give an e-mail address or a mobile number (or both)."), field="email")
+        )
+    errors: list[str] = []
+    email = phone = None
     try:
         email = validation.email(raw_email) if raw_email else None
     except validation.InvalidValue as exc:
-        errors.append(str(exc))
+        errors.append(exc.reason)
     try:
         phone = validation.mobile(raw_phone) if raw_phone else None
     except validation.InvalidValue as exc:
-        errors.append(str(exc))
+        errors.append(exc.reason)
     if errors:
         raise InvalidInputError.from_errors(errors)
     return email, phone

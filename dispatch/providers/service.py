@@ -21,6 +21,8 @@ from dispatch.providers import reasons
 from dispatch.providers.health import HealthCounters
 from dispatch.providers.models import ProviderState, SmsProviderState
 from dispatch.settings import Settings
+from translations.strings.marking import N_
+from translations.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,7 @@ async def load_state(session: AsyncSession, name: str) -> StateRow:
     """One provider's state."""
     found = await session.get(SmsProviderState, name)
     if found is None:
-        raise NotFoundError(f"There is no SMS provider called {name!r}.")
+        raise NotFoundError(Text(N_("There is no SMS provider called '%(name)s'."), name=name))
     return _row(found)
 
 
@@ -166,17 +168,17 @@ async def patch(
     """Apply an admin's change, audited; a 422 that says what is wrong otherwise. ``by`` names
     the admin in the reason a reader sees (the actor's label otherwise)."""
     if name not in {c.name for c in configs}:
-        raise NotFoundError(f"There is no SMS provider called {name!r}.")
-    errors = []
+        raise NotFoundError(Text(N_("There is no SMS provider called '%(name)s'."), name=name))
+    errors: list[str] = []
     if change.state is None and change.weight is None:
-        errors.append('give "state" (disabled or active) or "weight"')
+        errors.append(Text(N_('give "state" (disabled or active) or "weight"')))
     if change.state is not None and change.state not in (
         ProviderState.DISABLED,
         ProviderState.ACTIVE,
     ):
-        errors.append('state must be "disabled" or "active"')
+        errors.append(Text(N_('state must be "disabled" or "active"'), field="state"))
     if change.weight is not None and not 0 <= change.weight <= 1000:
-        errors.append("weight must be a whole number from 0 to 1000")
+        errors.append(Text(N_("weight must be a whole number from 0 to 1000"), field="weight"))
     if errors:
         raise InvalidInputError.from_errors(errors)
     await load_states(session, {c.name: c for c in configs})

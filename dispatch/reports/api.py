@@ -19,6 +19,8 @@ from dispatch.reports.schemas import Report
 from dispatch.reports.service import build, get_incident
 from dispatch.requests import AuthedRequest
 from dispatch.security.guards import PERSONAL_ROLES, READ
+from translations.strings.marking import N_
+from translations.text import Text
 
 FORMATS = ("json", "csv", "xlsx", "html")
 LANGUAGES = ("nb", "nn", "en")
@@ -66,11 +68,25 @@ class ReportController(Controller):
         format: Annotated[str, QueryParameter(name="format")] = "json",
         lang: Annotated[str, QueryParameter(name="lang")] = "nb",
     ) -> Any:
-        errors = []
+        errors: list[str] = []
         if format not in FORMATS:
-            errors.append(f"format '{format}' must be one of: {', '.join(FORMATS)}")
+            errors.append(
+                Text(
+                    N_("format '%(value)s' must be one of: %(allowed)s"),
+                    field="format",
+                    value=format,
+                    allowed=", ".join(FORMATS),
+                )
+            )
         if lang not in LANGUAGES:
-            errors.append(f"lang '{lang}' must be one of: {', '.join(LANGUAGES)}")
+            errors.append(
+                Text(
+                    N_("lang '%(value)s' must be one of: %(allowed)s"),
+                    field="lang",
+                    value=lang,
+                    allowed=", ".join(LANGUAGES),
+                )
+            )
         if errors:
             raise InvalidInputError.from_errors(errors)
         personal = request.user.role in PERSONAL_ROLES

@@ -39,6 +39,8 @@ from dispatch.reports.schemas import (
 )
 from dispatch.reports.tally import MAX_LISTED, Slices
 from dispatch.security.models import User
+from translations.strings.marking import N_
+from translations.text import Text
 
 ACK_VIA_CHANNEL = {"sms": "sms", "link": "email", "email": "email"}
 
@@ -66,7 +68,7 @@ def _in_sql(session: AsyncSession) -> bool:
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
     incident = await session.get(Incident, incident_id)
     if incident is None:
-        raise NotFoundError(f"There is no incident with id {incident_id}.")
+        raise NotFoundError(Text(N_("There is no incident with id %(id)d."), id=incident_id))
     return incident
 
 

@@ -19,6 +19,8 @@ from dispatch.db.base import utcnow
 from dispatch.errors import ConflictError, InvalidInputError
 from dispatch.security.models import ApiToken, Role, User, WebSession
 from dispatch.security.signin import HASHING
+from translations.strings.marking import N_
+from translations.text import Text
 
 TOKEN_PREFIX = "bv_"  # noqa: S105 - a marker that makes tokens recognisable, not a secret
 MIN_PASSWORD_LENGTH = 12
@@ -52,7 +54,14 @@ def parse_role(raw: str) -> Role:
         return Role(raw.strip().lower())
     except ValueError as exc:
         allowed = ", ".join(r.value for r in Role)
-        raise InvalidInputError(f"Role '{raw}' is not one of: {allowed}.") from exc
+        raise InvalidInputError(
+            Text(
+                N_("Role '%(value)s' is not one of: %(allowed)s."),
+                field="role",
+                value=raw,
+                allowed=allowed,
+            )
+        ) from exc
 
 
 async def create_token(
@@ -66,7 +75,9 @@ async def create_token(
     """Store a new token's hash and return the row with the token itself, shown this once."""
     name = name.strip()
     if not name:
-        raise InvalidInputError("A token needs a name that says who or what uses it.")
+        raise InvalidInputError(
+            Text(N_("A token needs a name that says who or what uses it."), field="name")
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         name=name,
@@ -136,14 +147,32 @@ async def create_user(
     try:
         address = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidInputError(f"E-mail '{email}' is not a valid address: {exc}.") from exc
+        raise InvalidInputError(
+            Text(
+                # TRANSLATORS: %(reason)s says what is wrong with the address, in English.
+                N_("E-mail '%(value)s' is not a valid address: %(reason)s."),
+                field="email",
+                value=email,
+                reason=str(exc),
+            )
+        ) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(
-            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters."
+            Text(
+                N_("The password is too short: use at least %(least)d characters."),
+                field="password",
+                least=MIN_PASSWORD_LENGTH,
+            )
         )
     existing = await session.scalar(select(User).where(User.email == address))
     if existing is not None:
-        raise ConflictError(f"A user with the e-mail {address} already exists.")
+        raise ConflictError(
+            Text(
+                N_("A user with the e-mail %(address)s already exists."),
+                field="email",
+                address=address,
+            )
+        )
     user = User(email=address, role=role.value, password_hash=_hasher.hash(password))
     session.add(user)
     await session.flush()
@@ -229,7 +258,11 @@ async def set_password(session: AsyncSession, *, user: User, password: str) -> N
     """Replace a user's password and sign them out everywhere."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(
-            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters."
+            Text(
+                N_("The password is too short: use at least %(least)d characters."),
+                field="password",
+                least=MIN_PASSWORD_LENGTH,
+            )
         )
     user.password_hash = _hasher.hash(password)
     await session.execute(delete(WebSession).where(WebSession.user_id == user.id))

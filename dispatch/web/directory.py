@@ -146,7 +146,7 @@ class DirectoryPages(Controller):
             return page(
                 request,
                 "dashboard/contact.html",
-                status_code=422,
+                status_code=exc.status_code,  # 409 for an address another contact has
                 contact=found,
                 organisation=organisation,
                 values=values,

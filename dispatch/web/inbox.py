@@ -22,6 +22,8 @@ from dispatch.paging import PageNumber, paginate
 from dispatch.security.guards import READ_PERSONAL, WRITE_INCIDENTS
 from dispatch.web.auth import settings_of
 from dispatch.web.render import DashboardRequest, page
+from translations.strings.marking import N_
+from translations.text import Text
 
 PAGE_SIZE = 50
 SANDBOX_CHANNELS = ("email", "sms", "teams")
@@ -66,7 +68,7 @@ class InboxPages(Controller):
         """Mark a report read (or unread again); HTMX swaps the row, a plain form reloads."""
         report = await db_session.get(FieldReport, report_id)
         if report is None:
-            raise NotFoundError(f"There is no field report with id {report_id}.")
+            raise NotFoundError(Text(N_("There is no field report with id %(id)d."), id=report_id))
         form = await request.form()
         report.read = form.get("read", "true") != "false"
         await db_session.commit()

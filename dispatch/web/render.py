@@ -89,6 +89,8 @@ class Problems:
         for raw, said in zip(error.errors, items, strict=True):
             if name := field_of(raw):
                 by_field.setdefault(name, []).append(said)
+        if not error.errors and (name := field_of(error.detail)):
+            by_field[name] = [summary]  # one reason, about one field (an address taken)
         return cls(summary=summary, items=items, by_field=by_field)
 
 

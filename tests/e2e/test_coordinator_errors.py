@@ -132,3 +132,58 @@ def test_every_refused_dashboard_form_is_a_page_in_its_language_with_reasons_by_
     expect(page.locator("tr.sandbox-message").first).to_be_visible(timeout=15 * SECONDS)
     expect(page.locator("body")).not_to_contain_text("Oppdatering")
     context.close()
+
+
+def test_a_refused_contact_shows_each_reason_beside_its_field(
+    browser: Browser, server: Server, shots: Shots
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    page = context.new_page()
+    sign_in(page, server)
+
+    # Given a demo contact's page (Lars Haugen at FHI, reached by e-mail only),
+    page.goto(f"{server.base}/directory?q=Lars")
+    page.get_by_role("link", name="Lars Haugen").click()
+    expect(page).to_have_url(re.compile(r"/directory/contacts/\d+$"))
+    contact = page.url
+
+    # when a number that is no mobile number and a language that is none are saved,
+    page.locator("#phone").fill("12")
+    page.get_by_label("Ønsket språk (språkkode, for eksempel nb, ar eller so)").fill("xx")
+    assert_a_page(submit(page, "Lagre"))
+
+    # each reason stands in bokmål beside its field, which names it, and the summary lists both.
+    expect(page.get_by_role("alert")).to_contain_text("Ingenting er lagret eller sendt")
+    expect(page.locator("#phone-error")).to_have_text(
+        "telefonnummeret «12» er ikke et gyldig norsk eller internasjonalt mobilnummer"
+    )
+    expect(page.locator("#phone")).to_have_attribute("aria-describedby", "phone-error")
+    expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#language-error")).to_have_text(
+        "språk: «xx» er ikke en språkkode vi kjenner; bruk en BCP 47-kode som nb, en, ar eller "
+        "fa-AF"
+    )
+    expect(page.locator("#language")).to_have_attribute("aria-describedby", "language-error")
+    expect(page.locator("#name-error")).to_have_count(0)
+    expect(page.locator("#name")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#phone")).to_have_value("12")
+    shots(page, "contact-refused-in-bokmal")
+
+    # An address another contact at FHI has is refused beside the e-mail field.
+    page.goto(contact)
+    page.locator("#email").fill("kari.nordmann@fhi.example")
+    answer = submit(page, "Lagre")
+    assert answer.status == 409
+    expect(page.locator("#email-error")).to_contain_text(
+        "i denne organisasjonen har allerede denne e-postadressen"
+    )
+    expect(page.locator("#email")).to_have_attribute("aria-describedby", "email-error")
+
+    # In English on request, the same field says it in English.
+    page.goto(f"{contact}?lang=en")
+    page.locator("#phone").fill("12")
+    assert_a_page(submit(page, "Save"))
+    expect(page.locator("#phone-error")).to_have_text(
+        "phone '12' is not a valid Norwegian or international mobile number"
+    )
+    context.close()

@@ -1,9 +1,10 @@
-"""Every reason a coordinator can be given for refusing an incident, an update, a closing or a
-call-in comes from the catalogs, in bokmål, nynorsk and English.
+"""Every reason a coordinator can be given comes from the catalogs, in bokmål, nynorsk and
+English.
 
-Two walks: through the source, every reason those modules write must be a ``Text`` whose message
-id is translated in nb, nn and en (an f-string or a bare string fails, naming its line); and
-through the checks themselves, every refusal they can give, said in nb and nn, must not be the
+Two walks: through the source of every module of ``dispatch/`` (but the short list in
+``NOT_SEEN_BY_COORDINATORS``), every reason must be a ``Text`` whose message id is translated in
+nb, nn and en (an f-string or a bare string fails, naming its line); and through the incident and
+call-in checks themselves, every refusal they can give, said in nb and nn, must not be the
 English sentence.
 """
 
@@ -23,32 +24,57 @@ from dispatch.meetings.checks import aware, check_url
 from dispatch.problems import answer_language
 from dispatch.web.forms import IncidentForm, MessageForm, incident_in, message_of
 from dispatch.web.meetings import call_in_form
+from translations import strings
 from translations.catalog import LOCALE_DIR, translator
 from translations.text import Text, field_of
 
 ROOT = Path(__file__).resolve().parents[2]
-COORDINATOR_MODULES = [
-    "dispatch/incidents/validation.py",
-    "dispatch/incidents/preview.py",
-    "dispatch/incidents/service.py",
-    "dispatch/incidents/queries.py",
-    "dispatch/campaigns/base.py",
-    "dispatch/directory/validation.py",
-    "dispatch/directory/contacts.py",
-    "dispatch/directory/organisations.py",
-    "dispatch/directory/import_rows.py",
-    "dispatch/directory/import_file.py",
-    "dispatch/meetings/checks.py",
-    "dispatch/meetings/service.py",
-    "dispatch/web/forms.py",
-    "dispatch/web/incidents.py",
-    "dispatch/web/incident_messages.py",
-    "dispatch/inbound/api.py",
-    "dispatch/web/meetings.py",
-]
-"""Where the reasons come from that the declaration, incident, call-in, sandbox-reply,
-contact and import forms show."""
-ERROR_CLASSES = {"DomainError", "InvalidInputError", "NotFoundError", "ConflictError"}
+NOT_SEEN_BY_COORDINATORS: dict[str, str] = {
+    "dispatch/db/migrations": "migrations write no reasons; their strings are SQL",
+}
+"""The only parts of ``dispatch/`` the walk leaves out, each with why. Every other module is
+walked: a reason a coordinator (or a member, on a public page) can be given must be a ``Text``."""
+MODULES = sorted(
+    str(path.relative_to(ROOT))
+    for path in (ROOT / "dispatch").rglob("*.py")
+    if not any(str(path.relative_to(ROOT)).startswith(p) for p in NOT_SEEN_BY_COORDINATORS)
+)
+BASE_ERRORS = {"DomainError", "InvalidInputError", "NotFoundError", "ConflictError"}
+COLLECTORS = {"errors", "reasons", "problems"}
+"""Names of the lists reasons are gathered in before they are raised together."""
+SAYING_HELPERS = {("unreadable", "reason"), ("unreadable", "problem")}
+"""Functions whose answer is a reason: ``dispatch.unreadable`` says a decoding message it knows
+from the catalogs (``tests/unit/test_unreadable.py`` checks each) and keeps one it does not know
+as msgspec or Litestar wrote it."""
+
+
+def _parse(module: str) -> ast.Module:
+    return ast.parse((ROOT / module).read_text(encoding="utf-8"))
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def _error_classes() -> set[str]:
+    """``DomainError`` and every class in ``dispatch/`` derived from it (``LinkExpiredError``)."""
+    classes = [
+        node
+        for module in MODULES
+        for node in ast.walk(_parse(module))
+        if isinstance(node, ast.ClassDef)
+    ]
+    known = set(BASE_ERRORS)
+    while grown := {
+        c.name for c in classes if c.name not in known and any(_name(b) in known for b in c.bases)
+    }:
+        known |= grown
+    return known
+
+
+ERROR_CLASSES = _error_classes()
 
 
 def _catalog(lang: str) -> dict[str, object]:
@@ -59,31 +85,46 @@ def _catalog(lang: str) -> dict[str, object]:
 CATALOGS = {lang: _catalog(lang) for lang in ("nb", "nn", "en")}
 
 
+def _items(node: ast.expr) -> list[ast.expr]:
+    """The reasons in ``[a, b]`` or ``[f(x) for x in …]``."""
+    if isinstance(node, ast.List):
+        return list(node.elts)
+    return [node.elt] if isinstance(node, ast.ListComp) else []
+
+
 def _reasons(tree: ast.AST) -> list[ast.expr]:
-    """What is appended to an ``errors`` list or given to a domain error's constructor."""
+    """What is put in an ``errors`` list (append, insert, extend or ``+=`` a list) or given
+    to a domain error's constructor."""
     found: list[ast.expr] = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.AugAssign) and _name(node.target) in COLLECTORS:
+            found.extend(_items(node.value))
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "append":
-            target = func.value
-            if isinstance(target, ast.Name) and target.id in {"errors", "reasons"}:
+        if isinstance(func, ast.Attribute) and _name(func.value) in COLLECTORS:
+            if func.attr == "append":
                 found.append(node.args[0])
+            elif func.attr == "insert" and len(node.args) == 2:
+                found.append(node.args[1])
+            elif func.attr == "extend":
+                found.extend(_items(node.args[0]))
         elif isinstance(func, ast.Name) and func.id in {*ERROR_CLASSES, "InvalidValue"}:
             found.append(node.args[0])
-        elif (
-            isinstance(func, ast.Attribute)
-            and func.attr == "from_errors"
-            and isinstance(node.args[0], ast.List)
-        ):
-            found.extend(node.args[0].elts)
+        elif isinstance(func, ast.Attribute) and func.attr == "from_errors":
+            found.extend(_items(node.args[0]))
     return found
 
 
 def _msgid(node: ast.expr) -> str | None:
-    """The message id of ``Text(N_("…"), …)`` (or ``_missing(N_("…"), …)``), else None."""
+    """The message id of ``Text(N_("…"), …)`` or ``Text(strings.NAME)`` (or
+    ``_missing(N_("…"), …)``), else None."""
     if isinstance(node, ast.Call) and node.args:
+        if isinstance(node.func, ast.Name) and node.func.id == "str":
+            return None  # ``str(exc)`` keeps the English and drops the message id
+        func = node.func
+        if isinstance(func, ast.Attribute) and (_name(func.value), func.attr) in SAYING_HELPERS:
+            return ""
         first = node.args[0]
         if (
             isinstance(first, ast.Call)
@@ -92,14 +133,42 @@ def _msgid(node: ast.expr) -> str | None:
             and isinstance(first.args[0], ast.Constant)
         ):
             return str(first.args[0].value)
+        if (
+            isinstance(first, ast.Attribute)
+            and isinstance(first.value, ast.Name)
+            and first.value.id == "strings"
+            and isinstance(getattr(strings, first.attr, None), str)
+        ):
+            return str(getattr(strings, first.attr))
         if isinstance(first, ast.Subscript | ast.Name):
             return ""  # a Text built from a table of N_() ids (TOO_LONG[key]) or a variable
     return None
 
 
-@pytest.mark.parametrize("module", COORDINATOR_MODULES)
+def test_the_walk_sees_every_module_and_what_it_raises() -> None:
+    assert len(MODULES) > 150
+    assert {"dispatch/packs/service.py", "dispatch/problems.py"} <= set(MODULES)
+    assert "LinkExpiredError" in ERROR_CLASSES
+    sample = ast.parse(
+        "errors += [f'{c} is wrong' for c in cs]\n"
+        "errors.insert(0, 'first')\n"
+        "problems.extend(['a'])\n"
+        "raise LinkExpiredError('gone')\n"
+        "errors.append(str(exc))\n"
+    )
+    assert [ast.unparse(r) for r in _reasons(sample)] == [
+        "f'{c} is wrong'",
+        "'first'",
+        "'a'",
+        "'gone'",
+        "str(exc)",
+    ]
+    assert _msgid(_reasons(sample)[-1]) is None
+
+
+@pytest.mark.parametrize("module", MODULES)
 def test_every_reason_in_the_coordinators_forms_is_a_translated_text(module: str) -> None:
-    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    tree = _parse(module)
     untranslatable, untranslated = [], []
     for node in _reasons(tree):
         if isinstance(node, ast.Name | ast.Attribute):
