@@ -43,6 +43,7 @@ from dispatch.web.second_factor import (
     enrol_submit,
 )
 from dispatch.web.sso import OIDC_STATE_KEY, sso_callback, sso_start
+from dispatch.web.template_new import NewTemplatePage
 from translations.catalog import translator
 
 HERE = Path(__file__).parent
@@ -83,6 +84,7 @@ def routes() -> list[ControllerRouterHandler]:
             DirectoryPages,
             InboxPages,
             PackPages,
+            NewTemplatePage,
             TemplatePages,
             ChangePages,
             MeetingPages,

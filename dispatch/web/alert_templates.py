@@ -50,9 +50,14 @@ class TemplatePages(Controller):
 
     @get("/{template_id:int}", guards=[READ])
     async def detail(
-        self, request: DashboardRequest, db_session: DbSession, template_id: FromPath[int]
+        self,
+        request: DashboardRequest,
+        db_session: DbSession,
+        template_id: FromPath[int],
+        done: FromQuery[str | None] = None,
     ) -> Template:
-        """One template: its fields, and every language with its state and who approved it."""
+        """One template: its fields, and every language with its state and who approved it
+        (``done=created`` after the new-template page saved it)."""
         template = await service.get_template(db_session, template_id)
         contents = await service.contents_of(db_session, template_id)
         return page(
@@ -60,6 +65,7 @@ class TemplatePages(Controller):
             "dashboard/template.html",
             alert_template=template,
             contents=contents,
+            done="created" if done == "created" else None,
             language_choices=language_choices(language_of(request)),
         )
 
