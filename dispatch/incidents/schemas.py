@@ -97,6 +97,9 @@ class EmailCounts(msgspec.Struct):
     bounced: int = 0
     replied: int = 0
     automatic: int = 0
+    sms_beside_bounced: int = 0
+    """SMS sent at once beside an e-mail to an address that had bounced before (the person
+    would otherwise have got the SMS only after the e-mail bounced again)."""
 
 
 class Stats(msgspec.Struct):
