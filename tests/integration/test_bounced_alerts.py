@@ -151,6 +151,23 @@ async def test_an_address_that_bounced_gets_the_sms_at_once_and_once(
         "sms",
     ]
 
+    # When she answers the update's e-mail, her address works again: the flag goes, and the
+    # next message is e-mail alone.
+    answered = next(
+        d for d in latest if d.recipient_id == mail.recipient_id and d.channel == "email"
+    )
+    reply = b"From: solveig@example.net\nMessage-ID: <s1@example.net>\n\nMottatt.\n"
+    to = (Links("", SECRET_KEY, answered.id).address("reply", DOMAIN),)
+    await handler.receive(ReceivedMessage("192.0.2.1", "solveig@example.net", to, reply))
+    async with sessionmaker() as session:
+        assert await bounces.flagged(session, [ONLY_EMAIL]) == {}
+    closing = await coordinator_client.post(
+        f"/api/v1/incidents/{incident['id']}/close", json={"message": MESSAGE}
+    )
+    assert closing.status_code == 200, closing.text
+    last = [d for d in await deliveries(sessionmaker, incident["id"]) if d.id > latest[-1].id]
+    assert [d.channel for d in last if d.recipient_id == mail.recipient_id] == ["email"]
+
 
 async def test_a_corrected_address_is_no_longer_flagged_and_gets_no_extra_sms(
     coordinator_client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
