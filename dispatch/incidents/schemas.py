@@ -151,7 +151,9 @@ class VersionOut(msgspec.Struct):
 
 
 class DeliveryEventOut(msgspec.Struct):
-    """A decision about a delivery: ``failover``, ``decided`` or ``reconciled``, and why."""
+    """A decision about a delivery: ``failover``, ``decided``, ``reconciled``, ``bounced``,
+    ``bounced_later`` or ``beside_bounced`` (an SMS sent at once because the person's e-mail
+    address had bounced before), and why."""
 
     at: datetime
     kind: str
