@@ -26,6 +26,9 @@ class EventKind(StrEnum):
     """The mail server took the e-mail, then reported it undeliverable (its reason)."""
     BOUNCED_LATER = "bounced_later"
     """A bounce said to try later (4.x.x): recorded, the delivery unchanged."""
+    BESIDE_BOUNCED = "beside_bounced"
+    """An SMS sent at once beside an e-mail to an address that had bounced before (its
+    reason): the person's other channel did not wait for the e-mail to bounce again."""
 
 
 class DeliveryEvent(IdMixin, Base):

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelKind
-from dispatch.db.session import DbSession
-from dispatch.directory import bounces, contacts, importer, networks, organisations
+from dispatch.audit.service import record
+from dispatch.db.session import DbSession, sessionmaker_from
+from dispatch.directory import bounces, contacts, export, importer, networks, organisations
 from dispatch.directory.models import Contact, Network, Organisation
 from dispatch.directory.schemas import (
     ContactIn,
@@ -27,13 +29,15 @@ from dispatch.directory.schemas import (
     OrganisationOut,
     OrganisationPatch,
 )
+from dispatch.errors import InvalidInputError
 from dispatch.paging import Page, PageNumber, PageSize
 from dispatch.problems import answer_language
 from dispatch.requests import AuthedRequest, channels_of
 from dispatch.security.guards import PERSONAL_ROLES, READ, READ_PERSONAL, WRITE_DIRECTORY
 from dispatch.security.service import Principal
 from translations.catalog import translator
-from translations.text import Sayer, say
+from translations.strings.marking import N_
+from translations.text import Sayer, Text, say
 
 NetworkFilter = Annotated[
     str | None, QueryParameter(name="network", description="Network code: NIK, NONEMI or NIFS.")
@@ -341,6 +345,81 @@ class DirectoryImportController(Controller):
         return Response(
             import_result(outcome, translator(lang)), headers={"Content-Language": lang}
         )
+
+    @get(
+        "/export",
+        guards=[READ_PERSONAL],
+        media_type="text/csv; charset=utf-8",
+        summary="The directory as CSV, to correct and import again",
+        description=(
+            "One row per active contact in the import's columns (organisation_name, "
+            "organisation_number, organisation_kind, municipality_number, networks, "
+            "contact_name, email, phone, language, channels, main_contact) and two more the "
+            "import ignores: email_bounced (yes/no: the address came back undelivered for "
+            "good) and email_bounce_reason (the date and the mail server's reason). UTF-8 with "
+            "a BOM, streamed; `network=` for one network's organisations, "
+            "`delimiter=semicolon` for a Norwegian Excel. Coordinators and admins; each export "
+            "is an audit event (`directory.exported`), as it holds personal data."
+        ),
+    )
+    async def export_directory(
+        self,
+        request: AuthedRequest,
+        db_session: DbSession,
+        network: NetworkFilter = None,
+        delimiter: FromQuery[str] = "comma",
+    ) -> Stream:
+        errors: list[str] = []
+        if network is not None and len(network) > MAX_NETWORK_CODE:
+            errors.append(
+                Text(
+                    N_("network '%(code)s' is too long for a network code"),
+                    field="network",
+                    code=network[:MAX_NETWORK_CODE] + "…",
+                )
+            )
+        if delimiter not in DELIMITERS:
+            errors.append(
+                Text(
+                    N_("delimiter must be comma or semicolon, not '%(value)s'"),
+                    field="delimiter",
+                    value=delimiter[:20],
+                )
+            )
+        if errors:
+            raise InvalidInputError.from_errors(errors)
+        network_id = await networks.network_id_of(db_session, network) if network else None
+        contacts_count = await export.count(db_session, network_id=network_id)
+        record(
+            db_session,
+            actor=_principal(request).actor,
+            action="directory.exported",
+            entity_type="directory",
+            details={
+                "contacts": contacts_count,
+                "network": network.upper() if network else None,
+                "personal_data": True,
+            },
+        )
+        await db_session.commit()
+        # The request's session closes when the handler returns; the stream opens its own.
+        await db_session.close()
+        return Stream(
+            export.csv_chunks(
+                sessionmaker_from(request.app.state),
+                network_id=network_id,
+                delimiter=DELIMITERS[delimiter],
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="directory.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+MAX_NETWORK_CODE = 16
+DELIMITERS = {"comma": ",", "semicolon": ";"}
 
 
 def import_result(outcome: importer.ImportOutcome, sayer: Sayer) -> ImportResult:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit.service import Actor, record, record_many
 from dispatch.db.base import utcnow
+from dispatch.directory import cells
 from dispatch.directory.import_file import decode, parse
 from dispatch.directory.import_rows import ImportState
 from dispatch.directory.models import Contact, Membership, Organisation
@@ -42,7 +43,10 @@ async def import_directory(
     for number, record_ in enumerate(records, start=1):
         if not any(cell.strip() for cell in record_):
             continue
-        row = {name: (record_[i] if i < len(record_) else "") for i, name in enumerate(header)}
+        row = {
+            name: (cells.unescape(record_[i]) if i < len(record_) else "")
+            for i, name in enumerate(header)
+        }
         errors = state.apply(number, row)
         if errors:
             outcome.rejected.append((number, errors))

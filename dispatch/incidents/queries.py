@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
+from dispatch.delivery.history import DeliveryEvent, EventKind
 from dispatch.delivery.models import Delivery
 from dispatch.errors import NotFoundError
 from dispatch.inbound.models import InboundMail
@@ -45,7 +46,8 @@ async def email_counts(
     session: AsyncSession, incident_ids: Sequence[int]
 ) -> dict[int, dict[str, int]]:
     """E-mail taken by the server, and deliveries bounced, replied to and answered
-    automatically, for each incident (``EmailCounts``' fields)."""
+    automatically, and the SMS sent at once beside e-mail to addresses that had bounced, for
+    each incident (``EmailCounts``' fields)."""
     out: dict[int, dict[str, int]] = {i: {} for i in incident_ids}
     if not incident_ids:
         return out
@@ -69,6 +71,17 @@ async def email_counts(
     )
     for incident_id, kind, count in came_back.all():
         out[incident_id or 0][names[kind]] = count
+    beside = await session.execute(
+        select(Delivery.incident_id, func.count())
+        .join(DeliveryEvent, DeliveryEvent.delivery_id == Delivery.id)
+        .where(
+            Delivery.incident_id.in_(list(incident_ids)),
+            DeliveryEvent.kind == EventKind.BESIDE_BOUNCED,
+        )
+        .group_by(Delivery.incident_id)
+    )
+    for incident_id, count in beside.all():
+        out[incident_id or 0]["sms_beside_bounced"] = count
     return out
 
 

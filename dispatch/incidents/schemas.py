@@ -124,6 +124,9 @@ class EmailCounts(msgspec.Struct):
     bounced: int = 0
     replied: int = 0
     automatic: int = 0
+    sms_beside_bounced: int = 0
+    """SMS sent at once beside an e-mail to an address that had bounced before (the person
+    would otherwise have got the SMS only after the e-mail bounced again)."""
 
 
 class Stats(msgspec.Struct):
@@ -183,7 +186,9 @@ class VersionOut(msgspec.Struct):
 
 
 class DeliveryEventOut(msgspec.Struct):
-    """A decision about a delivery: ``failover``, ``decided`` or ``reconciled``, and why."""
+    """A decision about a delivery: ``failover``, ``decided``, ``reconciled``, ``bounced``,
+    ``bounced_later`` or ``beside_bounced`` (an SMS sent at once because the person's e-mail
+    address had bounced before), and why."""
 
     at: datetime
     kind: str

@@ -27,6 +27,7 @@ from dispatch.delivery import outbox
 from dispatch.delivery.models import DeliveryState, SourceKind
 from dispatch.delivery.outbox import PRIORITY_FIRST, PRIORITY_REST, OutboxItem
 from dispatch.incidents.audience import Person
+from dispatch.incidents.beside_bounced import sms_beside_bounced
 from dispatch.incidents.models import Incident, MessageVersion, Recipient
 from dispatch.incidents.outbox import alert_items
 from dispatch.incidents.version_preview import person_of
@@ -166,7 +167,8 @@ async def write_deliveries(
 ) -> list[int]:
     """Every delivery of ``version`` to the incident's recorded recipients and its networks'
     Teams channels; the ids in sending order (main contacts and Teams first, SMS first within
-    a priority). The caller commits, then enqueues them."""
+    a priority), and the SMS that go at once beside e-mail to addresses that bounced before
+    (``beside_bounced``). The caller commits, then enqueues them."""
     if not in_sql(session):
         recipients = (
             await session.scalars(
@@ -174,7 +176,8 @@ async def write_deliveries(
             )
         ).all()
         people: list[tuple[int, Person]] = [(r.id, person_of(r)) for r in recipients]
-        return await outbox.write(session, alert_items(incident, version, people, webhooks))
+        ids = await outbox.write(session, alert_items(incident, version, people, webhooks))
+        return [*await sms_beside_bounced(session, version), *ids]
     teams = await outbox.write(session, teams_items(incident, version, webhooks))
     driver = await _driver(session)
     preferred = [
@@ -203,4 +206,5 @@ async def write_deliveries(
     ordered = sorted(rows, key=lambda r: (r[1], r[2] != "sms", r[0]))
     first_sms = [r[0] for r in ordered if r[1] == PRIORITY_FIRST and r[2] == "sms"]
     rest = [r[0] for r in ordered if not (r[1] == PRIORITY_FIRST and r[2] == "sms")]
-    return [*first_sms, *teams, *rest]
+    beside = await sms_beside_bounced(session, version)
+    return [*first_sms, *beside, *teams, *rest]

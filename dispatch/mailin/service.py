@@ -177,6 +177,10 @@ class MailIn:
                 )
             fallbacks += written
             return "failed"
+        if delivery.address:
+            # A person answered what we sent to this address: it delivers again, and alerts
+            # stop sending the SMS beside the e-mail (``incidents.beside_bounced``).
+            await flags.unflag(session, [delivery.address])
         handler = self._replies.get(delivery.source_kind, self._other_replies)
         return await handler(
             session,

@@ -80,8 +80,9 @@ class PrivacyController(Controller):
             "deliveries and their states, acknowledgement and comment), field reports (also "
             "those texted from their number before any alert reached it), list review and "
             "meeting answers, where someone named them as a replacement, SMS STOP, change "
-            "requests and newsletter contributions from their address, and the audit events "
-            "about them, as one JSON file."
+            "requests and newsletter contributions from their address, their addresses "
+            "flagged as bounced (email_bounced) and what came back by e-mail to their "
+            "deliveries (mail_received), and the audit events about them, as one JSON file."
         ),
     )
     async def export(
@@ -104,7 +105,8 @@ class PrivacyController(Controller):
         description=(
             "Deletes the contact and removes what names them from incidents and campaigns: "
             "addresses, numbers, comments, the words of their field reports, and their name, "
-            "address and number where someone named them as a replacement. Recipients, "
+            "address and number where someone named them as a replacement, their address's "
+            "bounce flag and the mail servers' words about them. Recipients, "
             "deliveries and acknowledgements stay as anonymous rows, so reports keep their "
             "counts. Messages still queued to them are not sent. The audit log records the "
             "erasure by contact id only."

@@ -2,9 +2,10 @@
 
 Erasing keeps the rows that reports count (recipients, deliveries, acknowledgements, answers)
 and removes what names the person on them: addresses, numbers, comments, the words of their
-field reports, their corrections and the person they named, and their name, address and number
-where someone else named them as a replacement. Their directory listings are deleted. What the
-networks were sent, and how many were reached, stays true.
+field reports, their corrections and the person they named, their name, address and number
+where someone else named them as a replacement, and the mail servers' words about their address
+(the bounce flag, what came back to them: ``privacy.mail``). Their directory listings are
+deleted. What the networks were sent, and how many were reached, stays true.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dispatch.delivery.models import Delivery
 from dispatch.delivery.sandbox import SandboxMessage
 from dispatch.incidents.models import Recipient
 from dispatch.newsletters.models import NewsletterContribution
+from dispatch.privacy.mail import erase_mail
 from dispatch.privacy.person import (
     ERASED,
     Person,
@@ -87,6 +89,8 @@ async def _erase(session: AsyncSession, person: Person) -> dict[str, int]:
     recipient_ids = [r.id for r in recipients]
     counts: dict[str, int] = {"contacts": len(person.listings), "recipients": len(recipients)}
     addresses = person.addresses
+    # Before their deliveries lose the addresses that find them.
+    counts.update(await erase_mail(session, person, recipient_ids))
     if recipient_ids:
         await anonymise_recipients(session, Recipient.id.in_(recipient_ids))
     # What was still waiting is not sent to someone who asked to be forgotten.

@@ -19,6 +19,7 @@ from dispatch.delivery.models import Delivery
 from dispatch.directory.models import Contact, Organisation
 from dispatch.incidents.models import Incident, Recipient
 from dispatch.newsletters.models import NewsletterContribution
+from dispatch.privacy.mail import export_mail
 from dispatch.privacy.person import (
     Person,
     field_reports_of,
@@ -124,6 +125,7 @@ async def _held(session: AsyncSession, person: Person) -> dict[str, Any]:
         "named_as_replacement": await _named(session, person),
         "sms_stopped_at": _iso(min(stopped)) if stopped else None,
         **await _from_their_address(session, person),
+        **await export_mail(session, person, [r.id for r in recipients]),
         "audit": [
             {"action": a.action, "at": _iso(a.at), "by": a.actor, "contact_id": a.entity_id}
             for a in (

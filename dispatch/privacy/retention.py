@@ -1,8 +1,9 @@
 """Retention: what was sent is kept only so long after an incident closes.
 
 The recipients and delivery addresses of incidents closed longer ago than
-``DISPATCH_RETENTION_DAYS`` are anonymised as an erasure would; the directory and the reports'
-counts are untouched.
+``DISPATCH_RETENTION_DAYS`` are anonymised as an erasure would, with the mail servers' words
+about them (bounces: ``privacy.mail``); a bounce flag older than that on an address no listing
+carries any more is deleted. The directory and the reports' counts are untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.db.base import utcnow
 from dispatch.delivery.models import Delivery
 from dispatch.incidents.models import Incident, IncidentState, Recipient
+from dispatch.privacy.mail import retain_mail
 from dispatch.privacy.person import anonymise_recipients, count_update
 
 
@@ -38,4 +40,5 @@ async def apply_retention(session: AsyncSession, *, days: int, now: datetime | N
         .where(Delivery.incident_id.in_(old), Delivery.address.is_not(None))
         .values(address=None),
     )
+    await retain_mail(session, old, cutoff)
     return changed

@@ -64,7 +64,7 @@ class ChangePages(Controller):
     ) -> Any:
         form = await request.form()
         raw = str(form.get("organisation_id") or "")
-        data = service.ApproveIn(organisation_id=int(raw) if raw.isdigit() else None)
+        data = service.ApproveIn(organisation_id=int(raw) if raw.isdecimal() else None)
         try:
             await service.approve(
                 db_session, request_id=request_id, data=data, actor=request.user.actor

@@ -39,7 +39,7 @@ def local_time(value: str, name: str) -> datetime | None:
 def call_in_form(form: Any) -> tuple[schemas.CallIn, str]:
     """The incident page's call-in form as the API's own input, and its one-time key."""
     minutes = str(form.get("duration") or "60").strip()
-    if not minutes.isdigit():
+    if not minutes.isdecimal():
         raise InvalidInputError.from_errors(
             [Text(N_("the duration must be a number of minutes"), field="duration")]
         )

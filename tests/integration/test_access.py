@@ -216,6 +216,11 @@ async def test_numbers_no_row_can_have_are_refused_not_crashed_on(viewer_client:
     deep = await viewer_client.get("/api/v1/incidents", params={"page": 10**15, "page_size": 500})
     assert deep.status_code == 422
     assert (await viewer_client.get("/api/v1/incidents", params={"page": 10**6})).status_code == 200
+    # "¹" is a digit to Python's isdigit(), which int() refuses: a 500 before it was checked
+    # with isdecimal() (Schemathesis again, on the directory export's parameters).
+    superscript = await viewer_client.get("/api/v1/incidents", params={"status": "¹"})
+    assert superscript.status_code < 500
+    assert (await viewer_client.get("/api/v1/incidents/¹")).status_code == 404
 
 
 PUBLIC_PAGES = {

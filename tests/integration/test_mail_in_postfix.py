@@ -263,7 +263,13 @@ def test_postfix_bounce_fails_the_email_and_a_reply_acknowledges(
     reports = stack.get("/api/v1/field-reports", incident_id=incident)["items"]
     assert [r["text"] for r in reports] == ["Mottatt, vi følger med."], reports
     # per's out-of-office neither acknowledged nor became a field report.
-    assert email_counts() == {"accepted": 3, "bounced": 1, "replied": 1, "automatic": 1}
+    assert email_counts() == {
+        "accepted": 3,
+        "bounced": 1,
+        "replied": 1,
+        "automatic": 1,
+        "sms_beside_bounced": 0,
+    }
 
     # A made-up address at the domain is refused by mail-in,
     with smtplib.SMTP("127.0.0.1", stack.mail_in_port, timeout=10) as client:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,9 +17,20 @@ from tests.processes import create_token, free_port
 
 @pytest.fixture
 def served(dispatch_bin: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
+    with serve(dispatch_bin, tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def serve(
+    dispatch_bin: str, tmp_path: Path, **settings: str
+) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """``dispatch demo`` then ``dispatch serve`` on the embedded default, with ``settings`` as
+    ``DISPATCH_*``; the base URL, the environment and the log once /health answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
     env["DISPATCH_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}"
     env["DISPATCH_SECRET_KEY"] = "serve-test-secret"
+    env.update({f"DISPATCH_{k.upper()}": v for k, v in settings.items()})
     port = free_port()
     log = tmp_path / "serve.log"
     demo = subprocess.run([dispatch_bin, "demo"], env=env, capture_output=True, timeout=60)
