@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from dispatch.providers.routing import REFRESH_S
 from tests.factories import directory_csv, many_rows
 from tests.fakes.linkmobility import FakeLink
 from tests.fakes.smtp import SmtpSink
@@ -244,7 +245,10 @@ def test_an_admin_takes_a_provider_out_and_puts_it_back(two_providers: TwoProvid
     assert out.status_code == 200, out.text
     assert out.json()["state"] == "disabled"
     assert "taken out by" in out.json()["last_change"]["reason"]
-    # so a declaration goes out through Twilio alone,
+    # so, once every worker has re-read the states (each does at most a second after a change:
+    # a declaration now answers fast enough to be sent within that second), a declaration goes
+    # out through Twilio alone,
+    time.sleep(REFRESH_S + 0.5)
     incident = declare(cluster)
     everyone_once(two_providers, incident, {"delivered"})
     assert two_providers.link.messages == []
