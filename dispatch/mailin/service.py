@@ -15,6 +15,7 @@ the delivery's kind of message.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping
 from typing import cast
@@ -30,7 +31,7 @@ from dispatch.db.base import utcnow
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.delivery import bounces, history
 from dispatch.delivery.history import EventKind
-from dispatch.delivery.models import Delivery
+from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.ports import Enqueuer
 from dispatch.delivery.sources import Sources
 from dispatch.directory import bounces as flags
@@ -41,6 +42,17 @@ from dispatch.security.links import ADDRESS_PREFIXES, read_address_token
 log = structlog.get_logger("dispatch.mailin")
 
 _PURPOSES = {prefix: purpose for purpose, prefix in ADDRESS_PREFIXES.items()}
+
+UNDER_WAY = (DeliveryState.QUEUED, DeliveryState.SENDING)
+"""States of a send not yet recorded as taken by the mail server."""
+RECORD_WAIT_S = 20.0
+"""How long a bounce waits for the send it is about to be recorded (a batch commits after its
+last send) before it is refused for now."""
+RECORD_POLL_S = 0.2
+
+
+class SendNotRecordedError(RuntimeError):
+    """A bounce arrived before its send was recorded: the SMTP server answers 451 (try later)."""
 
 
 class MailIn:
@@ -56,7 +68,9 @@ class MailIn:
         enqueuer: Enqueuer,
         replies: Mapping[str, ReplyHandler],
         other_replies: ReplyHandler,
+        record_wait_s: float = RECORD_WAIT_S,
     ) -> None:
+        self.record_wait_s = record_wait_s
         self._sessionmaker = sessionmaker
         self._secret = secret
         self._domain = domain.lower()
@@ -85,6 +99,11 @@ class MailIn:
         """Record and act on a message for each of our recipients, in one transaction; the
         fallbacks it wrote are queued once it is committed."""
         mail = inbound_mail.parse(message.data, envelope_sender=message.mail_from)
+        if mail.bounce is not None:
+            for recipient in message.recipients:
+                read = self.read_address(recipient)
+                if read is not None and read[0] == "bounce":
+                    await self._until_recorded(read[1])
         fallbacks: list[int] = []
         async with self._sessionmaker() as session, session.begin():
             for recipient in message.recipients:
@@ -100,6 +119,27 @@ class MailIn:
                 log.info("mail_in", purpose=purpose, delivery_id=delivery_id, outcome=outcome)
         if fallbacks:
             self._enqueuer.enqueue(fallbacks)
+
+    async def _until_recorded(self, delivery_id: int) -> None:
+        """Wait until the worker has recorded the send a bounce is about. A mail server can
+        bounce within milliseconds of taking an e-mail (an unknown local user), before the
+        worker's batch is committed; read then, the bounce would find a send under way and
+        change nothing. Past ``record_wait_s`` the message is refused for now (451), and the
+        sending server offers it again later."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.record_wait_s
+        while True:
+            async with self._sessionmaker() as session:
+                state = await session.scalar(
+                    select(Delivery.state).where(Delivery.id == delivery_id)
+                )
+            if state not in UNDER_WAY:
+                return
+            if loop.time() >= give_up:
+                raise SendNotRecordedError(
+                    f"delivery {delivery_id} is still being sent; the bounce is refused for now"
+                )
+            await asyncio.sleep(RECORD_POLL_S)
 
     async def _handle(
         self,

@@ -4,6 +4,7 @@ server's refusals (unknown addresses, size, rate) over a real socket."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from dispatch.acks.service import acknowledge
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.directory import bounces
 from dispatch.inbound.models import InboundMail
-from dispatch.mailin.service import MailIn
+from dispatch.mailin.service import MailIn, SendNotRecordedError
 from dispatch.newsletters.models import NewsletterContribution
 from dispatch.security.links import Links
 from dispatch.settings import Settings
@@ -273,3 +274,49 @@ async def test_refusals_over_smtp(server: int, settings: Settings) -> None:
         await client.mail("someone@example.net")
     assert flood.value.code == 451
     await client.quit()
+
+
+async def test_a_bounce_that_outruns_the_record_of_its_send_waits_for_it(
+    coordinator_client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mail_in: tuple[MailIn, RecordingEnqueuer],
+) -> None:
+    handler, _ = mail_in
+    handler.record_wait_s = 5.0
+    incident = await declare_demo_exercise(
+        coordinator_client, sessionmaker, title="Flom", message=MESSAGE
+    )
+    first, second = (await emails(sessionmaker, incident["id"]))[:2]
+
+    async def being_sent(delivery_id: int, state: str) -> None:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(state=state)
+            )
+
+    # Given a mail server that bounced an e-mail before the worker recorded its send,
+    await being_sent(first.id, "sending")
+    bounce = dsn("failed", "5.1.1", "<x@example.net>: mailbox unknown", "early")
+    early = handler.receive(
+        ReceivedMessage("192.0.2.1", "", (address(settings, first, "bounce"),), bounce)
+    )
+    waiting = asyncio.ensure_future(early)
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    # when the worker's batch commits, the bounce fails the e-mail.
+    await being_sent(first.id, "delivered")
+    await asyncio.wait_for(waiting, timeout=5)
+    assert (await state_of(sessionmaker, first.id)).state == "failed"
+
+    # A send still under way past the wait: the bounce is refused for now (451), and nothing
+    # is recorded, so the mail server's next offer is acted on.
+    handler.record_wait_s = 0.5
+    await being_sent(second.id, "sending")
+    other = dsn("failed", "5.1.1", "<y@example.net>: mailbox unknown", "later")
+    message = ReceivedMessage("192.0.2.1", "", (address(settings, second, "bounce"),), other)
+    with pytest.raises(SendNotRecordedError):
+        await handler.receive(message)
+    await being_sent(second.id, "delivered")
+    await handler.receive(message)
+    assert (await state_of(sessionmaker, second.id)).state == "failed"
