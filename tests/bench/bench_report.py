@@ -51,10 +51,10 @@ INSERT INTO message_versions (incident_id, sequence, kind, content, created_by, 
     now() - interval '1 hour');
 INSERT INTO recipients (incident_id, person_key, contact_ids, organisation_ids, network_codes,
     email, phone, language, channels, main_contact)
-  SELECT 1, 'p' || g, '[]', json_build_array(1 + g % 500),
-    json_build_array((ARRAY['NIK','NONEMI','NIFS'])[1 + g % 3]),
+  SELECT 1, 'p' || g, '{}', ARRAY[1 + g % 500],
+    ARRAY[(ARRAY['NIK','NONEMI','NIFS'])[1 + g % 3]],
     'person' || g || '@example.org', '+479' || lpad(g::text, 7, '0'),
-    (ARRAY['nb','en','ar','so','pl'])[1 + g % 5], '["email","sms"]', g % 50 = 0
+    (ARRAY['nb','en','ar','so','pl'])[1 + g % 5], ARRAY['email','sms'], g % 50 = 0
   FROM generate_series(1, {recipients}) g;
 INSERT INTO deliveries (incident_id, source_kind, source_id, recipient_id, channel, target, address,
     language, fallback, priority, state, attempts, lookups, possible_duplicate, last_error,
