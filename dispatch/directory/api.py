@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelKind
 from dispatch.audit.service import record
 from dispatch.db.session import DbSession, sessionmaker_from
-from dispatch.directory import bounces, contacts, export, importer, networks, organisations
-from dispatch.directory.models import Contact, Network, Organisation
+from dispatch.directory import contacts, export, importer, networks, organisations
+from dispatch.directory.outputs import contacts_out, network_out, organisation_out
 from dispatch.directory.schemas import (
     ContactIn,
     ContactOut,
     ContactPatch,
-    EmailBouncedOut,
     ImportRejection,
     ImportResult,
-    MembershipIO,
     NetworkOut,
     NetworkPatch,
     OrganisationIn,
@@ -52,54 +48,6 @@ def _sees_webhooks(request: AuthedRequest) -> bool:
 
 def _allow_loopback(request: AuthedRequest) -> bool:
     return bool(request.app.state["settings"].allow_loopback_webhooks)
-
-
-def network_out(network: Network, *, full: bool = True) -> NetworkOut:
-    return NetworkOut(
-        code=network.code,
-        name=network.name,
-        teams_webhook_url=network.teams_webhook_url if full else None,
-        has_teams_webhook=bool(network.teams_webhook_url),
-    )
-
-
-def organisation_out(organisation: Organisation, *, full: bool = True) -> OrganisationOut:
-    return OrganisationOut(
-        id=organisation.id,
-        name=organisation.name,
-        kind=organisation.kind,
-        organisation_number=organisation.organisation_number,
-        municipality_number=organisation.municipality_number,
-        teams_webhook_url=organisation.teams_webhook_url if full else None,
-        has_teams_webhook=bool(organisation.teams_webhook_url),
-        networks=[MembershipIO(code=m.network.code, role=m.role) for m in organisation.memberships],
-        created_at=organisation.created_at,
-        updated_at=organisation.updated_at,
-    )
-
-
-async def contacts_out(session: AsyncSession, rows: Sequence[Contact]) -> list[ContactOut]:
-    """The contacts with their addresses' bounce flags (one query)."""
-    flags = await bounces.flagged(session, [c.email for c in rows if c.email])
-    return [contact_out(c, flags.get(c.email) if c.email else None) for c in rows]
-
-
-def contact_out(contact: Contact, bounced: bounces.Bounced | None = None) -> ContactOut:
-    return ContactOut(
-        id=contact.id,
-        organisation_id=contact.organisation_id,
-        name=contact.name,
-        email=contact.email,
-        phone=contact.phone,
-        language=contact.language,
-        channels=list(contact.channels),
-        main_contact=contact.main_contact,
-        active=contact.active,
-        last_confirmed_at=contact.last_confirmed_at,
-        created_at=contact.created_at,
-        updated_at=contact.updated_at,
-        email_bounced=EmailBouncedOut(at=bounced.at, reason=bounced.reason) if bounced else None,
-    )
 
 
 def _principal(request: AuthedRequest) -> Principal:
