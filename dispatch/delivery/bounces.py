@@ -12,7 +12,7 @@ from dispatch.db.base import utcnow
 from dispatch.delivery import fallback, history
 from dispatch.delivery.history import EventKind
 from dispatch.delivery.models import Delivery, DeliveryState
-from dispatch.delivery.sources import Job, Sources
+from dispatch.delivery.sources import JOB_COLUMNS, Sources, job_of
 
 TAKEN = (DeliveryState.DELIVERED, DeliveryState.SENT)
 """States of an e-mail the server took; only these can bounce (a retry, a failure, a send
@@ -38,32 +38,14 @@ async def fail_bounced(
                 last_error=f"bounced: {reason}",
             )
             .returning(
-                Delivery.id,
-                Delivery.source_kind,
-                Delivery.source_id,
-                Delivery.channel,
-                Delivery.address,
-                Delivery.language,
-                Delivery.attempts,
-                Delivery.priority,
-                Delivery.recipient_id,
-                Delivery.provider,
+                *JOB_COLUMNS,
             )
         )
     ).first()
     if row is None:
         return None
     await history.add(session, [(delivery_id, EventKind.BOUNCED, reason)])
-    job = Job(
-        id=row.id,
-        source_kind=row.source_kind,
-        source_id=row.source_id,
-        channel=row.channel,
-        address=row.address or "",
-        language=row.language,
-        attempts=row.attempts,
-        priority=row.priority,
-        recipient_id=row.recipient_id,
-        provider=row.provider,
+    job = job_of(
+        row,
     )
     return await fallback.fall_back(session, sources, [job])

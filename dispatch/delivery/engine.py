@@ -27,7 +27,7 @@ from dispatch.delivery import fallback, sending
 from dispatch.delivery.models import Delivery, DeliveryState
 from dispatch.delivery.outcomes import BatchResult, Outcome, record
 from dispatch.delivery.parts import Engine
-from dispatch.delivery.sources import Job
+from dispatch.delivery.sources import JOB_COLUMNS, Job, job_of
 
 log = structlog.get_logger("dispatch.delivery")
 
@@ -52,33 +52,15 @@ async def claim(session: AsyncSession, ids: Sequence[int]) -> list[Job]:
                 attempts=Delivery.attempts + 1,
             )
             .returning(
-                Delivery.id,
-                Delivery.source_kind,
-                Delivery.source_id,
-                Delivery.channel,
-                Delivery.address,
-                Delivery.language,
-                Delivery.attempts,
-                Delivery.priority,
-                Delivery.recipient_id,
-                Delivery.provider,
+                *JOB_COLUMNS,
                 Delivery.uncertain_since,
                 Delivery.lookups,
             )
         )
     ).all()
     return [
-        Job(
-            id=r.id,
-            source_kind=r.source_kind,
-            source_id=r.source_id,
-            channel=r.channel,
-            address=r.address or "",
-            language=r.language,
-            attempts=r.attempts,
-            priority=r.priority,
-            recipient_id=r.recipient_id,
-            provider=r.provider,
+        job_of(
+            r,
             sending_at=now,
             uncertain_since=r.uncertain_since,
             lookups=r.lookups,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from dispatch.db.base import utcnow
 from dispatch.delivery import outbox
 from dispatch.delivery.models import Delivery, DeliveryState
-from dispatch.delivery.sources import Job, Sources
+from dispatch.delivery.sources import JOB_COLUMNS, Job, Sources, job_of
 
 RECENT = timedelta(hours=1)
 """How far back the sweeper looks for failures reported without a fallback yet."""
@@ -40,16 +40,7 @@ async def after_reports(
     """Fallbacks for deliveries a provider reported as not delivered: those with these provider
     ids, or (``None``) every such delivery of the last hour that has none yet."""
     query = select(
-        Delivery.id,
-        Delivery.source_kind,
-        Delivery.source_id,
-        Delivery.channel,
-        Delivery.address,
-        Delivery.language,
-        Delivery.attempts,
-        Delivery.priority,
-        Delivery.recipient_id,
-        Delivery.provider,
+        *JOB_COLUMNS,
     ).where(Delivery.state.in_([DeliveryState.FAILED, DeliveryState.UNDELIVERABLE]))
     if provider_ids is not None:
         if not provider_ids:
@@ -63,17 +54,8 @@ async def after_reports(
             ~exists().where(instead.fallback_of_id == Delivery.id),
         )
     jobs = [
-        Job(
-            id=r.id,
-            source_kind=r.source_kind,
-            source_id=r.source_id,
-            channel=r.channel,
-            address=r.address or "",
-            language=r.language,
-            attempts=r.attempts,
-            priority=r.priority,
-            recipient_id=r.recipient_id,
-            provider=r.provider,
+        job_of(
+            r,
         )
         for r in (await session.execute(query)).all()
     ]

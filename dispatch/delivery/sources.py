@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import OutgoingMessage
-from dispatch.delivery.models import SourceKind
+from dispatch.delivery.models import Delivery, SourceKind
 from dispatch.delivery.outbox import OutboxItem
 from dispatch.security.links import Links
 
@@ -47,6 +47,38 @@ class Job:
     """Failed look-ups of that earlier try so far."""
     payload: Any = None
     """What the sender's ``load`` gave for this delivery; the engine only passes it back."""
+
+
+JOB_COLUMNS = (
+    Delivery.id,
+    Delivery.source_kind,
+    Delivery.source_id,
+    Delivery.channel,
+    Delivery.address,
+    Delivery.language,
+    Delivery.attempts,
+    Delivery.priority,
+    Delivery.recipient_id,
+    Delivery.provider,
+)
+"""The outbox columns a ``Job`` is made of (select or return them, then ``job_of``)."""
+
+
+def job_of(row: Any, **more: Any) -> Job:
+    """A ``Job`` from a row with ``JOB_COLUMNS`` (and ``more`` of its fields)."""
+    return Job(
+        id=row.id,
+        source_kind=row.source_kind,
+        source_id=row.source_id,
+        channel=row.channel,
+        address=row.address or "",
+        language=row.language,
+        attempts=row.attempts,
+        priority=row.priority,
+        recipient_id=row.recipient_id,
+        provider=row.provider,
+        **more,
+    )
 
 
 class MessageSource(Protocol):
