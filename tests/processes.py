@@ -146,3 +146,22 @@ def create_token(dispatch_bin: str, env: dict[str, str], role: str = "coordinato
     """A new API token from ``dispatch token create`` (its last line)."""
     out = run(dispatch_bin, env, "token", "create", "--role", role, "--name", "test")
     return out.strip().splitlines()[-1]
+
+
+def declare_email_exercise(base: str, headers: dict[str, str], title: str) -> dict[str, Any]:
+    """An exercise by e-mail only to NIK, declared through a running service's API."""
+    declared = httpx.post(
+        f"{base}/api/v1/incidents",
+        headers=headers,
+        json={
+            "title": title,
+            "networks": ["NIK"],
+            "status": "exercise",
+            "channels": ["email"],
+            "message": {"nb": {"subject": "Øvelse", "body": "Dette er en øvelse."}},
+        },
+        timeout=30,
+    )
+    assert declared.status_code == 201, declared.text
+    body: dict[str, Any] = declared.json()
+    return body

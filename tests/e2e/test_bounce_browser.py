@@ -17,7 +17,14 @@ from playwright.sync_api import Browser, expect
 from dispatch.security.links import Links
 from tests.e2e.conftest import Server, Shots, load_demo, sign_in
 from tests.integration.test_serve_mail_in import bounce
-from tests.processes import clean_env, create_token, free_port, start_api, wait_until
+from tests.processes import (
+    clean_env,
+    create_token,
+    declare_email_exercise,
+    free_port,
+    start_api,
+    wait_until,
+)
 
 DOMAIN = "svar.example"
 SECRET = "e2e-secret-key-for-tests"
@@ -52,20 +59,7 @@ def test_a_bounce_shows_on_the_directory_and_the_incident_page(
     served, env, mail_port = server
     headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
     # Given an e-mail exercise to NIK, handed to the sandbox,
-    declared = httpx.post(
-        f"{served.base}/api/v1/incidents",
-        headers=headers,
-        json={
-            "title": "Øvelse retur",
-            "networks": ["NIK"],
-            "status": "exercise",
-            "channels": ["email"],
-            "message": {"nb": {"subject": "Øvelse", "body": "Dette er en øvelse."}},
-        },
-        timeout=30,
-    )
-    assert declared.status_code == 201, declared.text
-    incident = declared.json()
+    incident = declare_email_exercise(served.base, headers, "Øvelse retur")
 
     def sent_to_ahmed() -> list[dict[str, str]]:
         messages: list[dict[str, str]] = httpx.get(

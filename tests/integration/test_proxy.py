@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from dispatch.security.links import make_token
-from tests.processes import Process, create_token, free_port, start_api
+from tests.processes import Process, create_token, declare_email_exercise, free_port, start_api
 
 SECRET = "proxy-test-secret-of-at-least-32-bytes!"
 INGRESS = "127.0.0.2"
@@ -73,19 +73,7 @@ def test_a_genuine_link_opens_after_others_guessed_from_the_same_address(
 ) -> None:
     base, env = served
     headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
-    declared = httpx.post(
-        f"{base}/api/v1/incidents",
-        headers=headers,
-        json={
-            "title": "Øvelse",
-            "networks": ["NIK"],
-            "status": "exercise",
-            "channels": ["email"],
-            "message": {"nb": {"subject": "Øvelse", "body": "Dette er en øvelse."}},
-        },
-        timeout=30,
-    )
-    assert declared.status_code == 201, declared.text
+    declare_email_exercise(base, headers, "Øvelse")
     database = env["DISPATCH_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
     with sqlite3.connect(database) as db:
         (delivery_id,) = db.execute(

@@ -13,7 +13,7 @@ import pytest
 
 from dispatch.security.links import Links
 from tests.integration.test_serve import serve
-from tests.processes import create_token, free_port, wait_until
+from tests.processes import create_token, declare_email_exercise, free_port, wait_until
 
 DOMAIN = "svar.example"
 SECRET = "serve-test-secret"
@@ -63,20 +63,7 @@ def test_serve_takes_bounces_and_replies_on_its_mail_in_port(
     ) as (base, env, log):
         headers = {"Authorization": f"Bearer {create_token(dispatch_bin, env)}"}
         # Given an exercise by e-mail only, handed to the sandbox by the in-process workers,
-        declared = httpx.post(
-            f"{base}/api/v1/incidents",
-            headers=headers,
-            json={
-                "title": "Øvelse e-post",
-                "networks": ["NIK"],
-                "status": "exercise",
-                "channels": ["email"],
-                "message": {"nb": {"subject": "Øvelse", "body": "Dette er en øvelse."}},
-            },
-            timeout=30,
-        )
-        assert declared.status_code == 201, declared.text
-        incident = declared.json()
+        incident = declare_email_exercise(base, headers, "Øvelse e-post")
         url = f"{base}/api/v1/incidents/{incident['id']}"
 
         def stats() -> dict[str, Any]:
