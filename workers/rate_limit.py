@@ -44,9 +44,9 @@ and while it is away the ordinary sends take the slots it would have held: with 
 450 main contacts of two segments at 10 a second (90 s of capacity) lost their place after
 the 300th, and 5 to 32 ordinary SMS went before the last of them. 180 s holds 900 two-segment
 main contacts at 10 segments a second; it stays under the batch's 300 s time limit and the
-330 s a deployment gives a stopping worker, and a stopping worker hands waiting sends back at
-once (``SlotRateLimiter.stop``). The lease a worker renews keeps the sweeper off rows that
-wait (decision 0014)."""
+330 s a deployment gives a stopping worker, and a stopping worker hands back at once the sends
+whose slot is not at hand (``SlotRateLimiter.stop``). The lease a worker renews keeps the
+sweeper off rows that wait (decision 0014)."""
 POLL_S = 0.05
 """How often a send that may not book yet asks again (and yields to a better one)."""
 
@@ -235,9 +235,10 @@ class SlotRateLimiter:
         self.stopping = False
 
     def stop(self) -> None:
-        """The process is stopping: sends waiting for a slot give up now (their rows go back to
-        the queue for another worker) instead of holding the shutdown for up to their wait.
-        Call it in the limiter's event loop."""
+        """The process is stopping: a send whose slot is at hand (``REST_HORIZON_S``) still goes,
+        so a claimed batch the capacity can take is finished; a send that would have to wait
+        gives up now (its row goes back to the queue for another worker) instead of holding
+        the shutdown for up to its wait. Call it in the limiter's event loop."""
         self.stopping = True
         for turns in self._turns.values():
             turns.wake_all()
@@ -251,7 +252,9 @@ class SlotRateLimiter:
         horizon = FIRST_HORIZON_S if priority == 0 else REST_HORIZON_S
         turns = self._turns.setdefault(key, _Turns())
         while True:
-            if self.stopping or not await turns.take(priority, give_up - loop.time()):
+            if self.stopping:
+                return await self._book_at_hand(key, rate, cost)
+            if not await turns.take(priority, give_up - loop.time()):
                 return False
             try:
                 booked, wait_s = await self._book(
@@ -279,12 +282,10 @@ class SlotRateLimiter:
         """Book a slot while holding the turn: ``(True, wait)`` once booked, ``(False, inf)``
         when the wait runs out, ``(False, 0)`` when a better send is waiting for the turn."""
         loop = asyncio.get_running_loop()
-        # A message longer than a second's capacity fills a whole second, no more.
-        capacity = max(1, math.floor(rate * WINDOW_S))
-        cost = min(cost, capacity)
+        capacity, cost = _capacity(rate, cost)
         while True:
             if self.stopping:
-                return False, math.inf
+                return False, 0.0  # asked again as a stopping process asks
             booked, wait_s = await self.store.book(key, cost / rate, horizon, cost, capacity)
             if booked:
                 return True, wait_s
@@ -294,8 +295,23 @@ class SlotRateLimiter:
             if turns.better_waiting(priority):
                 return False, 0.0
 
+    async def _book_at_hand(self, key: str, rate: float, cost: int) -> bool:
+        """A stopping process's one try: a slot within ``REST_HORIZON_S`` or none."""
+        capacity, cost = _capacity(rate, cost)
+        booked, wait_s = await self.store.book(key, cost / rate, REST_HORIZON_S, cost, capacity)
+        if booked:
+            await asyncio.sleep(wait_s)
+        return booked
+
     async def close(self) -> None:
         await self.store.close()
+
+
+def _capacity(rate: float, cost: int) -> tuple[int, int]:
+    """A sliding second's capacity in units, and ``cost`` within it: a message longer than a
+    second's capacity fills a whole second, no more."""
+    capacity = max(1, math.floor(rate * WINDOW_S))
+    return capacity, min(cost, capacity)
 
 
 def build_limiter(broker_url: str, *, per_second: dict[str, float]) -> SlotRateLimiter:

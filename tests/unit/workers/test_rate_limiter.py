@@ -139,3 +139,16 @@ async def test_a_stopping_worker_hands_back_sends_waiting_for_a_slot_at_once() -
     # so the rest go back to the queue, not 60 s later.
     assert 0 < results.count(False) < 60, results
     assert not await limiter.acquire("sms:a", 0)
+
+
+async def test_a_stopping_worker_still_sends_what_the_capacity_takes_at_once() -> None:
+    limiter = SlotRateLimiter(MemorySlots(), per_second={"sms:a": 100})
+    # Given a worker told to stop while its claimed batch had not yet asked for slots,
+    limiter.stop()
+    # when the batch asks, the sends whose slots are at hand go (the batch is finished, not
+    # handed back for another worker to start again),
+    granted = await asyncio.gather(*(limiter.acquire("sms:a", 1) for _ in range(40)))
+    assert all(granted)
+    # and a send that would have to wait past the next half second is handed back.
+    later = await asyncio.gather(*(limiter.acquire("sms:a", 1) for _ in range(80)))
+    assert 0 < later.count(False) < 80, later
