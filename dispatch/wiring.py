@@ -10,6 +10,7 @@ from channels.email import SmtpSettings
 from channels.registry import ChannelRegistry, build_channels
 from dispatch.acks.mail_replies import reply_to_alert, reply_to_routine
 from dispatch.acks.optouts import SmsOptOuts, opt_out_handler
+from dispatch.acks.quick_replies import acknowledge_by_sms
 from dispatch.acks.replies import acknowledgement_handler
 from dispatch.campaigns.outbox import ListReviewSource
 from dispatch.delivery.events import unreported
@@ -46,8 +47,11 @@ def message_sources(*, sender: str) -> Sources:
 
 def inbound_router() -> InboundRouter:
     """Inbound SMS: opt-outs first, then meeting answers, then acknowledgements (which take
-    whatever is left, field reports and unknown numbers included)."""
-    return InboundRouter([opt_out_handler, sms_answer_handler, acknowledgement_handler])
+    whatever is left, field reports and unknown numbers included); a plain "OK 4821" in one
+    statement where it can be."""
+    return InboundRouter(
+        [opt_out_handler, sms_answer_handler, acknowledgement_handler], quick=acknowledge_by_sms
+    )
 
 
 def mail_in(

@@ -4,6 +4,10 @@ The edge (a provider's webhook, the sandbox) authenticates the message and calls
 a message the provider already delivered once is answered as before and acts no more; a new one
 goes to the handlers in the order registered, and the first that takes it answers. The last
 handler takes everything (an acknowledgement, a field report, or "we do not know this number").
+
+On PostgreSQL a provider's webhook first offers the message to the quick handler
+(``receive_quick``): the commonest message whole in one statement, its inbound record included,
+or nothing written and the handlers as above.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.db.base import utcnow
+from dispatch.db.direct import DirectPool
 from dispatch.db.upsert import insert_ignoring_conflicts
 from dispatch.inbound.models import InboundSms
 from dispatch.inbound.replies import SmsAnswer
@@ -45,6 +50,16 @@ class InboundHandler(Protocol):
     async def __call__(self, session: AsyncSession, message: Inbound) -> SmsAnswer | None: ...
 
 
+class QuickHandler(Protocol):
+    """Takes a message whole in one statement (its inbound record under ``key`` included, ``""``
+    for none) and says what to answer; ``None`` when it wrote nothing and the handlers must take
+    the message (a repeat of an earlier message included)."""
+
+    async def __call__(
+        self, direct: DirectPool, message: Inbound, key: str
+    ) -> SmsAnswer | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     """What became of an inbound SMS."""
@@ -58,10 +73,26 @@ class Received:
 class InboundRouter:
     """The handlers, in the order they are asked."""
 
-    def __init__(self, handlers: Sequence[InboundHandler]) -> None:
+    def __init__(
+        self, handlers: Sequence[InboundHandler], *, quick: QuickHandler | None = None
+    ) -> None:
         if not handlers:
             raise ValueError("an inbound router needs at least one handler")
         self._handlers = list(handlers)
+        self._quick = quick
+
+    async def receive_quick(
+        self, direct: DirectPool, *, provider: str, message_id: str, sender: str, text: str
+    ) -> Received | None:
+        """The quick handler's take of an SMS, committed; None when ``receive`` must take it."""
+        if self._quick is None:
+            return None
+        message = Inbound(sender=sender, text=text[:MAX_TEXT], provider=provider)
+        answer = await self._quick(direct, message, _key(provider, message_id))
+        if answer is None:
+            return None
+        log.info("sms_reply", outcome=answer.outcome, provider=provider)
+        return Received(answer if answer.text else None)
 
     async def route(self, session: AsyncSession, message: Inbound) -> SmsAnswer:
         """The first handler's answer that takes the message."""
@@ -75,7 +106,7 @@ class InboundRouter:
         self, session: AsyncSession, *, provider: str, message_id: str, sender: str, text: str
     ) -> Received:
         """Handle an SMS once per provider's ``message_id``; the caller commits."""
-        key = f"{provider}:{message_id}"[:140] if message_id else ""
+        key = _key(provider, message_id)
         if key:
             table = cast(Table, InboundSms.__table__)
             new = await insert_ignoring_conflicts(
@@ -99,3 +130,8 @@ class InboundRouter:
             )
         log.info("sms_reply", outcome=answer.outcome, provider=provider)
         return Received(answer if answer.text else None)
+
+
+def _key(provider: str, message_id: str) -> str:
+    """The inbound record's key: the provider's id of the message, per provider."""
+    return f"{provider}:{message_id}"[:140] if message_id else ""

@@ -21,6 +21,7 @@ from litestar.exceptions import (
 from litestar.params import FromPath
 
 from channels.base import ChannelKind, OutgoingMessage, SmsProvider, WebhookAnswer, WebhookRequest
+from dispatch.db.direct import DIRECT_STATE_KEY, DirectPool
 from dispatch.db.session import DbSession
 from dispatch.delivery import events, fallback
 from dispatch.delivery.sources import Sources
@@ -116,14 +117,26 @@ class ProviderWebhookController(Controller):
         if inbound is None:
             return _response(provider.answer_inbound(None))
         router: InboundRouter = request.app.state[ROUTER_STATE_KEY]
-        received = await router.receive(
-            db_session,
-            provider=name,
-            message_id=inbound.message_id,
-            sender=inbound.sender,
-            text=inbound.text,
-        )
-        await db_session.commit()
+        direct: DirectPool | None = request.app.state.get(DIRECT_STATE_KEY)
+        received = None
+        if direct is not None:
+            # The commonest reply in one round trip, else the handlers through the session.
+            received = await router.receive_quick(
+                direct,
+                provider=name,
+                message_id=inbound.message_id,
+                sender=inbound.sender,
+                text=inbound.text,
+            )
+        if received is None:
+            received = await router.receive(
+                db_session,
+                provider=name,
+                message_id=inbound.message_id,
+                sender=inbound.sender,
+                text=inbound.text,
+            )
+            await db_session.commit()
         reply = received.answer.text if received.answer else None
         if reply and not provider.answers_inline and not received.repeated:
             # This provider cannot carry the reply in its answer: send it as a new SMS, after
