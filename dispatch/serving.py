@@ -25,6 +25,9 @@ from dispatch.delivery.ports import Enqueuer
 from dispatch.security import throttle
 from dispatch.settings import Settings
 
+WORKER_HEALTHCHECK_S = 60
+"""How long an API process may take to answer uvicorn's supervisor (and a new one to start)."""
+
 log = structlog.get_logger("dispatch.serving")
 
 
@@ -67,6 +70,11 @@ def serve(settings: Settings, host: str, port: int, *, when_ready: str = "") -> 
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         workers=settings.api_processes,
+        # uvicorn's supervisor replaces a process that does not answer its ping within this
+        # time, and a replacement must answer within it too, import and start-up included. Its
+        # default of 5 s killed a busy process under load, and each replacement in turn before
+        # it had finished importing on two busy cores: one process short for good.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 
