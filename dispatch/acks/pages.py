@@ -15,11 +15,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.acks import service
 from dispatch.acks.models import Acknowledgement, AckVia
 from dispatch.db.direct import DIRECT_STATE_KEY, DirectPool
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Recipient
 from dispatch.incidents.render import marker
@@ -63,18 +64,21 @@ def _error_page(exc: Exception) -> Template:
     )
 
 
-async def _context(session: DbSession, target: service.LinkTarget) -> dict[str, Any]:
+async def _context(session: AsyncSession, target: service.LinkTarget) -> dict[str, Any]:
     """The page's texts. They are the same for everyone who got one message version in one
     language (versions never change), so each process reads and formats them once: the date
     and the catalog look-ups cost more than the rest of the page."""
-    key = (target.version_id, target.language, target.status, target.title)
-    if (texts := _TEXTS.get(key)) is None:
+    if (texts := _TEXTS.get(_key(target))) is None:
         content, sent_at = await service.message_version(session, target.version_id)
         texts = _texts(target, content, sent_at)
         if len(_TEXTS) >= 256:
             _TEXTS.clear()
-        _TEXTS[key] = texts
+        _TEXTS[_key(target)] = texts
     return dict(texts)
+
+
+def _key(target: service.LinkTarget) -> tuple[int, str, str, str]:
+    return (target.version_id, target.language, target.status, target.title)
 
 
 _TEXTS: dict[tuple[int, str, str, str], dict[str, Any]] = {}
@@ -181,7 +185,6 @@ async def ack_page(
 @post("/ack/{token:str}", include_in_schema=False, status_code=200)
 async def ack_submit(
     request: Request[Any, Any, State],
-    db_session: DbSession,
     token: FromPath[str],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
@@ -189,7 +192,8 @@ async def ack_submit(
     comment = (data.get("comment") or "").strip()
     direct: DirectPool | None = request.app.state.get(DIRECT_STATE_KEY)
     if direct is not None and not comment:
-        # The common case in one round trip: resolve the link and acknowledge together.
+        # The common case in one round trip, and no session: resolve the link and acknowledge
+        # together; the page's texts are this process's once it has shown them.
         settings = _settings(request)
         try:
             target, created = await service.acknowledge_by_link(
@@ -197,7 +201,18 @@ async def ack_submit(
             )
         except (NotFoundError, service.LinkExpiredError) as exc:
             return await _refused(request, exc)
-        return await _done(db_session, target, created=created)
+        if (texts := _TEXTS.get(_key(target))) is not None:
+            return _done(target, dict(texts), created=created)
+        async with sessionmaker_from(request.app.state)() as db_session:
+            return _done(target, await _context(db_session, target), created=created)
+    async with sessionmaker_from(request.app.state)() as db_session:
+        return await _submit(request, db_session, token, comment)
+
+
+async def _submit(
+    request: Request[Any, Any, State], db_session: AsyncSession, token: str, comment: str
+) -> Template:
+    """Acknowledge through the session (SQLite, or with a comment for the inbox)."""
     found = await _target(request, db_session, token)
     if isinstance(found, Template):
         return found
@@ -220,12 +235,11 @@ async def ack_submit(
             language=target.language,
         )
     await db_session.commit()
-    return await _done(db_session, target, created=created)
+    return _done(target, await _context(db_session, target), created=created)
 
 
-async def _done(session: DbSession, target: service.LinkTarget, *, created: bool) -> Template:
+def _done(target: service.LinkTarget, context: dict[str, Any], *, created: bool) -> Template:
     """Thanks, or "you had already confirmed"."""
-    context = await _context(session, target)
     context["sender"] = sender_line(target.language, target.networks)
     t = translator(context["lang"])
     context["message"] = t.gettext(strings.ACK_PAGE_THANKS if created else strings.ACK_PAGE_ALREADY)

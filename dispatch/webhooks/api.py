@@ -22,7 +22,7 @@ from litestar.params import FromPath
 
 from channels.base import ChannelKind, OutgoingMessage, SmsProvider, WebhookAnswer, WebhookRequest
 from dispatch.db.direct import DIRECT_STATE_KEY, DirectPool
-from dispatch.db.session import DbSession
+from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.delivery import events, fallback
 from dispatch.delivery.sources import Sources
 from dispatch.inbound.router import InboundRouter
@@ -106,7 +106,7 @@ class ProviderWebhookController(Controller):
 
     @post("/sms", status_code=200, summary="A provider's inbound SMS: acknowledgements and reports")
     async def sms(
-        self, request: Request[object, object, State], db_session: DbSession, name: FromPath[str]
+        self, request: Request[object, object, State], name: FromPath[str]
     ) -> Response[str]:
         provider, incoming = await verified(request, name)
         try:
@@ -129,14 +129,15 @@ class ProviderWebhookController(Controller):
                 text=inbound.text,
             )
         if received is None:
-            received = await router.receive(
-                db_session,
-                provider=name,
-                message_id=inbound.message_id,
-                sender=inbound.sender,
-                text=inbound.text,
-            )
-            await db_session.commit()
+            async with sessionmaker_from(request.app.state)() as db_session:
+                received = await router.receive(
+                    db_session,
+                    provider=name,
+                    message_id=inbound.message_id,
+                    sender=inbound.sender,
+                    text=inbound.text,
+                )
+                await db_session.commit()
         reply = received.answer.text if received.answer else None
         if reply and not provider.answers_inline and not received.repeated:
             # This provider cannot carry the reply in its answer: send it as a new SMS, after
