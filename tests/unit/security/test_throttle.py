@@ -9,10 +9,12 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 
 from dispatch.security.throttle import (
+    BLOCK,
     COUNTER_STATE_KEY,
     GuessThrottle,
     MemoryCounter,
     PublicRateLimit,
+    WindowNumbers,
 )
 
 
@@ -70,3 +72,37 @@ async def test_the_failure_past_the_limit_is_the_first_refused(failures: int, ov
     # Another address and another kind of link keep their own counts.
     assert not await throttle.failed("192.0.2.8", "ack")
     assert not await throttle.failed("192.0.2.7", "confirm")
+
+
+class _Counting(MemoryCounter):
+    """A shared count that also counts its round trips."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trips = 0
+
+    async def hit(self, key: str, expires_in: int, amount: int = 1) -> int:
+        self.trips += 1
+        return await super().hit(key, expires_in, amount)
+
+
+async def test_numbers_far_below_the_limit_cost_one_round_trip_a_block() -> None:
+    shared = _Counting()
+    numbers = WindowNumbers(shared, limit=60_000)
+    taken = [await numbers.take("dispatch-rate:a:1") for _ in range(1_000)]
+    assert taken == list(range(1, 1_001))
+    assert shared.trips == -(-1_000 // BLOCK)
+
+
+async def test_two_processes_never_let_an_address_past_its_limit_and_refuse_few_early() -> None:
+    shared = _Counting()
+    one, two = (WindowNumbers(shared, limit=1_000) for _ in range(2))
+    # Two processes answer one address's requests in turn, 1,200 in one minute:
+    taken = [await (one if i % 2 else two).take("dispatch-rate:a:1") for i in range(1_200)]
+    # no number is handed out twice,
+    assert len(set(taken)) == len(taken)
+    # no more than the limit get a number within it, and the unused ends of the blocks each
+    # process held cost the address only a few requests.
+    accepted = sum(n <= 1_000 for n in taken)
+    assert 1_000 - 8 <= accepted <= 1_000, accepted
+    assert shared.trips < 200
