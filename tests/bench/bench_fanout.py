@@ -346,7 +346,9 @@ def _main_contacts(pg_url: str, sink: SmtpSink, logs: Path) -> dict[str, Any]:
 
 
 def _big_fanout(pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path) -> dict[str, Any]:
-    """100,000 recipients by SMS: the peak memory of the API and worker processes."""
+    """A national alert: 100,000 recipients by e-mail and SMS with this machine's process
+    counts (``API_PROCESSES``, ``WORKER_PROCESSES`` × ``WORKER_THREADS``): how long to everyone,
+    and the peak memory of the API and worker processes."""
     memory = PeakMemory()
     with stack(pg_url, twilio, sink, logs, sms_rate_per_second="100000") as s:
         s.import_rows(many_rows(BIG))
@@ -359,22 +361,30 @@ def _big_fanout(pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path) -> 
         before = dict(memory.peaks)
         memory.reset(**groups)
         arrived = _sms_after(twilio, len(twilio.messages))
+        mail_before = len(sink.messages)
         started = time.perf_counter()
-        s.declare("Big fan-out", ["sms"])
+        s.declare("National alert", ["email", "sms"])
+        declared = time.perf_counter() - started
 
         def done() -> bool:
             memory.sample(**groups)
-            return arrived(BIG)
+            return arrived(BIG) and len(sink.messages) - mail_before >= BIG
 
-        wait_until(done, timeout=900, what=f"{BIG} SMS", interval=0.5)
+        wait_until(done, timeout=1200, what=f"{BIG} SMS and e-mails", interval=0.5)
         elapsed = time.perf_counter() - started
         memory.sample(**groups)
     return {
         "fanout_100k_peak_mb": memory.largest,
         "fanout_100k_processes_mb": memory.peaks,
         "fanout_100k_before_mb": before,
+        "fanout_100k_declare_ms": round(declared * 1000, 1),
         "fanout_100k_wall_s": round(elapsed, 1),
-        "fanout_100k_deliveries_per_s": round(BIG / elapsed, 1),
+        "fanout_100k_deliveries_per_s": round(2 * BIG / elapsed, 1),
+        "fanout_100k_processes": {
+            "api": API_PROCESSES,
+            "worker": WORKER_PROCESSES,
+            "threads_per_worker": WORKER_THREADS,
+        },
     }
 
 
@@ -400,7 +410,7 @@ def run_fanout(profiler: Profiler) -> dict[str, Any]:
         )
         with scratch_database() as pg_url:
             results.update(_main_contacts(pg_url, sink, logs / "main"))
-        print(f"memory: {BIG:,} recipients by SMS …", file=sys.stderr)
+        print(f"national alert: {BIG:,} recipients × e-mail and SMS …", file=sys.stderr)
         with scratch_database() as pg_url:
             results.update(_big_fanout(pg_url, twilio, sink, logs / "big"))
     finally:
