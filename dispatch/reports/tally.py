@@ -130,16 +130,16 @@ GROUP BY d.channel
 """
 )
 
-# A Teams delivery names its network; a person's counts in each of the recipient's networks.
+# A Teams delivery names its network; a person's counts in each of the recipient's networks:
+# grouped by the set of networks (few sets, many rows), which Python spreads over its members.
 _NETWORKS = """
-SELECT n.code, d.state, count(*)
+SELECT nullif(d.network_code, ''),
+       CASE WHEN coalesce(d.network_code, '') = '' THEN r.network_codes END,
+       d.state, count(*)
 FROM deliveries d JOIN message_versions v ON v.id = d.source_id
 LEFT JOIN recipients r ON r.id = d.recipient_id
-CROSS JOIN LATERAL unnest(CASE WHEN coalesce(d.network_code, '') <> ''
-                               THEN ARRAY[d.network_code]::text[]
-                               ELSE coalesce(r.network_codes::text[], '{}') END) AS n(code)
-WHERE d.incident_id = :incident AND n.code <> ''
-GROUP BY n.code, d.state
+WHERE d.incident_id = :incident
+GROUP BY 1, 2, 3
 """
 
 _REASONS = (
@@ -213,9 +213,11 @@ async def in_sql(
             tally.last_sent = last if tally.last_sent is None else max(tally.last_sent, last)
     for channel, n in await session.execute(text(_CHANNEL_PEOPLE), bind):
         tally.channel_people[channel] = n
-    for network, state, n in await session.execute(text(_NETWORKS), bind):
-        counted = slices.by_network[network].deliveries
-        counted[state] = counted.get(state, 0) + n
+    for own, networks, state, n in await session.execute(text(_NETWORKS), bind):
+        for network in [own] if own else networks or ():
+            if network:
+                counted = slices.by_network[network].deliveries
+                counted[state] = counted.get(state, 0) + n
     failed = {**bind, "failed": list(FAILED)}
     reasons = await session.execute(_failed_param(_REASONS), {**failed, "no_reason": NO_REASON})
     for channel, reason, n, _ in reasons:

@@ -29,6 +29,7 @@ pytestmark = [
 
 STATES = ["delivered", "sent", "failed", "undeliverable", "delivered", "sending", "queued"]
 ERRORS = ["the number does not exist", None, "mailbox unknown", ""]
+NETWORK_CODES = [None] * 9 + ["NIK", ""]
 
 
 async def test_counted_in_sql_or_streamed_the_report_is_the_same(
@@ -82,6 +83,8 @@ async def test_counted_in_sql_or_streamed_the_report_is_the_same(
                     state=state,
                     sent_at=None if state in ("queued", "sending") else at,
                     last_error=ERRORS[n % len(ERRORS)] if state in STATES[2:4] else None,
+                    # A delivery that names its own network (as a Teams message does), or none.
+                    network_code=NETWORK_CODES[n % len(NETWORK_CODES)],
                 )
             )
         recipients = (
