@@ -14,7 +14,7 @@ from litestar.response import File, Stream
 
 from dispatch.db.session import DbSession, sessionmaker_from
 from dispatch.errors import InvalidInputError
-from dispatch.reports import formats
+from dispatch.reports import formats, workbook
 from dispatch.reports.schemas import Report
 from dispatch.reports.service import build, get_incident
 from dispatch.requests import AuthedRequest
@@ -119,7 +119,7 @@ async def respond(
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if format == "xlsx":
-        path = await formats.xlsx_file(db_session, incident_id, personal=personal, lang=lang)
+        path = await workbook.xlsx_file(db_session, incident_id, personal=personal, lang=lang)
         return _File(
             path=path,
             filename=f"{name}.xlsx",

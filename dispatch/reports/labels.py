@@ -13,6 +13,16 @@ from translations import strings
 from translations.catalog import Translator, translator
 from translations.locales import babel_locale, language_name
 
+DECISION_NAMES = {
+    "failover": strings.REPORT_DECISION_FAILOVER,
+    "decided": strings.REPORT_DECISION_DECIDED,
+    "reconciled": strings.REPORT_DECISION_RECONCILED,
+    "bounced": strings.REPORT_DECISION_BOUNCED,
+    "bounced_later": strings.REPORT_DECISION_BOUNCED_LATER,
+    "beside_bounced": strings.REPORT_DECISION_BESIDE_BOUNCED,
+}
+"""The engine's decisions (``delivery_events.kind``) in the report's words."""
+
 
 @dataclass(frozen=True, slots=True)
 class Labels:

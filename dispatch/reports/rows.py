@@ -134,9 +134,12 @@ def person_of(
     names: dict[int, str],
 ) -> Person:
     """The recipient row's details as the delivery rows show them."""
-    return Person(
-        "; ".join(names.get(o, "") for o in org_ids), ",".join(networks), language, contact_id
-    )
+    return Person(organisations_of(org_ids, names), ",".join(networks), language, contact_id)
+
+
+def organisations_of(org_ids: list[int], names: dict[int, str]) -> str:
+    """A recipient's organisations as a report shows them."""
+    return "; ".join(names.get(o, "") for o in org_ids)
 
 
 async def recipient_rows(session: AsyncSession, incident_id: int) -> AsyncIterator[Any]:

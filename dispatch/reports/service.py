@@ -18,17 +18,10 @@ from dispatch.acks.models import FieldReport
 from dispatch.directory.models import Contact, Organisation
 from dispatch.errors import NotFoundError
 from dispatch.incidents.models import Incident, IncidentStatus, MessageVersion
-from dispatch.reports import bounced, decisions, tally
+from dispatch.reports import bounced, decisions, people, tally
 from dispatch.reports.figures import comparison, cumulative, timeline, timing
-from dispatch.reports.rows import (
-    DeliveryRow,
-    Person,
-    load_acks,
-    person_of,
-    recipient_rows,
-)
+from dispatch.reports.rows import DeliveryRow, load_acks
 from dispatch.reports.schemas import (
-    Breakdown,
     FailureReason,
     FallbackSummary,
     FieldReportRow,
@@ -83,7 +76,6 @@ async def build(
     """The report; each delivery row also goes to ``on_row`` as it streams past. An exercise's
     report compares it with the exercise declared before it (``compare``)."""
     incident = await get_incident(session, incident_id)
-    acks = await load_acks(session, incident_id)
     org_names = dict((await session.execute(select(Organisation.id, Organisation.name))).all())
     versions = (
         await session.scalars(
@@ -94,60 +86,47 @@ async def build(
     ).all()
     alert_at = versions[0].created_at if versions else incident.declared_at
 
-    # People: recipients and acknowledgements per network, organisation and language.
-    by_network: dict[str, Breakdown] = defaultdict(Breakdown)
-    by_language: dict[str, Breakdown] = defaultdict(Breakdown)
-    by_org: dict[int, Breakdown] = defaultdict(Breakdown)
-    totals = Breakdown()
-    seconds_by_network: dict[str, list[float]] = defaultdict(list)
-    people: dict[int, Person] = {}
+    # People: recipients and acknowledgements per network, organisation and language; then the
+    # deliveries: states per channel, network, organisation and language; failures; fallbacks.
+    # PostgreSQL counts both when no row is to be written (JSON, HTML), Python otherwise.
     failed_by_org: Counter[int] = Counter()
-    org_ids_of: dict[int, list[int]] = {}
-    async for partition in recipient_rows(session, incident_id):
-        for rid, org_ids, networks, language, contact_id in partition:
-            people[rid] = person_of(org_ids, networks, language, contact_id, org_names)
-            org_ids_of[rid] = org_ids
-            ack = acks.get(rid)
-            buckets = [totals, by_language[language]]
-            buckets += [by_network[n] for n in networks] + [by_org[o] for o in org_ids]
-            for bucket in buckets:
-                bucket.recipients += 1
-                bucket.acknowledged += ack is not None
-            if ack is not None:
-                for n in networks:
-                    seconds_by_network[n].append((ack.at - alert_at).total_seconds())
-
-    # Deliveries: states per channel, network, organisation and language; failures; fallbacks.
-    slices = Slices(totals, by_language, by_network, failed_by_org)
     if on_row is None and _in_sql(session):
+        counted = await people.in_sql(session, incident_id, alert_at=alert_at)
+        slices = Slices(counted.totals, counted.by_language, counted.by_network, failed_by_org)
         delivered = await tally.in_sql(
             session,
             incident_id,
             slices,
             personal=personal,
-            people=people,
+            org_names=org_names,
             names=lambda ids: contact_names(session, ids),
         )
     else:
+        acks = await load_acks(session, incident_id)
+        counted, listed = await people.streamed(
+            session, incident_id, acks=acks, alert_at=alert_at, org_names=org_names
+        )
+        slices = Slices(counted.totals, counted.by_language, counted.by_network, failed_by_org)
         delivered = await tally.streamed(
             session,
             incident_id,
             slices,
             personal=personal,
             acks=acks,
-            people=people,
-            org_ids_of=org_ids_of,
+            people=listed.people,
+            org_ids_of=listed.org_ids_of,
             on_row=on_row,
         )
+    totals, by_network, by_language = counted.totals, counted.by_network, counted.by_language
     by_channel = delivered.by_channel
     seconds_by_channel: dict[str, list[float]] = defaultdict(list)
-    all_seconds = []
-    for ack in acks.values():
-        seconds = (ack.at - alert_at).total_seconds()
-        all_seconds.append(seconds)
-        channel = ACK_VIA_CHANNEL.get(ack.via)
+    all_seconds: list[float] = []
+    for via, seconds in counted.seconds_by_via.items():
+        all_seconds += seconds
+        channel = ACK_VIA_CHANNEL.get(via)
         if channel is not None:
-            seconds_by_channel[channel].append(seconds)
+            seconds_by_channel[channel] += seconds
+    all_seconds.sort()
     # A channel's people are those it carried a message to; its acknowledgements those that
     # came back through it (an SMS reply, a link in an e-mail), as the incident page counts them.
     for channel, slice_ in by_channel.items():
@@ -162,9 +141,9 @@ async def build(
                 acknowledged=b.acknowledged,
                 failed=failed_by_org[o],
             )
-            for o, b in by_org.items()
+            for o, b in counted.by_org.items()
         ),
-        key=lambda x: (x.acknowledged > 0, x.name),
+        key=lambda x: (x.acknowledged > 0, x.name, x.id),
     )
     field_reports = (
         await session.scalars(
@@ -206,7 +185,9 @@ async def build(
         by_network=dict(sorted(by_network.items())),
         by_channel=dict(sorted(by_channel.items())),
         by_language=dict(sorted(by_language.items())),
-        time_to_ack_by_network={n: timing(s) for n, s in sorted(seconds_by_network.items())},
+        time_to_ack_by_network={
+            n: timing(s) for n, s in sorted(counted.seconds_by_network.items())
+        },
         time_to_ack_by_channel={c: timing(s) for c, s in sorted(seconds_by_channel.items())},
         organisations=organisations,
         silent_organisations=[o for o in organisations if o.acknowledged == 0],
@@ -234,7 +215,7 @@ async def build(
         ]
         if personal
         else [],
-        acks_over_time=cumulative(sorted(all_seconds)),
+        acks_over_time=cumulative(all_seconds),
         generated_at=datetime.now(tz=incident.declared_at.tzinfo),
         possible_duplicates=await decisions.possible_duplicates(session, incident_id),
         send_decisions=await decisions.counts(session, incident_id),

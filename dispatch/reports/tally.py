@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.delivery.models import DeliveryState
-from dispatch.reports.rows import Ack, DeliveryRow, Person, stream_deliveries
+from dispatch.reports.rows import Ack, DeliveryRow, Person, organisations_of, stream_deliveries
 from dispatch.reports.schemas import Breakdown, FallbackPerson
 
 MAX_LISTED = 500
@@ -130,16 +130,16 @@ GROUP BY d.channel
 """
 )
 
-# A Teams delivery names its network; a person's counts in each of the recipient's networks.
+# A Teams delivery names its network; a person's counts in each of the recipient's networks:
+# grouped by the set of networks (few sets, many rows), which Python spreads over its members.
 _NETWORKS = """
-SELECT n.code, d.state, count(*)
+SELECT nullif(d.network_code, ''),
+       CASE WHEN coalesce(d.network_code, '') = '' THEN r.network_codes END,
+       d.state, count(*)
 FROM deliveries d JOIN message_versions v ON v.id = d.source_id
 LEFT JOIN recipients r ON r.id = d.recipient_id
-CROSS JOIN LATERAL unnest(CASE WHEN coalesce(d.network_code, '') <> ''
-                               THEN ARRAY[d.network_code]::text[]
-                               ELSE coalesce(r.network_codes::text[], '{}') END) AS n(code)
-WHERE d.incident_id = :incident AND n.code <> ''
-GROUP BY n.code, d.state
+WHERE d.incident_id = :incident
+GROUP BY 1, 2, 3
 """
 
 _REASONS = (
@@ -163,20 +163,28 @@ WHERE d.incident_id = :incident AND d.state IN :failed
 GROUP BY o.id
 """
 
-# Each person's first fallback delivery of the first message, in delivery order.
-_FALLBACKS = (
-    """
-SELECT first.recipient_id, first.language, first.id FROM (
+# Each person's first fallback delivery of the first message, with the language the person
+# prefers (the delivery's own for one who is not the incident's recipient); then the people per
+# (preferred, sent in) with the first delivery of each (to keep the order first seen), and the
+# first :listed people in delivery order, with what a report lists of them.
+_FALLBACKS = """
+WITH first AS (
   SELECT DISTINCT ON (d.recipient_id) d.recipient_id, d.language, d.id
-  """
-    + _OF_INCIDENT
-    + """
+  FROM deliveries d JOIN message_versions v ON v.id = d.source_id
+  WHERE d.incident_id = :incident
     AND d.fallback AND v.sequence = 1 AND d.recipient_id IS NOT NULL
   ORDER BY d.recipient_id, d.id
-) first
-ORDER BY first.id
-"""
+), person AS (
+  SELECT f.id, coalesce(nullif(r.language, ''), f.language) AS preferred, f.language,
+         r.organisation_ids, r.contact_id
+  FROM first f LEFT JOIN recipients r ON r.id = f.recipient_id AND r.incident_id = :incident
 )
+(SELECT preferred, language, count(*), min(id), NULL::bigint[], NULL::bigint
+ FROM person GROUP BY preferred, language)
+UNION ALL
+(SELECT preferred, language, NULL, id, organisation_ids, contact_id
+ FROM person ORDER BY id LIMIT :listed)
+"""
 
 
 def _failed_param(statement: str) -> Any:
@@ -189,11 +197,11 @@ async def in_sql(
     slices: Slices,
     *,
     personal: bool,
-    people: dict[int, Person],
+    org_names: dict[int, str],
     names: Callable[[list[int]], Awaitable[dict[int, str]]],
 ) -> DeliveryTally:
     """Count the deliveries in PostgreSQL (``names``: contact id → name, for the people listed
-    as having had a fallback)."""
+    as having had a fallback; ``org_names`` for their organisations)."""
     tally = DeliveryTally()
     bind = {"incident": incident_id}
     for channel, language, state, n, first, last in await session.execute(text(_STATES), bind):
@@ -205,31 +213,39 @@ async def in_sql(
             tally.last_sent = last if tally.last_sent is None else max(tally.last_sent, last)
     for channel, n in await session.execute(text(_CHANNEL_PEOPLE), bind):
         tally.channel_people[channel] = n
-    for network, state, n in await session.execute(text(_NETWORKS), bind):
-        counted = slices.by_network[network].deliveries
-        counted[state] = counted.get(state, 0) + n
+    for own, networks, state, n in await session.execute(text(_NETWORKS), bind):
+        for network in [own] if own else networks or ():
+            if network:
+                counted = slices.by_network[network].deliveries
+                counted[state] = counted.get(state, 0) + n
     failed = {**bind, "failed": list(FAILED)}
     reasons = await session.execute(_failed_param(_REASONS), {**failed, "no_reason": NO_REASON})
     for channel, reason, n, _ in reasons:
         tally.reasons[(channel, reason)] = n
     for org, n in await session.execute(_failed_param(_FAILED_BY_ORG), failed):
         slices.failed_by_org[org] += n
-    nobody = Person("", "", "", None)
-    listed: list[tuple[Person, str]] = []
-    for rid, language, _ in await session.execute(text(_FALLBACKS), bind):
-        person = people.get(rid, nobody)
-        tally.fallback_counts[(person.language or language, language)] += 1
-        if personal and len(listed) < MAX_LISTED:
-            listed.append((person, language))
+    counts: list[tuple[int, str, str, int]] = []
+    listed: list[tuple[int, str, str, list[int], int | None]] = []
+    fallbacks = await session.execute(
+        text(_FALLBACKS), {**bind, "listed": MAX_LISTED if personal else 0}
+    )
+    for preferred, language, n, first_id, org_ids, contact_id in fallbacks:
+        if n is not None:
+            counts.append((first_id, preferred, language, n))
+        else:
+            listed.append((first_id, preferred, language, org_ids or [], contact_id))
+    for _, preferred, language, n in sorted(counts):
+        tally.fallback_counts[(preferred, language)] = n
     if listed:
-        named = await names([p.contact_id for p, _ in listed if p.contact_id is not None])
+        listed.sort()
+        named = await names([contact_id for *_, contact_id in listed if contact_id is not None])
         tally.fallback_people = [
             FallbackPerson(
-                name=named.get(p.contact_id or 0, ""),
-                organisation=p.organisations,
-                preferred=p.language or language,
+                name=named.get(contact_id or 0, ""),
+                organisation=organisations_of(org_ids, org_names),
+                preferred=preferred,
                 sent_in=language,
             )
-            for p, language in listed
+            for _, preferred, language, org_ids, contact_id in listed
         ]
     return tally

@@ -37,7 +37,6 @@ VERSIONS = (
     "twilio",
     "httpx",
     "aiosmtplib",
-    "openpyxl",
 )
 # (figure, "min" or "max", bound); a bound that is a string names the figure it scales.
 TARGETS: dict[str, tuple[str, float | tuple[float, str]]] = {
