@@ -238,16 +238,16 @@ def _fanout_and_acks(
         s.import_rows(rows[:WARM_UP])
         s.start_worker()
         arrived = _sms_after(twilio, len(twilio.messages))
-        mail_arrived = len(sink.messages)
+        mail_arrived = sink.count
         s.declare("Warm-up", ["email", "sms"])
         wait_until(
-            lambda: arrived(WARM_UP) and len(sink.messages) - mail_arrived >= WARM_UP,
+            lambda: arrived(WARM_UP) and sink.count - mail_arrived >= WARM_UP,
             timeout=600,
             what="the warm-up fan-out",
             interval=0.1,
         )
         s.import_rows(rows[WARM_UP:])
-        sms_before, mail_before = len(twilio.messages), len(sink.messages)
+        sms_before, mail_before = len(twilio.messages), sink.count
         arrived = _sms_after(twilio, sms_before)
         assert s.worker is not None
         profiler.attach(s.worker.popen.pid, "fanout-worker", seconds=15)
@@ -265,7 +265,7 @@ def _fanout_and_acks(
         results["fanout_declare_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
         def done() -> bool:
-            return arrived(FANOUT) and len(sink.messages) - mail_before >= FANOUT
+            return arrived(FANOUT) and sink.count - mail_before >= FANOUT
 
         wait_until(done, timeout=900, what=f"{FANOUT} SMS and e-mails", interval=0.02)
         elapsed = time.perf_counter() - started
@@ -361,14 +361,14 @@ def _big_fanout(pg_url: str, twilio: FakeTwilio, sink: SmtpSink, logs: Path) -> 
         before = dict(memory.peaks)
         memory.reset(**groups)
         arrived = _sms_after(twilio, len(twilio.messages))
-        mail_before = len(sink.messages)
+        mail_before = sink.count
         started = time.perf_counter()
         s.declare("National alert", ["email", "sms"])
         declared = time.perf_counter() - started
 
         def done() -> bool:
             memory.sample(**groups)
-            return arrived(BIG) and len(sink.messages) - mail_before >= BIG
+            return arrived(BIG) and sink.count - mail_before >= BIG
 
         wait_until(done, timeout=1200, what=f"{BIG} SMS and e-mails", interval=0.5)
         elapsed = time.perf_counter() - started
