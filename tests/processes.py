@@ -75,9 +75,17 @@ class Process:
         return graceful
 
 
+STARTUP_S = 120.0
+"""How long a ``dispatch serve`` may take to answer /health in a test."""
+
+
 def start_api(dispatch_bin: str, env: dict[str, str], port: int, log: Path) -> Process:
     process = spawn_api(dispatch_bin, env, port, log)
-    wait_healthy(process, port)
+    try:
+        wait_healthy(process, port)
+    except BaseException:
+        process.stop()  # not left running (and taking the cores) after a failed start
+        raise
     return process
 
 
@@ -97,7 +105,8 @@ def wait_healthy(process: Process, port: int) -> None:
         except httpx.TransportError:
             return False
 
-    wait_until(healthy, timeout=30, what="dispatch serve to answer /health")
+    # Start-up takes a few seconds; on a CI machine under full load it took over 30.
+    wait_until(healthy, timeout=STARTUP_S, what="dispatch serve to answer /health")
 
 
 def start_worker(dispatch_bin: str, env: dict[str, str], log: Path, *, threads: int = 4) -> Process:

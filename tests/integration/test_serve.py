@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.processes import create_token, free_port
+from tests.processes import STARTUP_S, create_token, free_port
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def serve(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_S
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
@@ -49,7 +49,9 @@ def serve(
             except httpx.TransportError:
                 pass
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "dispatch serve did not answer /health in 30 s"
+            assert time.monotonic() < deadline, (
+                f"dispatch serve did not answer /health in {STARTUP_S:.0f} s"
+            )
             time.sleep(0.2)
         yield base, env, log
     finally:
