@@ -118,25 +118,17 @@ class ProviderWebhookController(Controller):
             return _response(provider.answer_inbound(None))
         router: InboundRouter = request.app.state[ROUTER_STATE_KEY]
         direct: DirectPool | None = request.app.state.get(DIRECT_STATE_KEY)
-        received = None
-        if direct is not None:
-            # The commonest reply in one round trip, else the handlers through the session.
-            received = await router.receive_quick(
-                direct,
-                provider=name,
-                message_id=inbound.message_id,
-                sender=inbound.sender,
-                text=inbound.text,
-            )
+        given = {
+            "provider": name,
+            "message_id": inbound.message_id,
+            "sender": inbound.sender,
+            "text": inbound.text,
+        }
+        # The commonest reply in one round trip, else the handlers through the session.
+        received = await router.receive_quick(direct, **given) if direct is not None else None
         if received is None:
             async with sessionmaker_from(request.app.state)() as db_session:
-                received = await router.receive(
-                    db_session,
-                    provider=name,
-                    message_id=inbound.message_id,
-                    sender=inbound.sender,
-                    text=inbound.text,
-                )
+                received = await router.receive(db_session, **given)
                 await db_session.commit()
         reply = received.answer.text if received.answer else None
         if reply and not provider.answers_inline and not received.repeated:
