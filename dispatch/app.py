@@ -235,13 +235,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
             calendar_download,
         ],
         request_max_body_size=PUBLIC_MAX_BODY,
-        middleware=[
-            DefineMiddleware(
-                throttle.PublicRateLimit,
-                limit=settings.public_requests_per_minute,
-                secret=settings.secret_key,
-            )
-        ],
+        middleware=[DefineMiddleware(throttle.PublicRateLimit, secret=settings.secret_key)],
     )
     observability = Router(
         path="/",
@@ -299,7 +293,9 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
                 ROUTER_STATE_KEY: wiring.inbound_router(),
                 SOURCES_STATE_KEY: wiring.message_sources(sender=settings.email_from),
                 ENQUEUER_STATE_KEY: enqueuer,
-                throttle.COUNTER_STATE_KEY: counter,
+                throttle.NUMBERS_STATE_KEY: throttle.WindowNumbers(
+                    counter, limit=settings.public_requests_per_minute
+                ),
                 throttle.THROTTLE_STATE_KEY: throttle.GuessThrottle(
                     counter, secret=settings.secret_key
                 ),

@@ -41,9 +41,8 @@ from redis.asyncio import Redis
 
 from dispatch.settings import Settings
 
-COUNTER_STATE_KEY = "dispatch_request_counter"
 NUMBERS_STATE_KEY = "dispatch_request_numbers"
-"""Where ``PublicRateLimit`` keeps its ``WindowNumbers`` (made on the first request)."""
+"""Where the app keeps the ``WindowNumbers`` that ``PublicRateLimit`` counts with."""
 THROTTLE_STATE_KEY = "dispatch_throttle"
 """Where the app keeps its ``GuessThrottle`` (failed guesses at links and signatures)."""
 log = structlog.get_logger("dispatch.throttle")
@@ -152,14 +151,13 @@ class WindowNumbers:
 
 
 class PublicRateLimit:
-    """ASGI middleware: at most ``limit`` requests per client address and minute, then 429
-    with ``Retry-After`` until the minute ends. The counter is the app's, in its state under
-    ``COUNTER_STATE_KEY`` (Litestar copies middleware arguments, and a Redis client does not
-    copy)."""
+    """ASGI middleware: at most the limit of the app's ``WindowNumbers`` (in its state under
+    ``NUMBERS_STATE_KEY``: Litestar copies middleware arguments, and a Redis client does not
+    copy) requests per client address and minute, then 429 with ``Retry-After`` until the
+    minute ends."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, secret: str) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str) -> None:
         self.app = app
-        self.limit = limit
         self.secret = secret.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -167,16 +165,11 @@ class PublicRateLimit:
             client = scope.get("client")
             ref = client_ref(self.secret, client[0] if client else "unknown")
             now = int(time.time())
-            state = scope["litestar_app"].state
-            numbers: WindowNumbers | None = state.get(NUMBERS_STATE_KEY)
-            if numbers is None or numbers.limit != self.limit:
-                numbers = state[NUMBERS_STATE_KEY] = WindowNumbers(
-                    state[COUNTER_STATE_KEY], limit=self.limit
-                )
+            numbers: WindowNumbers = scope["litestar_app"].state[NUMBERS_STATE_KEY]
             count = await numbers.take(f"dispatch-rate:{ref}:{now // 60}")
-            if count > self.limit:
-                if count == self.limit + 1:
-                    log.warning("rate_limited", client=ref, limit_per_minute=self.limit)
+            if count > numbers.limit:
+                if count == numbers.limit + 1:
+                    log.warning("rate_limited", client=ref, limit_per_minute=numbers.limit)
                 raise TooManyRequestsException(
                     "Too many requests from this address; try again in a minute.",
                     headers={"Retry-After": str(60 - now % 60)},

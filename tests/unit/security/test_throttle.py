@@ -10,7 +10,7 @@ from litestar.middleware import DefineMiddleware
 
 from dispatch.security.throttle import (
     BLOCK,
-    COUNTER_STATE_KEY,
+    NUMBERS_STATE_KEY,
     GuessThrottle,
     MemoryCounter,
     PublicRateLimit,
@@ -24,8 +24,9 @@ def ping() -> str:
 
 
 def _app(limit: int) -> Litestar:
-    limiter = DefineMiddleware(PublicRateLimit, limit=limit, secret="test-secret")
-    return Litestar([ping], middleware=[limiter], state=State({COUNTER_STATE_KEY: MemoryCounter()}))
+    limiter = DefineMiddleware(PublicRateLimit, secret="test-secret")
+    numbers = WindowNumbers(MemoryCounter(), limit=limit)
+    return Litestar([ping], middleware=[limiter], state=State({NUMBERS_STATE_KEY: numbers}))
 
 
 async def test_an_address_gets_its_limit_per_minute_then_429_with_retry_after() -> None:
